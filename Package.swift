@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "StackPilot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stackpilot", targets: ["stackpilot"]),
+        .executable(name: "workload-sim", targets: ["workload-sim"]),
+        .executable(name: "grafana-standin", targets: ["grafana-standin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries and the one shim target with fixed-signature wrappers for their variadic calls.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .target(name: "CStackPilotShims", dependencies: ["CCurl", "CJansson"]),
+
+        // Leaf modules: no ArgumentParser, no printing.
+        .target(name: "HTTPTransport", dependencies: [
+            "CCurl", "CStackPilotShims",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "JSONDocument", dependencies: ["CJansson", "CStackPilotShims"]),
+        .target(name: "DockerEngine", dependencies: [
+            "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Compose", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Orchestration", dependencies: [
+            "DockerEngine", "Compose",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ContainerStats", dependencies: [
+            "DockerEngine",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "PrometheusAPI", dependencies: [
+            "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Grafana", dependencies: [
+            "HTTPTransport", "JSONDocument",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Doctor", dependencies: [
+            "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Supervisor", dependencies: [
+            "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "StackPilotCommands", dependencies: [
+            "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
+            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "stackpilot", dependencies: ["StackPilotCommands"]),
+
+        // Stand-ins: the MultimodalRAG workload and Grafana's HTTP API.
+        .target(name: "WorkloadSim", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"]),
+        .target(name: "GrafanaStandIn", dependencies: [
+            "JSONDocument",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"]),
+
+        // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
+        .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

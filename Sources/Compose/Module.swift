@@ -1,0 +1,2 @@
+// The Compose module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum ComposeModule {}

@@ -1,0 +1,2 @@
+// The ContainerStats module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum ContainerStatsModule {}

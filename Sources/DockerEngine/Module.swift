@@ -1,0 +1,2 @@
+// The DockerEngine module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum DockerEngineModule {}

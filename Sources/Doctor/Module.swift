@@ -1,0 +1,2 @@
+// The Doctor module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum DoctorModule {}

@@ -1,0 +1,2 @@
+// The Grafana module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum GrafanaModule {}

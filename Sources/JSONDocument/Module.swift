@@ -1,0 +1,2 @@
+// The JSONDocument module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum JSONDocumentModule {}

@@ -1,0 +1,2 @@
+// The Orchestration module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum OrchestrationModule {}

@@ -1,0 +1,2 @@
+// The PrometheusAPI module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum PrometheusAPIModule {}

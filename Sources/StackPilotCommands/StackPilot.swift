@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The root command. Every subcommand lives in its own file as `extension StackPilot { struct X }`.
+public struct StackPilot: AsyncParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "stackpilot",
+        abstract: "Run and supervise the MultimodalRAG monitoring system.",
+        version: version,
+        subcommands: []
+    )
+
+    public init() {}
+}

@@ -1,0 +1,2 @@
+// The Supervisor module; see ../../../shared/ARCHITECTURE.md for its responsibility.
+enum SupervisorModule {}

@@ -1,0 +1,3 @@
+import GrafanaStandIn
+
+await GrafanaStandInCommand.main()

@@ -1,0 +1,3 @@
+import StackPilotCommands
+
+await StackPilot.main()

@@ -1,0 +1,3 @@
+import WorkloadSim
+
+await WorkloadSimCommand.main()
