@@ -1,2 +1,0 @@
-// The Doctor module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum DoctorModule {}
