@@ -94,6 +94,7 @@ let package = Package(
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,2 +1,0 @@
-// The Orchestration module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum OrchestrationModule {}
