@@ -1,0 +1,64 @@
+import Foundation
+
+/// Splits a sequence of body chunks into lines, whatever the chunk boundaries: a line split across
+/// chunks comes out whole, several lines in one chunk come out one by one. Lines end at `\n`; a
+/// trailing `\r` is dropped; a last line without `\n` is delivered when the body ends. Empty lines
+/// are delivered too (NDJSON readers skip them).
+public struct HTTPBodyLines<Base: AsyncSequence>: AsyncSequence where Base.Element == Data {
+    public typealias Element = Data
+
+    let base: Base
+    let maxLineLength: Int
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let maxLineLength: Int
+        var pending = Data()
+        var ended = false
+
+        public mutating func next() async throws -> Data? {
+            while true {
+                if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    var line = pending[pending.startIndex..<newline]
+                    if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+                    let result = Data(line)
+                    pending = Data(pending[pending.index(after: newline)...])
+                    return result
+                }
+                if ended {
+                    guard !pending.isEmpty else { return nil }
+                    defer { pending = Data() }
+                    return pending.last == UInt8(ascii: "\r") ? Data(pending.dropLast()) : pending
+                }
+                if pending.count > maxLineLength { throw HTTPBodyLineTooLong(limit: maxLineLength) }
+                if let chunk = try await base.next() {
+                    pending.append(chunk)
+                } else {
+                    ended = true
+                }
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), maxLineLength: maxLineLength)
+    }
+}
+
+/// A line grew past the limit without a newline (a protection against unbounded buffering).
+public struct HTTPBodyLineTooLong: Error, Sendable, CustomStringConvertible {
+    public var limit: Int
+    public var description: String { "a line of the response body is longer than \(limit) bytes" }
+}
+
+extension AsyncSequence where Element == Data {
+    /// The body split into lines (as `Data`, without the line terminator), e.g. NDJSON records.
+    public func lines(maxLineLength: Int = 64 << 20) -> HTTPBodyLines<Self> {
+        HTTPBodyLines(base: self, maxLineLength: maxLineLength)
+    }
+
+    /// The body split into lines, as `Data` (shorthand for `lines()`).
+    public var lines: HTTPBodyLines<Self> { lines() }
+}
+
+extension HTTPBodyLines: Sendable where Base: Sendable {}
