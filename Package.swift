@@ -91,9 +91,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"]),
+        // Benchmark for scripts/bench.d/transport (not a product; not a test).
+        .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: [
+            "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
     ],
     swiftLanguageModes: [.v6]
