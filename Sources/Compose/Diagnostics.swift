@@ -1,0 +1,94 @@
+/// Where something is in a compose or manifest file: path, 1-based line and column.
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem found in a stack: file, line, column, key path (e.g. `services.api.ports[1]`) and what was expected.
+public struct ComposeDiagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// Key path from the document root, e.g. `services.api.ports[1]`; empty for the whole document.
+    public var path: String
+    public var message: String
+
+    public init(location: SourceLocation, path: String, message: String) {
+        self.location = location
+        self.path = path
+        self.message = message
+    }
+
+    public var file: String { location.file }
+    public var line: Int { location.line }
+    public var column: Int { location.column }
+
+    public var description: String {
+        path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+    }
+}
+
+/// Why a stack (or the manifest) could not be loaded. No engine call is ever made after one of these.
+public enum ComposeError: Error, Sendable, CustomStringConvertible {
+    /// The files were read but are invalid; every problem found is listed, in file order.
+    case invalid([ComposeDiagnostic])
+    /// A file could not be read (missing, unreadable, not UTF-8).
+    case unreadable(path: String, reason: String)
+    /// Bad options (no file given, project name invalid, unknown service asked for).
+    case usage(String)
+
+    public var diagnostics: [ComposeDiagnostic] {
+        if case .invalid(let list) = self { return list }
+        return []
+    }
+
+    public var description: String {
+        switch self {
+        case .invalid(let list):
+            let noun = list.count == 1 ? "error" : "errors"
+            return "invalid stack (\(list.count) \(noun)):\n" + list.map { "  " + $0.description }.joined(separator: "\n")
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .usage(let message):
+            return message
+        }
+    }
+}
+
+/// Collects diagnostics while walking the files; warnings do not make a stack invalid.
+struct DiagnosticSink {
+    var errors: [ComposeDiagnostic] = []
+    var warnings: [ComposeDiagnostic] = []
+
+    mutating func error(_ node: YNode, _ path: String, _ message: String) {
+        errors.append(ComposeDiagnostic(location: node.location, path: path, message: message))
+    }
+
+    mutating func error(_ location: SourceLocation, _ path: String, _ message: String) {
+        errors.append(ComposeDiagnostic(location: location, path: path, message: message))
+    }
+
+    mutating func warning(_ node: YNode, _ path: String, _ message: String) {
+        warnings.append(ComposeDiagnostic(location: node.location, path: path, message: message))
+    }
+
+    var sortedErrors: [ComposeDiagnostic] {
+        // Stable: by file order of first appearance, then line, column.
+        var fileRank: [String: Int] = [:]
+        for d in errors where fileRank[d.file] == nil { fileRank[d.file] = fileRank.count }
+        return errors.enumerated().sorted { a, b in
+            let (x, y) = (a.element, b.element)
+            if x.file != y.file { return fileRank[x.file]! < fileRank[y.file]! }
+            if x.line != y.line { return x.line < y.line }
+            if x.column != y.column { return x.column < y.column }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+}

@@ -1,2 +1,0 @@
-// The Compose module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum ComposeModule {}

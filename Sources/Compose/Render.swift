@@ -1,0 +1,369 @@
+import Foundation
+import Yams
+
+/// Rendering of the model as ordered plain values (compose key names), JSON (pretty or canonical) and YAML,
+/// with secret redaction.
+extension ComposeProject {
+    /// Keys whose values are redacted: any key containing one of these words (case-insensitive).
+    public static let secretKeyWords = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH_HASH", "SALT"]
+    public static let redacted = "********"
+
+    public static func looksSecret(_ key: String) -> Bool {
+        let upper = key.uppercased()
+        return secretKeyWords.contains { upper.contains($0) }
+    }
+
+    /// A copy with the values of secret-looking environment variables and build args replaced by `********`.
+    public func redactingSecrets() -> ComposeProject {
+        var copy = self
+        copy.services = services.map { $0.redactingSecrets() }
+        return copy
+    }
+
+    /// The project as compose-style plain values: `name`, `services`, `networks`, `volumes`, `secrets`, `configs`.
+    public func plainValue() -> ComposeValue {
+        var pairs: [ComposeValue.Pair] = [.init("name", .string(name))]
+        pairs.append(.init("services", .object(services.map { .init($0.name, $0.plainValue()) })))
+        if !networks.isEmpty {
+            pairs.append(.init("networks", .object(networks.keys.sorted().map { .init($0, networks[$0]!.plainValue()) })))
+        }
+        if !volumes.isEmpty {
+            pairs.append(.init("volumes", .object(volumes.keys.sorted().map { .init($0, volumes[$0]!.plainValue()) })))
+        }
+        if !secrets.isEmpty {
+            pairs.append(.init("secrets", .object(secrets.keys.sorted().map { .init($0, secrets[$0]!.plainValue()) })))
+        }
+        if !configs.isEmpty {
+            pairs.append(.init("configs", .object(configs.keys.sorted().map { .init($0, configs[$0]!.plainValue()) })))
+        }
+        return .object(pairs)
+    }
+
+    /// Config hash of one service (see `ServiceConfig.configHash`).
+    public func configHash(service name: String) -> String? { service(named: name)?.configHash }
+}
+
+extension ServiceConfig {
+    public func redactingSecrets() -> ServiceConfig {
+        var copy = self
+        for key in environment.keys where ComposeProject.looksSecret(key) { copy.environment[key] = ComposeProject.redacted }
+        if var build = copy.build {
+            for key in build.args.keys where ComposeProject.looksSecret(key) { build.args[key] = ComposeProject.redacted }
+            copy.build = build
+        }
+        return copy
+    }
+
+    /// The service's config hash, following docker compose v2's rule (pkg/compose/hash.go `ServiceHash`):
+    /// SHA-256 (hex) of the JSON of the service config with `build`, `pull_policy`, `scale`,
+    /// `deploy.replicas`, `depends_on` and `profiles` removed. Compose marshals compose-go's Go struct;
+    /// StackPilot marshals its normalised model (`plainValue()`, the same compose key names) as canonical
+    /// JSON: object keys sorted, no insignificant whitespace, `/` unescaped, integers without a fraction.
+    /// So a change to anything that affects the container changes the hash, and changes to build, pull
+    /// policy, scale, replicas, dependencies or profiles do not. The digits differ from compose v2's own
+    /// (different serialisation), so a container created by docker compose is recreated once by StackPilot.
+    public var configHash: String {
+        var copy = self
+        copy.build = nil
+        copy.pullPolicy = nil
+        copy.other["scale"] = nil
+        copy.deploy?.replicas = nil
+        copy.dependsOn = []
+        copy.profiles = []
+        return ComposeHash.sha256Hex(copy.plainValue().canonicalJSON())
+    }
+
+    public func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = []
+        func add(_ key: String, _ value: ComposeValue?) { if let value { p.append(.init(key, value)) } }
+        func strings(_ list: [String]) -> ComposeValue? { list.isEmpty ? nil : .array(list.map(ComposeValue.string)) }
+        func map(_ dict: [String: String]) -> ComposeValue? {
+            dict.isEmpty ? nil : .object(dict.keys.sorted().map { .init($0, .string(dict[$0]!)) })
+        }
+        if let b = build {
+            var bp: [ComposeValue.Pair] = [.init("context", .string(b.context))]
+            if let d = b.dockerfile { bp.append(.init("dockerfile", .string(d))) }
+            if let a = map(b.args) { bp.append(.init("args", a)) }
+            if let t = b.target { bp.append(.init("target", .string(t))) }
+            if let l = map(b.labels) { bp.append(.init("labels", l)) }
+            add("build", .object(bp))
+        }
+        add("cap_add", strings(capAdd))
+        add("cap_drop", strings(capDrop))
+        add("command", command.map { .array($0.map(ComposeValue.string)) })
+        add("configs", configs.isEmpty ? nil : .array(configs.map { $0.plainValue() }))
+        add("container_name", containerName.map(ComposeValue.string))
+        add("depends_on", dependsOn.isEmpty ? nil : .object(dependsOn.map {
+            .init($0.service, .object([.init("condition", .string($0.condition.rawValue)), .init("required", .bool($0.required)),
+                                       .init("restart", .bool($0.restart))]))
+        }))
+        if let d = deploy {
+            var dp: [ComposeValue.Pair] = []
+            if let m = d.mode { dp.append(.init("mode", .string(m))) }
+            if let r = d.replicas { dp.append(.init("replicas", .int(Int64(r)))) }
+            var res: [ComposeValue.Pair] = []
+            if let l = d.limits { res.append(.init("limits", l.plainValue())) }
+            if let r = d.reservations { res.append(.init("reservations", r.plainValue())) }
+            if !res.isEmpty { dp.append(.init("resources", .object(res))) }
+            for k in d.other.keys.sorted() { dp.append(.init(k, d.other[k]!)) }
+            add("deploy", .object(dp))
+        }
+        add("devices", devices.isEmpty ? nil : .array(devices.map {
+            .object([.init("source", .string($0.source)), .init("target", .string($0.target)), .init("permissions", .string($0.permissions))])
+        }))
+        add("dns", strings(dns))
+        add("dns_search", strings(dnsSearch))
+        add("domainname", domainname.map(ComposeValue.string))
+        add("entrypoint", entrypoint.map { .array($0.map(ComposeValue.string)) })
+        add("env_file", strings(envFiles))
+        add("environment", map(environment))
+        add("expose", strings(expose))
+        add("extra_hosts", strings(extraHosts))
+        if let h = healthcheck {
+            var hp: [ComposeValue.Pair] = []
+            if let t = h.test { hp.append(.init("test", .array(t.map(ComposeValue.string)))) }
+            if let v = h.interval { hp.append(.init("interval", .string(v.description))) }
+            if let v = h.timeout { hp.append(.init("timeout", .string(v.description))) }
+            if let v = h.startPeriod { hp.append(.init("start_period", .string(v.description))) }
+            if let v = h.startInterval { hp.append(.init("start_interval", .string(v.description))) }
+            if let r = h.retries { hp.append(.init("retries", .int(Int64(r)))) }
+            if h.disable { hp.append(.init("disable", .bool(true))) }
+            add("healthcheck", .object(hp))
+        }
+        add("hostname", hostname.map(ComposeValue.string))
+        add("image", image.map(ComposeValue.string))
+        add("init", initProcess.map(ComposeValue.bool))
+        add("ipc", ipc.map(ComposeValue.string))
+        add("labels", map(labels))
+        if let l = logging {
+            var lp: [ComposeValue.Pair] = []
+            if let d = l.driver { lp.append(.init("driver", .string(d))) }
+            if let o = map(l.options) { lp.append(.init("options", o)) }
+            add("logging", .object(lp))
+        }
+        add("network_mode", networkMode.map(ComposeValue.string))
+        add("networks", networks.isEmpty ? nil : .object(networks.map { n in
+            var np: [ComposeValue.Pair] = []
+            if !n.aliases.isEmpty { np.append(.init("aliases", .array(n.aliases.map(ComposeValue.string)))) }
+            if let a = n.ipv4Address { np.append(.init("ipv4_address", .string(a))) }
+            if let a = n.ipv6Address { np.append(.init("ipv6_address", .string(a))) }
+            if let pr = n.priority { np.append(.init("priority", .int(Int64(pr)))) }
+            return .init(n.name, np.isEmpty ? .null : .object(np))
+        }))
+        add("pid", pid.map(ComposeValue.string))
+        add("platform", platform.map(ComposeValue.string))
+        add("ports", ports.isEmpty ? nil : .array(ports.map { port in
+            var pp: [ComposeValue.Pair] = []
+            if let m = port.mode { pp.append(.init("mode", .string(m))) }
+            if let ip = port.hostIP { pp.append(.init("host_ip", .string(ip))) }
+            pp.append(.init("target", .int(Int64(port.target))))
+            if let pub = port.published { pp.append(.init("published", .string(pub))) }
+            pp.append(.init("protocol", .string(port.protocol)))
+            return .object(pp)
+        }))
+        add("privileged", privileged ? .bool(true) : nil)
+        add("profiles", strings(profiles))
+        add("pull_policy", pullPolicy.map(ComposeValue.string))
+        add("read_only", readOnly ? .bool(true) : nil)
+        add("restart", restart.map(ComposeValue.string))
+        add("secrets", secrets.isEmpty ? nil : .array(secrets.map { $0.plainValue() }))
+        add("security_opt", strings(securityOpt))
+        add("shm_size", shmSize.map { .int($0) })
+        add("stdin_open", stdinOpen ? .bool(true) : nil)
+        add("stop_grace_period", stopGracePeriod.map { .string($0.description) })
+        add("stop_signal", stopSignal.map(ComposeValue.string))
+        add("sysctls", map(sysctls))
+        add("tmpfs", strings(tmpfs))
+        add("tty", tty ? .bool(true) : nil)
+        add("ulimits", ulimits.isEmpty ? nil : .object(ulimits.keys.sorted().map {
+            .init($0, .object([.init("soft", .int(ulimits[$0]!.soft)), .init("hard", .int(ulimits[$0]!.hard))]))
+        }))
+        add("user", user.map(ComposeValue.string))
+        add("volumes", volumes.isEmpty ? nil : .array(volumes.map { $0.plainValue() }))
+        add("working_dir", workingDir.map(ComposeValue.string))
+        for k in other.keys.sorted() { add(k, other[k]) }
+        for k in extensions.keys.sorted() { add(k, extensions[k]) }
+        return .object(p.sorted { $0.key < $1.key })
+    }
+}
+
+extension ServiceVolume {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = [.init("type", .string(type.rawValue))]
+        if let s = source { p.append(.init("source", .string(s))) }
+        p.append(.init("target", .string(target)))
+        if readOnly { p.append(.init("read_only", .bool(true))) }
+        if let c = consistency { p.append(.init("consistency", .string(c))) }
+        var bind: [ComposeValue.Pair] = []
+        if let prop = propagation { bind.append(.init("propagation", .string(prop))) }
+        if let c = createHostPath { bind.append(.init("create_host_path", .bool(c))) }
+        if let s = selinux { bind.append(.init("selinux", .string(s))) }
+        if type == .bind, !bind.isEmpty { p.append(.init("bind", .object(bind))) }
+        if let n = noCopy { p.append(.init("volume", .object([.init("nocopy", .bool(n))]))) }
+        var tmp: [ComposeValue.Pair] = []
+        if let s = tmpfsSize { tmp.append(.init("size", .int(s))) }
+        if let m = tmpfsMode { tmp.append(.init("mode", .int(Int64(m)))) }
+        if !tmp.isEmpty { p.append(.init("tmpfs", .object(tmp))) }
+        return .object(p)
+    }
+}
+
+extension ResourceSpec {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = []
+        if let c = cpus { p.append(.init("cpus", .double(c))) }
+        if let m = memory { p.append(.init("memory", .int(m))) }
+        if let n = pids { p.append(.init("pids", .int(n))) }
+        return .object(p)
+    }
+}
+
+extension FileReference {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = [.init("source", .string(source)), .init("target", .string(target))]
+        if let u = uid { p.append(.init("uid", .string(u))) }
+        if let g = gid { p.append(.init("gid", .string(g))) }
+        if let m = mode { p.append(.init("mode", .int(Int64(m)))) }
+        return .object(p)
+    }
+}
+
+extension NetworkConfig {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = [.init("name", .string(name))]
+        if let d = driver { p.append(.init("driver", .string(d))) }
+        if !driverOpts.isEmpty { p.append(.init("driver_opts", .object(driverOpts.keys.sorted().map { .init($0, .string(driverOpts[$0]!)) }))) }
+        if external { p.append(.init("external", .bool(true))) }
+        if `internal` { p.append(.init("internal", .bool(true))) }
+        if attachable { p.append(.init("attachable", .bool(true))) }
+        if enableIPv6 { p.append(.init("enable_ipv6", .bool(true))) }
+        if !labels.isEmpty { p.append(.init("labels", .object(labels.keys.sorted().map { .init($0, .string(labels[$0]!)) }))) }
+        if let i = ipam { p.append(.init("ipam", i)) }
+        return .object(p)
+    }
+}
+
+extension VolumeConfig {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = [.init("name", .string(name))]
+        if let d = driver { p.append(.init("driver", .string(d))) }
+        if !driverOpts.isEmpty { p.append(.init("driver_opts", .object(driverOpts.keys.sorted().map { .init($0, .string(driverOpts[$0]!)) }))) }
+        if external { p.append(.init("external", .bool(true))) }
+        if !labels.isEmpty { p.append(.init("labels", .object(labels.keys.sorted().map { .init($0, .string(labels[$0]!)) }))) }
+        return .object(p)
+    }
+}
+
+extension FileObjectConfig {
+    func plainValue() -> ComposeValue {
+        var p: [ComposeValue.Pair] = [.init("name", .string(name))]
+        if let f = file { p.append(.init("file", .string(f))) }
+        if let e = environment { p.append(.init("environment", .string(e))) }
+        if content != nil { p.append(.init("content", .string(ComposeProject.redacted))) }
+        if external { p.append(.init("external", .bool(true))) }
+        return .object(p)
+    }
+}
+
+extension ComposeValue {
+    /// Canonical JSON: keys sorted, no whitespace, `/` not escaped.
+    public func canonicalJSON() -> String {
+        var out = ""
+        write(to: &out, sortKeys: true, indent: nil, level: 0)
+        return out
+    }
+
+    /// Readable JSON in the value's own key order, two-space indent.
+    public func prettyJSON() -> String {
+        var out = ""
+        write(to: &out, sortKeys: false, indent: "  ", level: 0)
+        return out
+    }
+
+    func write(to out: inout String, sortKeys: Bool, indent: String?, level: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.rounded() == d, abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
+                item.write(to: &out, sortKeys: sortKeys, indent: indent, level: level + 1)
+            }
+            if let indent { out += "\n" + String(repeating: indent, count: level) }
+            out += "]"
+        case .object(let pairs):
+            if pairs.isEmpty { out += "{}"; return }
+            let ordered = sortKeys ? pairs.sorted { $0.key < $1.key } : pairs
+            out += "{"
+            for (i, pair) in ordered.enumerated() {
+                if i > 0 { out += "," }
+                if let indent { out += "\n" + String(repeating: indent, count: level + 1) }
+                Self.writeString(pair.key, to: &out)
+                out += indent == nil ? ":" : ": "
+                pair.value.write(to: &out, sortKeys: sortKeys, indent: indent, level: level + 1)
+            }
+            if let indent { out += "\n" + String(repeating: indent, count: level) }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"  // as Go's encoding/json does
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// YAML in the value's own key order (through Yams' emitter).
+    public func yaml() throws -> String {
+        try Yams.serialize(node: yamlNode(), sortKeys: false)
+    }
+
+    /// Conservative: plain only for words that YAML cannot read as anything but this string.
+    static func safePlain(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first,
+              (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/" || first == "_" else { return false }
+        let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"]
+        guard !reserved.contains(s.lowercased()) else { return false }
+        return s.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_-./@=+,".unicodeScalars.contains($0)
+        }
+    }
+
+    func yamlNode() -> Node {
+        switch self {
+        case .null: return Node("null", .implicit, .plain)
+        case .bool(let b): return Node(b ? "true" : "false", .implicit, .plain)
+        case .int(let i): return Node(String(i), .implicit, .plain)
+        case .double(let d): return Node("\(d)", .implicit, .plain)
+        case .string(let s):
+            // Quote whatever YAML would read back as another type (numbers, booleans, null, "9090:9090").
+            return Node(s, .implicit, Self.safePlain(s) ? .plain : .doubleQuoted)
+        case .array(let items): return Node(items.map { $0.yamlNode() })
+        case .object(let pairs): return Node(pairs.map { (Node($0.key), $0.value.yamlNode()) })
+        }
+    }
+}
