@@ -8,7 +8,7 @@ public struct StackPilot: AsyncParsableCommand {
         commandName: "stackpilot",
         abstract: "Run and supervise the MultimodalRAG monitoring system.",
         version: version,
-        subcommands: []
+        subcommands: [Config.self]
     )
 
     public init() {}
