@@ -49,6 +49,7 @@ let package = Package(
         ]),
         .target(name: "PrometheusAPI", dependencies: [
             "HTTPTransport",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Grafana", dependencies: [
@@ -76,9 +77,11 @@ let package = Package(
 
         // Stand-ins: the MultimodalRAG workload and Grafana's HTTP API.
         .target(name: "WorkloadSim", dependencies: [
+            "HTTPTransport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,3 +1,3 @@
 import WorkloadSim
 
-await WorkloadSimCommand.main()
+await WorkloadSimCommand.start()

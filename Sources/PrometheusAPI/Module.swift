@@ -1,2 +1,0 @@
-// The PrometheusAPI module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum PrometheusAPIModule {}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Which MultimodalRAG service this process stands in for.
+public enum WorkloadRole: String, Sendable, CaseIterable, Codable {
+    /// The public API (port 5000): `POST /v1/query` forwards to the model API's `/v1/infer`.
+    case api
+    /// The model API (port 5001): `POST /v1/infer` simulates an inference and emits the model and GPU metrics.
+    case modelAPI = "model-api"
+
+    public var defaultPort: Int { self == .api ? 5000 : 5001 }
+}
+
+/// Injected faults. Every field is "off" at zero.
+public struct Faults: Sendable, Hashable, Codable {
+    /// Seconds added to every request the role serves (`/v1/query` or `/v1/infer`).
+    public var latencySeconds: Double
+    /// Fraction (0...1) of requests that fail with a 500 (and `model_errors_total{type="injected"}` on the model API).
+    public var errorRatio: Double
+    /// Megabytes allocated and touched per minute and never freed: a real leak that grows the process' RSS.
+    public var leakMBPerMinute: Double
+    /// Fraction (0...1) of the simulated GPU's memory that is taken; 0 means the normal simulated load.
+    public var gpuPressure: Double
+
+    public init(latencySeconds: Double = 0, errorRatio: Double = 0, leakMBPerMinute: Double = 0, gpuPressure: Double = 0) {
+        self.latencySeconds = latencySeconds
+        self.errorRatio = errorRatio
+        self.leakMBPerMinute = leakMBPerMinute
+        self.gpuPressure = gpuPressure
+    }
+
+    public static let none = Faults()
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case latencySeconds = "latency_seconds"
+        case errorRatio = "error_ratio"
+        case leakMBPerMinute = "leak_mb_per_minute"
+        case gpuPressure = "gpu_pressure"
+
+        var environmentVariable: String {
+            switch self {
+            case .latencySeconds: "FAULT_LATENCY_SECONDS"
+            case .errorRatio: "FAULT_ERROR_RATIO"
+            case .leakMBPerMinute: "FAULT_LEAK_MB_PER_MINUTE"
+            case .gpuPressure: "FAULT_GPU_PRESSURE"
+            }
+        }
+
+        var range: ClosedRange<Double> {
+            switch self {
+            case .latencySeconds: 0...3600
+            case .errorRatio, .gpuPressure: 0...1
+            case .leakMBPerMinute: 0...65536
+            }
+        }
+    }
+
+    subscript(key: CodingKeys) -> Double {
+        get {
+            switch key {
+            case .latencySeconds: latencySeconds
+            case .errorRatio: errorRatio
+            case .leakMBPerMinute: leakMBPerMinute
+            case .gpuPressure: gpuPressure
+            }
+        }
+        set {
+            switch key {
+            case .latencySeconds: latencySeconds = newValue
+            case .errorRatio: errorRatio = newValue
+            case .leakMBPerMinute: leakMBPerMinute = newValue
+            case .gpuPressure: gpuPressure = newValue
+            }
+        }
+    }
+
+    /// Reads `FAULT_*` variables; unset or empty variables leave the field at zero.
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> Faults {
+        var faults = Faults()
+        for key in CodingKeys.allCases {
+            guard let text = environment[key.environmentVariable]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+            guard let value = Double(text), value.isFinite, key.range.contains(value) else {
+                throw ConfigurationError(source: key.environmentVariable, message: "\"\(text)\" is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
+            }
+            faults[key] = value
+        }
+        return faults
+    }
+
+    /// Applies the fields present in a JSON object (partial updates: absent fields keep their value).
+    /// Unknown fields and out-of-range values are rejected, naming the field.
+    public func applying(json data: Data) throws(ConfigurationError) -> Faults {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(source: "request body", message: "not JSON: \(error.localizedDescription)")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw ConfigurationError(source: "request body", message: "expected a JSON object such as {\"latency_seconds\": 6}")
+        }
+        var updated = self
+        for (name, raw) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let key = CodingKeys(rawValue: name) else {
+                let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(source: name, message: "unknown fault (known: \(known))")
+            }
+            guard let number = raw as? NSNumber, !(raw is Bool), key.range.contains(number.doubleValue) else {
+                throw ConfigurationError(source: name, message: "\(raw) is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
+            }
+            updated[key] = number.doubleValue
+        }
+        return updated
+    }
+}
+
+/// A configuration value that cannot be used, naming where it came from (flag, variable or JSON field).
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var source: String
+    public var message: String
+
+    public init(source: String, message: String) {
+        self.source = source
+        self.message = message
+    }
+
+    public var description: String { "\(source): \(message)" }
+}
+
+/// Everything a workload-sim process needs to run.
+public struct WorkloadConfiguration: Sendable, Hashable {
+    public var role: WorkloadRole
+    public var host: String
+    /// 0 binds a free port (tests).
+    public var port: Int
+    /// Base URL of the model API, used by the api role.
+    public var modelAPIURL: String
+    /// Requests per second the built-in load generator sends to this process; 0 turns it off.
+    public var loadRate: Double
+    public var faults: Faults
+    /// Total memory of the simulated GPU (there is no GPU: see README).
+    public var simulatedGPUTotalMB: Double
+
+    public init(
+        role: WorkloadRole,
+        host: String = "0.0.0.0",
+        port: Int? = nil,
+        modelAPIURL: String = "http://model-api:5001",
+        loadRate: Double = 2,
+        faults: Faults = .none,
+        simulatedGPUTotalMB: Double = 24_576
+    ) {
+        self.role = role
+        self.host = host
+        self.port = port ?? role.defaultPort
+        self.modelAPIURL = modelAPIURL
+        self.loadRate = loadRate
+        self.faults = faults
+        self.simulatedGPUTotalMB = simulatedGPUTotalMB
+    }
+}
