@@ -1,2 +1,0 @@
-// The ContainerStats module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum ContainerStatsModule {}
