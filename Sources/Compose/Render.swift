@@ -68,6 +68,7 @@ extension ServiceConfig {
         copy.pullPolicy = nil
         copy.other["scale"] = nil
         copy.deploy?.replicas = nil
+        if let d = copy.deploy, d.mode == nil, d.limits == nil, d.reservations == nil, d.other.isEmpty { copy.deploy = nil }
         copy.dependsOn = []
         copy.profiles = []
         return ComposeHash.sha256Hex(copy.plainValue().canonicalJSON())
