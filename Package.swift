@@ -98,6 +98,7 @@ let package = Package(
         .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
+        .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
         .testTarget(name: "HTTPTransportTests", dependencies: [
             "HTTPTransport",
