@@ -125,7 +125,22 @@ extension Orchestration {
             public var SecurityOpt: [String]?
             public var PidMode: String?
             public var ShmSize: Int64?
+            public var Dns: [String]?
+            public var DnsSearch: [String]?
+            public var Sysctls: [String: String]?
+            public var IpcMode: String?
+            public var PidsLimit: Int64?
+            public var LogConfig: LogConfigSpec?
             public init() {}
+        }
+
+        public struct LogConfigSpec: Sendable, Hashable, Codable {
+            public var `Type`: String
+            public var Config: [String: String]?
+            public init(Type: String, Config: [String: String]? = nil) {
+                self.Type = `Type`
+                self.Config = Config
+            }
         }
 
         public struct EndpointSpec: Sendable, Hashable, Codable {

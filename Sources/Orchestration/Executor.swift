@@ -335,9 +335,6 @@ extension Orchestration {
             if containers.isEmpty {
                 throw OrchestrationError.dependencyFailed(service: service.name, container: "(none)", state: "missing", reason: "the service has no container", logTail: [], dependents: [])
             }
-            if condition == .serviceHealthy && !service.hasHealthcheck {
-                throw OrchestrationError.dependencyFailed(service: service.name, container: containers[0].name, state: "running", reason: "depends_on asks for service_healthy but the service has no healthcheck", logTail: [], dependents: [])
-            }
             for c in containers {
                 while true {
                     try Task.checkCancellation()
@@ -376,7 +373,7 @@ extension Orchestration {
                     switch d.health {
                     case .healthy: return .met
                     case .unhealthy: return .failed("its healthcheck reports unhealthy")
-                    case .none: return .failed("it has no healthcheck")
+                    case .none: return .failed("depends_on asks for service_healthy but it has no healthcheck")
                     case .starting: return .pending
                     }
                 default: return .pending

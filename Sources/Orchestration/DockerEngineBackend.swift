@@ -1,0 +1,214 @@
+import DockerEngine
+import Foundation
+import Logging
+
+extension Orchestration {
+    /// `OrchestrationEngine` over the Docker Engine API. Each method is one engine call (two for
+    /// a build: none before the upload), so counting transport requests counts engine work.
+    public struct DockerEngineBackend: OrchestrationEngine {
+        public let client: DockerEngine.Client
+        public let logger: Logger
+
+        public init(client: DockerEngine.Client, logger: Logger = Logger(label: "stackpilot.orchestration")) {
+            self.client = client
+            self.logger = logger
+        }
+
+        public func listContainers(project: String?) async throws -> [ObservedContainer] {
+            let filter = project.map { "\(Labels.project)=\($0)" } ?? Labels.project
+            return try await client.listContainers(all: true, filters: DockerEngine.Filters().label(filter)).map { c in
+                ObservedContainer(
+                    id: c.id, name: c.name, imageID: c.imageID ?? "", image: c.image ?? "",
+                    state: ContainerState(engineValue: c.state ?? ""),
+                    health: Self.health(fromStatus: c.status ?? ""),
+                    labels: c.labels ?? [:], status: c.status ?? "", created: Int(c.created ?? 0)
+                )
+            }
+        }
+
+        static func health(fromStatus status: String) -> HealthState {
+            if status.contains("(healthy)") { return .healthy }
+            if status.contains("(unhealthy)") { return .unhealthy }
+            if status.contains("(health: starting)") { return .starting }
+            return .none
+        }
+
+        public func listNetworks(project: String, names: [String]) async throws -> [ObservedNetwork] {
+            let wanted = Set(names)
+            return try await client.listNetworks().filter { n in
+                wanted.contains(n.name) || n.labels?[Labels.project] == project
+            }.map { ObservedNetwork(id: $0.id, name: $0.name, labels: $0.labels ?? [:]) }
+        }
+
+        public func listVolumes(project: String, names: [String]) async throws -> [ObservedVolume] {
+            let wanted = Set(names)
+            return try await client.listVolumes().filter { v in
+                wanted.contains(v.name) || v.labels?[Labels.project] == project
+            }.map { ObservedVolume(name: $0.name, labels: $0.labels ?? [:]) }
+        }
+
+        public func imageID(_ reference: String) async throws -> String? {
+            do {
+                return try await client.inspectImage(reference).id
+            } catch {
+                if error.isNotFound { return nil }
+                throw error
+            }
+        }
+
+        public func pullImage(_ reference: String, progress: @escaping @Sendable (PullProgress) -> Void) async throws {
+            for try await m in try await client.pullImage(reference) {
+                progress(PullProgress(layer: m.id, status: m.status ?? "", current: m.progressDetail?.current, total: m.progressDetail?.total))
+            }
+        }
+
+        public func buildImage(_ reference: String, spec: BuildSpec, output: @escaping @Sendable (String) -> Void) async throws {
+            let context = try BuildContext.archive(directory: spec.context, dockerfile: spec.dockerfile)
+            let options = DockerEngine.BuildOptions(tags: [reference], dockerfile: spec.dockerfile, buildArgs: spec.args, target: spec.target)
+            var pending = ""
+            for try await m in try await client.buildImage(context: context, options: options) {
+                guard let text = m.stream ?? m.status else { continue }
+                pending += text
+                while let nl = pending.firstIndex(of: "\n") {
+                    let line = String(pending[..<nl])
+                    pending = String(pending[pending.index(after: nl)...])
+                    if !line.isEmpty { output(line) }
+                }
+            }
+            if !pending.isEmpty { output(pending) }
+        }
+
+        public func createNetwork(_ network: DesiredNetwork, project: String) async throws {
+            var labels = network.labels
+            labels[Labels.project] = project
+            labels[Labels.network] = network.key
+            labels[Labels.version] = Labels.composeVersion
+            let request = DockerEngine.NetworkCreateRequest(
+                name: network.name, driver: network.driver ?? "bridge",
+                internal: network.internal ? true : nil, attachable: network.attachable ? true : nil, labels: labels
+            )
+            do {
+                _ = try await client.createNetwork(request)
+            } catch {
+                // Created meanwhile by a concurrent up: converged either way.
+                if !error.isConflict { throw error }
+            }
+        }
+
+        public func createVolume(_ volume: DesiredVolume, project: String) async throws {
+            var labels = volume.labels
+            labels[Labels.project] = project
+            labels[Labels.volume] = volume.key
+            labels[Labels.version] = Labels.composeVersion
+            _ = try await client.createVolume(DockerEngine.VolumeCreateRequest(name: volume.name, driver: volume.driver, labels: labels))
+        }
+
+        public func createContainer(name: String, spec: ContainerSpec) async throws -> String {
+            // Same field names on both sides: the body goes through JSON unchanged.
+            let config = try JSONDecoder().decode(DockerEngine.ContainerConfig.self, from: JSONEncoder().encode(spec))
+            return try await client.createContainer(name: name, config).id
+        }
+
+        public func connectNetwork(_ network: String, container: String, aliases: [String]) async throws {
+            try await client.connectNetwork(network, container: container, endpoint: DockerEngine.EndpointSettings(aliases: aliases))
+        }
+
+        public func startContainer(id: String) async throws {
+            do { try await client.startContainer(id) } catch { if !error.isNotModified { throw error } }
+        }
+
+        public func stopContainer(id: String, timeout: Int?) async throws {
+            do { try await client.stopContainer(id, timeout: timeout) } catch { if !error.isNotModified { throw error } }
+        }
+
+        public func restartContainer(id: String, timeout: Int?) async throws {
+            try await client.restartContainer(id, timeout: timeout)
+        }
+
+        public func removeContainer(id: String, force: Bool, volumes: Bool) async throws {
+            do { try await client.removeContainer(id, force: force, volumes: volumes) } catch { if !error.isNotFound { throw error } }
+        }
+
+        public func removeNetwork(name: String) async throws {
+            do { try await client.removeNetwork(name) } catch { if !error.isNotFound { throw error } }
+        }
+
+        public func removeVolume(name: String) async throws {
+            do { try await client.removeVolume(name) } catch { if !error.isNotFound { throw error } }
+        }
+
+        public func inspectContainer(id: String) async throws -> ContainerDetails {
+            let c = try await client.inspectContainer(id)
+            let state = c.state
+            var ports: [String] = []
+            for (key, bindings) in (c.networkSettings?.ports ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let bindings, !bindings.isEmpty else { ports.append(key); continue }
+                for b in bindings {
+                    ports.append("\(b.hostIP.map { $0.isEmpty ? "" : $0 + ":" } ?? "")\(b.hostPort ?? "")->\(key)")
+                }
+            }
+            return ContainerDetails(
+                id: c.id, name: (c.name ?? c.id).trimmingPrefix("/").description,
+                state: ContainerState(engineValue: state?.status ?? ""),
+                health: HealthState(engineValue: state?.health?.status),
+                exitCode: state?.exitCode ?? 0, oomKilled: state?.oomKilled ?? false, error: state?.error ?? "",
+                healthLog: (state?.health?.log ?? []).compactMap(\.output),
+                restartCount: c.restartCount ?? 0, startedAt: state?.startedAt ?? "",
+                labels: c.config?.labels ?? [:], imageID: c.image ?? "", ports: Array(Set(ports)).sorted()
+            )
+        }
+
+        public func logTail(id: String, lines: Int) async throws -> [String] {
+            var out: [String] = []
+            for try await frame in try await client.logs(id, options: DockerEngine.LogsOptions(tail: lines)) {
+                out.append(contentsOf: frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            }
+            while out.last?.isEmpty == true { out.removeLast() }
+            return Array(out.suffix(lines))
+        }
+
+        public func logs(id: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?) async throws -> AsyncThrowingStream<LogLine, any Error> {
+            let stream = try await client.logs(id, options: DockerEngine.LogsOptions(follow: follow, timestamps: timestamps, tail: tail, since: since.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
+            return AsyncThrowingStream { continuation in
+                let task = Task {
+                    var pending: [LogLine.Stream: String] = [:]
+                    do {
+                        for try await frame in stream {
+                            let kind: LogLine.Stream = frame.source == .stderr ? .stderr : .stdout
+                            var text = pending[kind, default: ""] + frame.text
+                            while let nl = text.firstIndex(of: "\n") {
+                                continuation.yield(LogLine(stream: kind, text: String(text[..<nl])))
+                                text = String(text[text.index(after: nl)...])
+                            }
+                            pending[kind] = text
+                        }
+                        for (kind, text) in pending where !text.isEmpty { continuation.yield(LogLine(stream: kind, text: text)) }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        }
+
+        public func containerEvents(project: String) async throws -> AsyncThrowingStream<ContainerEvent, any Error> {
+            let filters = DockerEngine.Filters().type("container").label("\(Labels.project)=\(project)")
+            let events = try await client.events(filters: filters)
+            return AsyncThrowingStream { continuation in
+                let task = Task {
+                    do {
+                        for try await e in events {
+                            guard let id = e.actor?.id else { continue }
+                            continuation.yield(ContainerEvent(containerID: id, action: e.action ?? "", attributes: e.actor?.attributes ?? [:]))
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        }
+    }
+}
