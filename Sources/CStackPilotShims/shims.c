@@ -44,3 +44,4 @@ int sp_json_dumps_flags(int indent, int preserve_order, int sort_keys, int compa
     if (compact) flags |= JSON_COMPACT;
     return flags;
 }
+size_t sp_json_refcount(const json_t *json) { return __atomic_load_n(&json->refcount, __ATOMIC_ACQUIRE); }

@@ -26,5 +26,7 @@ void sp_json_incref(json_t *_Nullable json);
 void sp_json_decref(json_t *_Nullable json);
 json_type sp_json_typeof(const json_t *_Nonnull json);
 int sp_json_dumps_flags(int indent, int preserve_order, int sort_keys, int compact);
+// The current reference count (a JSONDocument mutates a node in place only when it holds the sole reference).
+size_t sp_json_refcount(const json_t *_Nonnull json);
 
 #endif

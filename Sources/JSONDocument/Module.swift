@@ -1,2 +1,0 @@
-// The JSONDocument module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum JSONDocumentModule {}
