@@ -53,7 +53,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Grafana", dependencies: [
-            "HTTPTransport", "JSONDocument",
+            "HTTPTransport", "CJansson", "CStackPilotShims",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Doctor", dependencies: [
@@ -100,6 +101,10 @@ let package = Package(
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "GrafanaTests", dependencies: [
+            "Grafana", "GrafanaStandIn", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HTTPTransportTests", dependencies: [
             "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),

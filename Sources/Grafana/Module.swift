@@ -1,2 +1,0 @@
-// The Grafana module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum GrafanaModule {}
