@@ -308,13 +308,17 @@ struct Normaliser {
             case "extends":
                 sink.error(value, p, "`extends` is not supported by StackPilot; merge the files with -f instead")
             case "mem_limit", "mem_reservation", "memswap_limit":
-                if bytes(value, p) != nil, let v = plain(value) { s.other[key] = v }
+                // Normalised to bytes, as compose v2 does; memswap_limit may be -1 (unlimited).
+                if key == "memswap_limit", value.scalar == "-1" { s.other[key] = .int(-1) }
+                else if let b = bytes(value, p) { s.other[key] = .int(b) }
             case "cpus":
-                if let text = value.scalar, Double(text) == nil {
-                    sink.error(value, p, "expected a number of CPUs (e.g. 0.5), found \"\(text)\"")
-                } else if let v = plain(value) { s.other[key] = v }
+                if let text = string(value, p) {
+                    if let cpus = Double(text), cpus >= 0 { s.other[key] = .double(cpus) } else {
+                        sink.error(value, p, "expected a number of CPUs (e.g. 0.5), found \"\(text)\"")
+                    }
+                }
             case "scale":
-                if int(value, p) != nil, let v = plain(value) { s.other[key] = v }
+                if let n = int(value, p) { s.other[key] = .int(Int64(n)) }
             default:
                 if key.hasPrefix("x-") {
                     s.extensions[key] = plain(value)

@@ -469,3 +469,30 @@ struct LoadTests {
 }
 
 import Yams
+
+@Suite("Compose service-level resource keys")
+struct ResourceKeyTests {
+    @Test("cpus, mem_limit and scale are normalised to typed values")
+    func typed() throws {
+        let (project, _) = try Fixture.load("""
+            services:
+              a:
+                image: x
+                cpus: 2
+                mem_limit: 512m
+                mem_reservation: "1g"
+                memswap_limit: -1
+                scale: 1
+              b:
+                image: x
+                cpus: "0.25"
+            """)
+        let a = try #require(project.service(named: "a"))
+        #expect(a.other["cpus"] == .double(2))
+        #expect(a.other["mem_limit"] == .int(512 * 1024 * 1024))
+        #expect(a.other["mem_reservation"] == .int(1024 * 1024 * 1024))
+        #expect(a.other["memswap_limit"] == .int(-1))
+        #expect(a.other["scale"] == .int(1))
+        #expect(project.service(named: "b")?.other["cpus"] == .double(0.25))
+    }
+}
