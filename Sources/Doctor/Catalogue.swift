@@ -1,0 +1,40 @@
+import Compose
+import DockerEngine
+import Foundation
+import Grafana
+import PrometheusAPI
+
+extension Doctor {
+    /// What the checks talk to. Built by the command from the manifest and the environment.
+    public struct Setup: Sendable {
+        public var engine: DockerEngine.Client
+        public var manifest: Manifest
+        public var projects: [ComposeProject]
+        public var prometheus: PrometheusAPI.Client
+        public var grafana: GrafanaSetup?
+
+        public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?) {
+            self.engine = engine
+            self.manifest = manifest
+            self.projects = projects
+            self.prometheus = prometheus
+            self.grafana = grafana
+        }
+    }
+
+    /// Every check of the guide's troubleshooting section, and the ones a person would think of
+    /// next, in report order. `only` keeps the named groups.
+    public static func checks(_ setup: Setup, only: Set<Group>? = nil) -> [Check] {
+        var checks = engineChecks(setup.engine)
+        checks += stackChecks(setup.engine, projects: setup.projects)
+        checks += metricsChecks(setup.manifest.targets)
+        checks += prometheusChecks(setup.prometheus, manifest: setup.manifest)
+        if let grafana = setup.grafana {
+            checks += grafanaChecks(grafana)
+        }
+        checks += alertChecks(setup.prometheus)
+        checks += resourceChecks(setup.engine, projects: setup.projects)
+        guard let only else { return checks }
+        return checks.filter { only.contains($0.group) }
+    }
+}
