@@ -88,8 +88,10 @@ let package = Package(
         ]),
         .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"]),
         .target(name: "GrafanaStandIn", dependencies: [
-            "JSONDocument",
+            "HTTPTransport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -101,6 +103,7 @@ let package = Package(
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "GrafanaStandInTests", dependencies: ["GrafanaStandIn", "HTTPTransport"]),
         .testTarget(name: "GrafanaTests", dependencies: [
             "Grafana", "GrafanaStandIn", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,3 @@
 import GrafanaStandIn
 
-await GrafanaStandInCommand.main()
+await GrafanaStandInCommand.start()

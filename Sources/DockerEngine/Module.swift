@@ -1,2 +1,0 @@
-// The DockerEngine module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum DockerEngineModule {}

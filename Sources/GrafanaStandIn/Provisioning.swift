@@ -1,0 +1,285 @@
+import Foundation
+import Logging
+import Yams
+
+/// Reads Grafana's provisioning directory at start, the way Grafana 11 does:
+/// `datasources/*.yaml|yml` (deleteDatasources first, then datasources upserted by name),
+/// `dashboards/*.yaml|yml` providers of `type: file` whose JSON dashboards are loaded, and
+/// `alerting/*.yaml|yml` rule groups (`groups`, `deleteRules`). Other kinds (plugins, notifiers,
+/// contact points, policies) are logged and skipped.
+struct Provisioner {
+    /// The directory Grafana's image uses; provider paths under it are read from `root` instead,
+    /// so the unmodified files of a compose stack work when its provisioning folder is given.
+    static let containerRoot = "/etc/grafana/provisioning"
+
+    let root: String
+    let environment: [String: String]
+    let state: GrafanaState
+    let logger: Logger
+
+    func run() async throws(StandInError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            logger.warning("provisioning directory \(root) does not exist; nothing provisioned")
+            return
+        }
+        try await datasources()
+        try await dashboards()
+        try await alerting()
+    }
+
+    // MARK: - Files
+
+    private func yamlFiles(in kind: String) -> [String] {
+        let directory = (root as NSString).appendingPathComponent(kind)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Parses one YAML file and interpolates `$VAR`, `${VAR}` (and `$$` for a literal `$`) in its
+    /// string values, as Grafana does for provisioning files.
+    private func load(_ file: String) throws(StandInError) -> JSONValue {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw .provisioning(file: file, reason: "cannot be read: \(error.localizedDescription)")
+        }
+        let parsed: Any?
+        do { parsed = try Yams.load(yaml: text) } catch let error as YamlError {
+            throw .provisioning(file: file, reason: yamlReason(error))
+        } catch {
+            throw .provisioning(file: file, reason: "\(error)")
+        }
+        return interpolate(JSONValue(any: parsed))
+    }
+
+    private func yamlReason(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)\(context.map { " (\($0.text))" } ?? "")"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private func interpolate(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(expand(text))
+        case .array(let items): .array(items.map(interpolate))
+        case .object(let members): .object(members.mapValues(interpolate))
+        default: value
+        }
+    }
+
+    func expand(_ text: String) -> String {
+        guard text.contains("$") else { return text }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            guard character == "$" else { result.append(character); index = text.index(after: index); continue }
+            let next = text.index(after: index)
+            if next < text.endIndex, text[next] == "$" { result.append("$"); index = text.index(after: next); continue }
+            if next < text.endIndex, text[next] == "{", let close = text[next...].firstIndex(of: "}") {
+                let name = String(text[text.index(after: next)..<close])
+                result += environment[name] ?? ""
+                index = text.index(after: close)
+                continue
+            }
+            var end = next
+            while end < text.endIndex, text[end].isLetter || text[end].isNumber || text[end] == "_" { end = text.index(after: end) }
+            if end == next { result.append("$"); index = next; continue }
+            result += environment[String(text[next..<end])] ?? ""
+            index = end
+        }
+        return result
+    }
+
+    /// A provider path as written in the file, moved under `root` when it points into the image's
+    /// provisioning directory.
+    func resolve(_ path: String, relativeTo file: String) -> String {
+        if path == Self.containerRoot || path.hasPrefix(Self.containerRoot + "/") {
+            let mapped = root + path.dropFirst(Self.containerRoot.count)
+            if FileManager.default.fileExists(atPath: mapped) { return mapped }
+        }
+        if path.hasPrefix("/") { return path }
+        return ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+    }
+
+    // MARK: - Datasources
+
+    private func datasources() async throws(StandInError) {
+        var documents: [(String, [String: JSONValue])] = []
+        for file in yamlFiles(in: "datasources") {
+            guard let document = try load(file).objectValue else {
+                throw .provisioning(file: file, reason: "expected a mapping with apiVersion and datasources")
+            }
+            documents.append((file, document))
+        }
+        // Grafana applies every file's deleteDatasources before any datasources.
+        for (file, document) in documents {
+            for entry in document["deleteDatasources"]?.arrayValue ?? [] {
+                guard let name = entry["name"]?.stringValue, !name.isEmpty else {
+                    throw .provisioning(file: file, reason: "deleteDatasources entry without a name")
+                }
+                await state.deleteProvisionedDatasource(name: name)
+                logger.info("provisioning: deleted datasource", metadata: ["name": "\(name)", "file": "\(file)"])
+            }
+        }
+        var defaults: [String] = []
+        for (file, document) in documents {
+            for entry in document["datasources"]?.arrayValue ?? [] {
+                guard var fields = entry.objectValue else {
+                    throw .provisioning(file: file, reason: "datasources entries must be mappings")
+                }
+                guard let name = fields["name"]?.stringValue, !name.isEmpty else {
+                    throw .provisioning(file: file, reason: "datasource without a name")
+                }
+                guard let type = fields["type"]?.stringValue, !type.isEmpty else {
+                    throw .provisioning(file: file, reason: "datasource \(name) has no type")
+                }
+                _ = type
+                if fields["isDefault"]?.boolValue == true { defaults.append(name) }
+                if defaults.count > 1 {
+                    throw .provisioning(file: file, reason: "datasource.yaml config is invalid. Only one datasource per organization can be marked as default")
+                }
+                // Empty YAML values (`password:`) are null: treat them as absent.
+                fields = fields.filter { $0.value != .null }
+                let editable = fields["editable"]?.boolValue ?? false
+                let answer = await state.provisionDatasource(fields, editable: editable)
+                guard answer.status == 200 else {
+                    let message = decodeJSON(answer.body)?["message"]?.stringValue ?? "status \(answer.status)"
+                    throw .provisioning(file: file, reason: "datasource \(name): \(message)")
+                }
+                logger.info("provisioning: datasource", metadata: ["name": "\(name)", "file": "\(file)"])
+            }
+        }
+    }
+
+    // MARK: - Dashboards
+
+    private func dashboards() async throws(StandInError) {
+        for file in yamlFiles(in: "dashboards") {
+            guard let document = try load(file).objectValue else {
+                throw .provisioning(file: file, reason: "expected a mapping with apiVersion and providers")
+            }
+            for provider in document["providers"]?.arrayValue ?? [] {
+                let name = provider["name"]?.stringValue ?? ""
+                let type = provider["type"]?.stringValue ?? "file"
+                guard type == "file" else {
+                    logger.warning("provisioning: dashboard provider type \(type) is not supported; skipped", metadata: ["file": "\(file)"])
+                    continue
+                }
+                guard let rawPath = provider["options"]?["path"]?.stringValue, !rawPath.isEmpty else {
+                    throw .provisioning(file: file, reason: "dashboard provider \(name) has no options.path")
+                }
+                let path = resolve(rawPath, relativeTo: file)
+                let allowUiUpdates = provider["allowUiUpdates"]?.boolValue ?? false
+                let fromStructure = provider["options"]?["foldersFromFilesStructure"]?.boolValue ?? false
+                let folderTitle = provider["folder"]?.stringValue ?? ""
+                let folderUid = provider["folderUid"]?.stringValue ?? ""
+                if fromStructure && (!folderTitle.isEmpty || !folderUid.isEmpty) {
+                    throw .provisioning(file: file, reason: "dashboard provider \(name): 'folder' and 'folderUID' should be empty using 'foldersFromFilesStructure' option")
+                }
+                await loadDashboards(
+                    provider: name, path: path, allowUiUpdates: allowUiUpdates, fromStructure: fromStructure,
+                    folderTitle: folderTitle, folderUid: folderUid)
+            }
+        }
+    }
+
+    private func loadDashboards(provider: String, path: String, allowUiUpdates: Bool, fromStructure: Bool,
+                                folderTitle: String, folderUid: String) async {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            // Grafana logs this and carries on.
+            logger.error("provisioning: cannot read directory", metadata: ["provider": "\(provider)", "path": "\(path)"])
+            return
+        }
+        var files: [String] = []
+        if isDirectory.boolValue {
+            let enumerator = FileManager.default.enumerator(atPath: path)
+            while let relative = enumerator?.nextObject() as? String {
+                if relative.hasSuffix(".json") { files.append(relative) }
+            }
+        } else {
+            files = [(path as NSString).lastPathComponent]
+        }
+        let base = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
+        for relative in files.sorted() {
+            let file = (base as NSString).appendingPathComponent(relative)
+            guard let data = FileManager.default.contents(atPath: file),
+                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  var model = RawJSONObject(data) else {
+                logger.error("provisioning: failed to load dashboard from file: not a JSON object", metadata: ["file": "\(file)"])
+                continue
+            }
+            // Grafana drops the id of provisioned dashboards and gives uid-less ones a uid it keeps for
+            // the file; here that uid is derived from provider and path, so it is stable across restarts.
+            model.remove("id")
+            if ((object["uid"] as? String) ?? "").isEmpty {
+                model.set("uid", string: "f" + provisionedDatasourceUID(name: provider + "/" + relative).dropFirst().lowercased().prefix(13))
+            }
+            if object["__inputs"] != nil {
+                logger.warning("provisioning: dashboard is in export format (__inputs); ${DS_...} placeholders are not replaced, as in Grafana", metadata: ["file": "\(file)"])
+            }
+            var targetFolder: String?
+            let directory = (relative as NSString).deletingLastPathComponent
+            if fromStructure && !directory.isEmpty {
+                let title = (directory as NSString).lastPathComponent
+                targetFolder = await state.ensureFolder(title: title, uid: nil).uid
+            } else if !folderTitle.isEmpty || !folderUid.isEmpty {
+                targetFolder = await state.ensureFolder(title: folderTitle.isEmpty ? folderUid : folderTitle, uid: folderUid).uid
+            }
+            let provisioning = DashboardProvisioning(provider: provider, externalId: relative, allowUiUpdates: allowUiUpdates)
+            if let problem = await state.provisionDashboard(model: model, folderUid: targetFolder, provisioning: provisioning) {
+                logger.error("provisioning: dashboard not saved: \(problem)", metadata: ["file": "\(file)"])
+            } else {
+                logger.info("provisioning: dashboard", metadata: ["title": "\((object["title"] as? String) ?? "")", "file": "\(file)"])
+            }
+        }
+    }
+
+    // MARK: - Alerting
+
+    private func alerting() async throws(StandInError) {
+        for file in yamlFiles(in: "alerting") {
+            guard let document = try load(file).objectValue else {
+                throw .provisioning(file: file, reason: "expected a mapping with apiVersion and groups")
+            }
+            for entry in document["deleteRules"]?.arrayValue ?? [] {
+                if let uid = entry["uid"]?.stringValue { await state.deleteProvisionedRule(uid: uid) }
+            }
+            for group in document["groups"]?.arrayValue ?? [] {
+                guard let name = group["name"]?.stringValue, !name.isEmpty else {
+                    throw .provisioning(file: file, reason: "rule group without a name")
+                }
+                let folderTitle = group["folder"]?.stringValue ?? ""
+                let folderUID = group["folderUID"]?.stringValue ?? group["folderUid"]?.stringValue ?? ""
+                guard !folderTitle.isEmpty || !folderUID.isEmpty else {
+                    throw .provisioning(file: file, reason: "rule group \(name) has no folder")
+                }
+                let intervalText = group["interval"]?.stringValue ?? group["interval"]?.intValue.map { "\($0)s" } ?? "60s"
+                guard let interval = parseDuration(intervalText) else {
+                    throw .provisioning(file: file, reason: "rule group \(name): invalid interval '\(intervalText)'")
+                }
+                let folder = await state.ensureFolder(title: folderTitle.isEmpty ? folderUID : folderTitle, uid: folderUID)
+                let rules = (group["rules"]?.arrayValue ?? []).map { rule -> JSONValue in
+                    guard var fields = rule.objectValue else { return rule }
+                    // The file format spells datasource uids and relative ranges like the API does.
+                    if let forValue = fields["for"], forValue.stringValue == nil, let seconds = forValue.intValue {
+                        fields["for"] = .string("\(seconds)s")
+                    }
+                    return .object(fields)
+                }
+                if let problem = await state.provisionRuleGroup(folderUID: folder.uid, group: name, interval: interval, rules: rules) {
+                    throw .provisioning(file: file, reason: "rule group \(name): \(problem)")
+                }
+                logger.info("provisioning: alert rule group", metadata: ["group": "\(name)", "folder": "\(folder.title)", "file": "\(file)"])
+            }
+            for kind in ["contactPoints", "policies", "templates", "muteTimes", "deleteContactPoints", "resetPolicies"] where document[kind] != nil {
+                logger.notice("provisioning: \(kind) in \(file) are not modelled by the stand-in; skipped")
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import HTTPTransport
+import Hummingbird
+import Logging
+
+/// The request context: Hummingbird's core storage plus who sent the request.
+struct StandInRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var identity: Identity?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    var maxUploadSize: Int { 32 << 20 }
+}
+
+/// Authenticates every request but `/api/health` (Grafana's health endpoint is public) and turns
+/// unmatched routes into Grafana's JSON 404.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = StandInRequestContext
+    let state: GrafanaState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if request.uri.path != "/api/health" {
+            switch await state.authenticate(authorization: request.headers[.authorization]) {
+            case .failure(let error): return error.answer.response
+            case .success(let identity):
+                context.identity = identity
+                let isRead = request.method == .get || request.method == .head
+                if identity.role == "Viewer" && !isRead || identity.role == "None" {
+                    return Answer.message(403, "You'll need additional permissions to perform this action. Permissions needed: any of \(request.method) \(request.uri.path)").response
+                }
+            }
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return Answer.message(404, "Not found").response
+        }
+    }
+}
+
+extension Answer {
+    var response: Response {
+        var headers = HTTPFields()
+        if !body.isEmpty { headers[.contentType] = "application/json" }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Builds the router with every endpoint the stand-in implements.
+func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -> Router<StandInRequestContext> {
+    let router = Router(context: StandInRequestContext.self)
+    router.add(middleware: AuthMiddleware(state: state))
+
+    @Sendable func body(_ request: Request) async throws -> Data {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 32 << 20)
+        return Data(buffer.readableBytesView)
+    }
+    @Sendable func jsonBody(_ request: Request) async throws -> JSONValue? { decodeJSON(try await body(request)) }
+    @Sendable func parameter(_ context: StandInRequestContext, _ name: String) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+    @Sendable func provenance(_ request: Request) -> String {
+        request.headers.contains { $0.name.canonicalName == "x-disable-provenance" } ? "" : "api"
+    }
+    @Sendable func requireAdmin(_ context: StandInRequestContext) -> Response? {
+        context.identity?.role == "Admin" ? nil : Answer.message(403, "You'll need additional permissions to perform this action. Permissions needed: serviceaccounts:write").response
+    }
+
+    // Health and identity.
+    router.get("/api/health") { _, _ in
+        Answer.json(200, .object([
+            "commit": .string("standin"), "database": .string("ok"), "version": .string(StandInConfiguration.version),
+            "implementation": .string(StandInConfiguration.implementation),
+        ])).response
+    }
+    router.get("/api/user") { _, context in
+        await state.user(context.identity!).response
+    }
+    router.put("/api/user/password") { request, context in
+        await state.changePassword(context.identity!, body: try await jsonBody(request)).response
+    }
+
+    // Service accounts.
+    router.post("/api/serviceaccounts") { request, context in
+        if let denied = requireAdmin(context) { return denied }
+        return await state.createServiceAccount(body: try await jsonBody(request)).response
+    }
+    router.get("/api/serviceaccounts/search") { _, context in
+        if let denied = requireAdmin(context) { return denied }
+        return await state.searchServiceAccounts().response
+    }
+    router.get("/api/serviceaccounts/:id") { _, context in
+        if let denied = requireAdmin(context) { return denied }
+        guard let id = Int(parameter(context, "id")) else { return Answer.message(400, "Service Account ID is invalid").response }
+        return await state.serviceAccount(id: id).response
+    }
+    router.post("/api/serviceaccounts/:id/tokens") { request, context in
+        if let denied = requireAdmin(context) { return denied }
+        guard let id = Int(parameter(context, "id")) else { return Answer.message(400, "Service Account ID is invalid").response }
+        return await state.createToken(serviceAccountID: id, body: try await jsonBody(request)).response
+    }
+
+    // Datasources.
+    router.get("/api/datasources") { _, _ in await state.listDatasources().response }
+    router.post("/api/datasources") { request, _ in
+        await state.addDatasource(body: try await jsonBody(request)).response
+    }
+    router.get("/api/datasources/uid/:uid") { _, context in
+        await state.datasourceAnswer(uid: parameter(context, "uid")).response
+    }
+    router.put("/api/datasources/uid/:uid") { request, context in
+        await state.updateDatasource(uid: parameter(context, "uid"), body: try await jsonBody(request)).response
+    }
+    router.delete("/api/datasources/uid/:uid") { _, context in
+        await state.deleteDatasource(uid: parameter(context, "uid")).response
+    }
+    router.get("/api/datasources/name/:name") { _, context in
+        await state.datasourceAnswer(name: parameter(context, "name")).response
+    }
+    router.get("/api/datasources/uid/:uid/health") { _, context in
+        guard let datasource = await state.datasource(uid: parameter(context, "uid")) else {
+            return Answer.message(404, "Data source not found").response
+        }
+        return await prober.check(datasource).response
+    }
+
+    // Folders.
+    router.get("/api/folders") { _, _ in await state.listFolders().response }
+    router.post("/api/folders") { request, _ in await state.createFolder(body: try await jsonBody(request)).response }
+    router.get("/api/folders/:uid") { _, context in await state.folderAnswer(uid: parameter(context, "uid")).response }
+    router.put("/api/folders/:uid") { request, context in
+        await state.updateFolder(uid: parameter(context, "uid"), body: try await jsonBody(request)).response
+    }
+    router.delete("/api/folders/:uid") { request, context in
+        let force = request.uri.queryParameters.get("forceDeleteRules") == "true"
+        return await state.deleteFolder(uid: parameter(context, "uid"), forceDeleteRules: force).response
+    }
+
+    // Dashboards and search.
+    router.post("/api/dashboards/db") { request, _ in await state.saveDashboard(body: try await body(request)).response }
+    router.get("/api/dashboards/uid/:uid") { _, context in await state.dashboardAnswer(uid: parameter(context, "uid")).response }
+    router.delete("/api/dashboards/uid/:uid") { _, context in await state.deleteDashboard(uid: parameter(context, "uid")).response }
+    router.get("/api/search") { request, _ in
+        let parameters = request.uri.queryParameters
+        func list(_ name: String) -> [String] {
+            parameters.getAll(name).flatMap { $0.split(separator: ",").map { String($0).removingPercentEncoding ?? String($0) } }
+        }
+        var query = GrafanaState.SearchQuery()
+        query.query = parameters.get("query").map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? $0 }
+        query.type = parameters.get("type")
+        query.folderUIDs = list("folderUIDs")
+        query.dashboardUIDs = list("dashboardUIDs")
+        query.tags = parameters.getAll("tag").map { $0.removingPercentEncoding ?? $0 }
+        query.limit = parameters.get("limit").flatMap { Int($0) }
+        return await state.search(query).response
+    }
+
+    // Alerting provisioning.
+    router.get("/api/v1/provisioning/alert-rules") { _, _ in await state.listRules().response }
+    router.post("/api/v1/provisioning/alert-rules") { request, _ in
+        await state.createRule(body: try await jsonBody(request), provenance: provenance(request)).response
+    }
+    router.get("/api/v1/provisioning/alert-rules/:uid") { _, context in
+        await state.ruleAnswer(uid: parameter(context, "uid")).response
+    }
+    router.put("/api/v1/provisioning/alert-rules/:uid") { request, context in
+        await state.updateRule(uid: parameter(context, "uid"), body: try await jsonBody(request), provenance: provenance(request)).response
+    }
+    router.delete("/api/v1/provisioning/alert-rules/:uid") { request, context in
+        await state.deleteRule(uid: parameter(context, "uid"), provenance: provenance(request)).response
+    }
+    router.get("/api/v1/provisioning/folder/:folderUid/rule-groups/:group") { _, context in
+        await state.ruleGroupAnswer(folderUID: parameter(context, "folderUid"), group: parameter(context, "group")).response
+    }
+    router.put("/api/v1/provisioning/folder/:folderUid/rule-groups/:group") { request, context in
+        await state.replaceRuleGroup(
+            folderUID: parameter(context, "folderUid"), group: parameter(context, "group"),
+            body: try await jsonBody(request), provenance: provenance(request)).response
+    }
+    router.get("/api/v1/provisioning/contact-points") { _, _ in await state.contactPoints().response }
+
+    return router
+}

@@ -1,0 +1,867 @@
+import Foundation
+
+/// Who sent a request.
+enum Identity: Sendable, Equatable {
+    case admin(login: String)
+    case serviceAccount(id: Int, login: String, role: String)
+
+    var role: String {
+        switch self {
+        case .admin: "Admin"
+        case .serviceAccount(_, _, let role): role
+        }
+    }
+}
+
+/// Everything the stand-in holds: in memory only, like a Grafana with a fresh database.
+actor GrafanaState {
+    private var adminLogin: String
+    private var adminPassword: String
+    private let staticToken: String?
+    let sortDashboardKeys: Bool
+
+    private var nextID = 1
+    private var datasources: [Datasource] = []
+    private var folders: [Folder] = []
+    private var dashboards: [Dashboard] = []
+    private var rules: [AlertRule] = []
+    private var groupIntervals: [RuleGroupKey: Int] = [:]
+    private var serviceAccounts: [ServiceAccount] = []
+
+    init(configuration: StandInConfiguration) {
+        adminLogin = configuration.adminUser
+        adminPassword = configuration.adminPassword
+        staticToken = configuration.serviceAccountToken
+        sortDashboardKeys = configuration.sortDashboardKeys
+    }
+
+    private func allocateID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    // MARK: - Authentication
+
+    /// Basic auth (admin, or `api_key:<token>`) or a Bearer service-account token; answers as Grafana 11
+    /// does when neither works.
+    func authenticate(authorization: String?) -> Result<Identity, AnswerError> {
+        guard let authorization, !authorization.isEmpty else {
+            return .failure(AnswerError(Self.unauthorized(message: "Unauthorized", id: "auth.unauthorized")))
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            return .failure(AnswerError(Self.unauthorized(message: "Unauthorized", id: "auth.unauthorized")))
+        }
+        switch parts[0].lowercased() {
+        case "basic":
+            guard let decoded = Data(base64Encoded: parts[1]).flatMap({ String(data: $0, encoding: .utf8) }),
+                  let colon = decoded.firstIndex(of: ":") else {
+                return .failure(AnswerError(Self.unauthorized(message: "Invalid Basic Auth Header", id: "auth.unauthorized")))
+            }
+            let user = String(decoded[..<colon]), password = String(decoded[decoded.index(after: colon)...])
+            if user == "api_key" { return token(password) }
+            if user == adminLogin && password == adminPassword { return .success(.admin(login: adminLogin)) }
+            return .failure(AnswerError(Self.unauthorized(message: "Invalid username or password", id: "password-auth.failed")))
+        case "bearer":
+            return token(parts[1])
+        default:
+            return .failure(AnswerError(Self.unauthorized(message: "Unauthorized", id: "auth.unauthorized")))
+        }
+    }
+
+    private func token(_ key: String) -> Result<Identity, AnswerError> {
+        if let staticToken, key == staticToken {
+            return .success(.serviceAccount(id: 0, login: "sa-standin-token", role: "Admin"))
+        }
+        for account in serviceAccounts where !account.isDisabled {
+            if let token = account.tokens.first(where: { $0.key == key }) {
+                if let expires = token.expires, expires < Date() {
+                    return .failure(AnswerError(Self.unauthorized(message: "Expired API key", id: "api-key.expired")))
+                }
+                return .success(.serviceAccount(id: account.id, login: account.login, role: account.role))
+            }
+        }
+        return .failure(AnswerError(Self.unauthorized(message: "Invalid API key", id: "api-key.invalid")))
+    }
+
+    static func unauthorized(message: String, id: String) -> Answer {
+        .json(401, .object([
+            "extra": .null, "message": .string(message), "messageId": .string(id),
+            "statusCode": .int(401), "traceID": .string(""),
+        ]))
+    }
+
+    func user(_ identity: Identity) -> Answer {
+        switch identity {
+        case .admin(let login):
+            return .json(200, .object([
+                "id": .int(1), "uid": .string("admin"), "email": .string("admin@localhost"), "name": .string(""),
+                "login": .string(login), "theme": .string(""), "orgId": .int(1), "isGrafanaAdmin": .bool(true),
+                "isDisabled": .bool(false), "isExternal": .bool(false), "authLabels": .array([]),
+                "avatarUrl": .string(""), "isGrafanaAdminExternallySynced": .bool(false),
+            ]))
+        case .serviceAccount(let id, let login, _):
+            return .json(200, .object([
+                "id": .int(id), "login": .string(login), "email": .string(login), "name": .string(login),
+                "orgId": .int(1), "isGrafanaAdmin": .bool(false), "isDisabled": .bool(false),
+                "isExternal": .bool(false), "authLabels": .array([]), "avatarUrl": .string(""),
+            ]))
+        }
+    }
+
+    /// `PUT /api/user/password`.
+    func changePassword(_ identity: Identity, body: JSONValue?) -> Answer {
+        guard case .admin = identity else {
+            return .message(403, "Cannot change the password of a service account")
+        }
+        guard let old = body?["oldPassword"]?.stringValue, let new = body?["newPassword"]?.stringValue else {
+            return .badRequestData
+        }
+        guard old == adminPassword else { return .message(401, "Invalid old password") }
+        guard new.count >= 4 else { return .message(400, "New password is too short") }
+        adminPassword = new
+        return .message(200, "User password changed")
+    }
+
+    // MARK: - Service accounts
+
+    func createServiceAccount(body: JSONValue?) -> Answer {
+        guard let name = body?["name"]?.stringValue, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .message(400, "Required service account name")
+        }
+        let role = body?["role"]?.stringValue ?? "Viewer"
+        guard ["Viewer", "Editor", "Admin", "None"].contains(role) else { return .message(400, "invalid role value: \(role)") }
+        guard !serviceAccounts.contains(where: { $0.name == name }) else {
+            return .message(400, "service account already exists")
+        }
+        let account = ServiceAccount(
+            id: allocateID(), name: name, login: "sa-\(slugify(name))", role: role,
+            isDisabled: body?["isDisabled"]?.boolValue ?? false, tokens: [])
+        serviceAccounts.append(account)
+        return .json(201, serviceAccountJSON(account))
+    }
+
+    private func serviceAccountJSON(_ account: ServiceAccount) -> JSONValue {
+        .object([
+            "id": .int(account.id), "name": .string(account.name), "login": .string(account.login),
+            "orgId": .int(1), "isDisabled": .bool(account.isDisabled), "role": .string(account.role),
+            "tokens": .int(account.tokens.count), "avatarUrl": .string(""),
+        ])
+    }
+
+    func serviceAccount(id: Int) -> Answer {
+        guard let account = serviceAccounts.first(where: { $0.id == id }) else {
+            return .message(404, "service account not found")
+        }
+        return .json(200, serviceAccountJSON(account))
+    }
+
+    func searchServiceAccounts() -> Answer {
+        .json(200, .object([
+            "totalCount": .int(serviceAccounts.count), "page": .int(1), "perPage": .int(1000),
+            "serviceAccounts": .array(serviceAccounts.map(serviceAccountJSON)),
+        ]))
+    }
+
+    func createToken(serviceAccountID: Int, body: JSONValue?) -> Answer {
+        guard let index = serviceAccounts.firstIndex(where: { $0.id == serviceAccountID }) else {
+            return .message(404, "service account not found")
+        }
+        guard let name = body?["name"]?.stringValue, !name.isEmpty else { return .message(400, "Required token name") }
+        guard !serviceAccounts[index].tokens.contains(where: { $0.name == name }) else {
+            return .message(409, "service account token with given name already exists in the organization")
+        }
+        let seconds = body?["secondsToLive"]?.intValue ?? 0
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let secret = String((0..<32).map { _ in alphabet.randomElement()! })
+        let checksum = String(format: "%08x", UInt32(truncatingIfNeeded: secret.hashValue))
+        let token = ServiceAccountToken(
+            id: allocateID(), name: name, key: "glsa_\(secret)_\(checksum)",
+            expires: seconds > 0 ? Date().addingTimeInterval(TimeInterval(seconds)) : nil)
+        serviceAccounts[index].tokens.append(token)
+        return .json(200, .object(["id": .int(token.id), "name": .string(name), "key": .string(token.key)]))
+    }
+
+    // MARK: - Datasources
+
+    func listDatasources() -> Answer {
+        .json(200, .array(datasources.sorted { $0.name.lowercased() < $1.name.lowercased() }.map(\.listItem)))
+    }
+
+    func datasource(uid: String) -> Datasource? { datasources.first { $0.uid == uid } }
+
+    func datasourceAnswer(uid: String) -> Answer {
+        guard let datasource = datasource(uid: uid) else { return .message(404, "Data source not found") }
+        return .json(200, datasource.full)
+    }
+
+    func datasourceAnswer(name: String) -> Answer {
+        guard let datasource = datasources.first(where: { $0.name == name }) else { return .message(404, "Data source not found") }
+        return .json(200, datasource.full)
+    }
+
+    /// Copies the fields Grafana's add/update commands carry.
+    private func apply(_ body: [String: JSONValue], to datasource: inout Datasource) {
+        if let value = body["name"]?.stringValue { datasource.name = value }
+        if let value = body["type"]?.stringValue { datasource.type = value }
+        if let value = body["access"]?.stringValue, !value.isEmpty { datasource.access = value }
+        if let value = body["url"]?.stringValue { datasource.url = value }
+        if let value = body["user"]?.stringValue { datasource.user = value }
+        if let value = body["database"]?.stringValue { datasource.database = value }
+        if let value = body["basicAuth"]?.boolValue { datasource.basicAuth = value }
+        if let value = body["basicAuthUser"]?.stringValue { datasource.basicAuthUser = value }
+        if let value = body["withCredentials"]?.boolValue { datasource.withCredentials = value }
+        if let value = body["isDefault"]?.boolValue { datasource.isDefault = value }
+        if let value = body["jsonData"]?.objectValue { datasource.jsonData = value }
+        if let value = body["secureJsonData"]?.objectValue {
+            for (key, secret) in value { if let secret = secret.stringValue { datasource.secureJsonData[key] = secret } }
+        }
+        // Grafana 11 moves the legacy plain-text fields into secureJsonData.
+        if let value = body["password"]?.stringValue, !value.isEmpty { datasource.secureJsonData["password"] = value }
+        if let value = body["basicAuthPassword"]?.stringValue, !value.isEmpty { datasource.secureJsonData["basicAuthPassword"] = value }
+    }
+
+    private func makeOnlyDefault(_ uid: String) {
+        for index in datasources.indices where datasources[index].uid != uid { datasources[index].isDefault = false }
+    }
+
+    /// `POST /api/datasources`.
+    func addDatasource(body: JSONValue?, readOnly: Bool = false) -> Answer {
+        guard let fields = body?.objectValue,
+              let name = fields["name"]?.stringValue, !name.isEmpty,
+              let type = fields["type"]?.stringValue, !type.isEmpty else {
+            return .badRequestData
+        }
+        let uid = fields["uid"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? generateUID()
+        if uidProblem(uid) != nil { return .message(400, "Failed to add datasource: invalid data source uid") }
+        if datasources.contains(where: { $0.name == name }) { return .message(409, "data source with the same name already exists") }
+        if datasources.contains(where: { $0.uid == uid }) { return .message(409, "data source with the same uid already exists") }
+        var datasource = Datasource(id: allocateID(), uid: uid, name: name, type: type, readOnly: readOnly)
+        apply(fields, to: &datasource)
+        // The first datasource of an org becomes the default, as in Grafana.
+        if datasources.isEmpty { datasource.isDefault = true }
+        datasources.append(datasource)
+        if datasource.isDefault { makeOnlyDefault(uid) }
+        return .json(200, .object([
+            "datasource": datasource.full, "id": .int(datasource.id),
+            "message": .string("Datasource added"), "name": .string(name),
+        ]))
+    }
+
+    /// `PUT /api/datasources/uid/:uid`.
+    func updateDatasource(uid: String, body: JSONValue?, fromProvisioning: Bool = false) -> Answer {
+        guard let index = datasources.firstIndex(where: { $0.uid == uid }) else { return .message(404, "Data source not found") }
+        guard let fields = body?.objectValue,
+              let name = fields["name"]?.stringValue, !name.isEmpty else { return .badRequestData }
+        if datasources[index].readOnly && !fromProvisioning { return .message(403, "Cannot update read-only data source") }
+        if datasources.contains(where: { $0.name == name && $0.uid != uid }) {
+            return .message(409, "data source with the same name already exists")
+        }
+        if let version = fields["version"]?.intValue, version != 0, version < datasources[index].version {
+            return .message(409, "Datasource has already been updated by someone else. Please reload and try again")
+        }
+        var datasource = datasources[index]
+        datasource.jsonData = [:]
+        apply(fields, to: &datasource)
+        datasource.version += 1
+        datasources[index] = datasource
+        if datasource.isDefault { makeOnlyDefault(uid) }
+        return .json(200, .object([
+            "datasource": datasource.full, "id": .int(datasource.id),
+            "message": .string("Datasource updated"), "name": .string(name),
+        ]))
+    }
+
+    /// `DELETE /api/datasources/uid/:uid`.
+    func deleteDatasource(uid: String, fromProvisioning: Bool = false) -> Answer {
+        guard let index = datasources.firstIndex(where: { $0.uid == uid }) else { return .message(404, "Data source not found") }
+        if datasources[index].readOnly && !fromProvisioning { return .message(403, "Cannot delete read-only data source") }
+        let removed = datasources.remove(at: index)
+        return .json(200, .object(["message": .string("Data source deleted"), "id": .int(removed.id)]))
+    }
+
+    /// Provisioning: delete by name (deleteDatasources).
+    func deleteProvisionedDatasource(name: String) {
+        datasources.removeAll { $0.name == name }
+    }
+
+    /// Provisioning: insert or update by name, as Grafana's datasource provisioner does.
+    func provisionDatasource(_ fields: [String: JSONValue], editable: Bool) -> Answer {
+        let name = fields["name"]?.stringValue ?? ""
+        if let existing = datasources.first(where: { $0.name == name }) {
+            var patched = fields
+            if patched["uid"] == nil { patched["uid"] = .string(existing.uid) }
+            let answer = updateDatasource(uid: existing.uid, body: .object(patched), fromProvisioning: true)
+            if let index = datasources.firstIndex(where: { $0.name == name }) { datasources[index].readOnly = !editable }
+            return answer
+        }
+        var patched = fields
+        if (patched["uid"]?.stringValue ?? "").isEmpty { patched["uid"] = .string(provisionedDatasourceUID(name: name)) }
+        let hadNoDatasource = datasources.isEmpty
+        let answer = addDatasource(body: .object(patched), readOnly: !editable)
+        // Provisioning sets isDefault exactly as written, not "first one becomes default".
+        if hadNoDatasource, let index = datasources.firstIndex(where: { $0.name == name }) {
+            datasources[index].isDefault = fields["isDefault"]?.boolValue ?? false
+        }
+        return answer
+    }
+
+    // MARK: - Folders
+
+    func listFolders() -> Answer {
+        .json(200, .array(folders.sorted { $0.title.lowercased() < $1.title.lowercased() }.map {
+            .object(["id": .int($0.id), "uid": .string($0.uid), "title": .string($0.title)])
+        }))
+    }
+
+    func folder(uid: String) -> Folder? { folders.first { $0.uid == uid } }
+    func folder(title: String) -> Folder? { folders.first { $0.title == title } }
+
+    func folderAnswer(uid: String) -> Answer {
+        guard let folder = folder(uid: uid) else { return Self.folderNotFound }
+        return .json(200, folder.dto)
+    }
+
+    static let folderNotFound = Answer.status(404, "not-found", "folder not found")
+
+    /// `POST /api/folders`.
+    func createFolder(body: JSONValue?) -> Answer {
+        guard let fields = body?.objectValue else { return .badRequestData }
+        let title = (fields["title"]?.stringValue ?? "").trimmingCharacters(in: .whitespaces)
+        guard !title.isEmpty else { return .message(400, "folder title cannot be empty") }
+        let uid = fields["uid"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? generateUID()
+        if let problem = uidProblem(uid) { return .message(400, problem) }
+        if folders.contains(where: { $0.uid == uid }) || dashboards.contains(where: { $0.uid == uid }) {
+            return .message(409, "a folder/dashboard with the same uid already exists")
+        }
+        if folders.contains(where: { $0.title == title }) {
+            return .message(409, "a folder with the same name already exists in the current location")
+        }
+        let now = Date()
+        let folder = Folder(id: allocateID(), uid: uid, title: title, version: 1, created: now, updated: now)
+        folders.append(folder)
+        return .json(200, folder.dto)
+    }
+
+    /// `PUT /api/folders/:uid`: `version` must match unless `overwrite` is true.
+    func updateFolder(uid: String, body: JSONValue?) -> Answer {
+        guard let index = folders.firstIndex(where: { $0.uid == uid }) else { return Self.folderNotFound }
+        guard let fields = body?.objectValue else { return .badRequestData }
+        let overwrite = fields["overwrite"]?.boolValue ?? false
+        if !overwrite, (fields["version"]?.intValue ?? 0) != folders[index].version {
+            return .status(412, "version-mismatch", "the folder has been changed by someone else")
+        }
+        if let title = fields["title"]?.stringValue {
+            let trimmed = title.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { return .message(400, "folder title cannot be empty") }
+            if folders.contains(where: { $0.title == trimmed && $0.uid != uid }) {
+                return .message(409, "a folder with the same name already exists in the current location")
+            }
+            folders[index].title = trimmed
+        }
+        folders[index].version += 1
+        folders[index].updated = Date()
+        return .json(200, folders[index].dto)
+    }
+
+    /// `DELETE /api/folders/:uid`: removes its dashboards too; refuses when it holds alert rules
+    /// unless `forceDeleteRules=true`.
+    func deleteFolder(uid: String, forceDeleteRules: Bool) -> Answer {
+        guard let index = folders.firstIndex(where: { $0.uid == uid }) else { return Self.folderNotFound }
+        if rules.contains(where: { $0.folderUID == uid }) {
+            guard forceDeleteRules else { return .message(400, "folder cannot be deleted: folder contains alert rules") }
+            rules.removeAll { $0.folderUID == uid }
+            groupIntervals = groupIntervals.filter { $0.key.folderUID != uid }
+        }
+        if dashboards.contains(where: { $0.folderUid == uid && $0.provisioning != nil }) {
+            return .message(400, "folder cannot be deleted: folder contains provisioned dashboards")
+        }
+        dashboards.removeAll { $0.folderUid == uid }
+        let folder = folders.remove(at: index)
+        return .json(200, .object([
+            "title": .string(folder.title), "message": .string("Folder \(folder.title) deleted"), "id": .int(folder.id),
+        ]))
+    }
+
+    /// Provisioning: the folder a dashboard provider or an alerting file names, created when missing.
+    func ensureFolder(title: String, uid: String?) -> Folder {
+        if let uid, !uid.isEmpty, let existing = folder(uid: uid) { return existing }
+        if (uid ?? "").isEmpty, let existing = folder(title: title) { return existing }
+        let now = Date()
+        let folder = Folder(id: allocateID(), uid: (uid ?? "").isEmpty ? generateUID() : uid!, title: title, version: 1, created: now, updated: now)
+        folders.append(folder)
+        return folder
+    }
+
+    // MARK: - Dashboards
+
+    /// `POST /api/dashboards/db`, following Grafana's save rules: uid/id resolve the existing
+    /// dashboard; a different `version` is a 412 version-mismatch unless `overwrite`; another
+    /// dashboard with the same title in the folder is a 412 name-exists unless `overwrite` (then it
+    /// is replaced); provisioned dashboards are refused unless their provider allows UI updates.
+    func saveDashboard(body: Data, provisioning: DashboardProvisioning? = nil) -> Answer {
+        guard let envelope = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
+              let dashboardObject = envelope["dashboard"] as? [String: Any],
+              let dashboardData = try? JSONSerialization.data(withJSONObject: dashboardObject) else {
+            return .badRequestData
+        }
+        // Keep the posted bytes of the dashboard object: find its span in the envelope.
+        guard let envelopeRaw = RawJSONObject(body), var model = envelopeRaw.rawMember("dashboard").flatMap({ RawJSONObject($0) })
+                ?? RawJSONObject(dashboardData) else {
+            return .badRequestData
+        }
+        let overwrite = (envelope["overwrite"] as? Bool) ?? false
+        let folderUid: String? = {
+            if let uid = envelope["folderUid"] as? String, !uid.isEmpty { return uid }
+            if let uid = envelope["folderUID"] as? String, !uid.isEmpty { return uid }
+            if let id = envelope["folderId"] as? Int, id != 0 { return folders.first { $0.id == id }?.uid ?? "#missing-\(id)" }
+            return nil
+        }()
+        if let message = envelope["message"] as? String, message.count > 500 {
+            return .message(400, "message too long, max 500 characters")
+        }
+        let title = ((dashboardObject["title"] as? String) ?? "").trimmingCharacters(in: .whitespaces)
+        guard !title.isEmpty else { return .status(400, "empty-name", "Dashboard title cannot be empty") }
+        var uid = (dashboardObject["uid"] as? String) ?? ""
+        if !uid.isEmpty, let problem = uidProblem(uid) { return .message(400, problem) }
+        let postedID = (dashboardObject["id"] as? Int) ?? 0
+        var version = (dashboardObject["version"] as? Int) ?? 0
+        let tags = (dashboardObject["tags"] as? [Any])?.compactMap { $0 as? String } ?? []
+        if let folderUid, folder(uid: folderUid) == nil { return .message(400, "folder not found") }
+
+        // Resolve the dashboard being updated, by id and by uid.
+        var existingIndex: Int?
+        if postedID > 0 {
+            guard let index = dashboards.firstIndex(where: { $0.id == postedID }) else {
+                return .status(404, "not-found", "Dashboard not found")
+            }
+            existingIndex = index
+            if uid.isEmpty { uid = dashboards[index].uid }
+        }
+        if !uid.isEmpty, let byUID = dashboards.firstIndex(where: { $0.uid == uid }) {
+            if let existingIndex, existingIndex != byUID { return .message(400, "A dashboard with the same uid already exists") }
+            existingIndex = byUID
+        }
+        if !uid.isEmpty, existingIndex == nil, folders.contains(where: { $0.uid == uid }) {
+            return .message(400, "A dashboard with the same uid already exists")
+        }
+        if let index = existingIndex, provisioning == nil {
+            if version != dashboards[index].version {
+                guard overwrite else {
+                    return .status(412, "version-mismatch", "The dashboard has been changed by someone else")
+                }
+                version = dashboards[index].version
+            }
+        }
+        // Another dashboard with the same title in the same folder.
+        if let sameTitle = dashboards.firstIndex(where: { $0.title == title && $0.folderUid == folderUid && $0.id != existingIndex.map { dashboards[$0].id } }) {
+            guard overwrite || provisioning != nil else {
+                return .status(412, "name-exists", "A dashboard with the same name in the folder already exists")
+            }
+            if provisioning != nil {
+                return .status(412, "name-exists", "A dashboard with the same name in the folder already exists")
+            }
+            if existingIndex != nil {
+                // Grafana would replace the other dashboard's row; keep it simple and honest: refuse.
+                return .status(412, "name-exists", "A dashboard with the same name in the folder already exists")
+            }
+            existingIndex = sameTitle
+            uid = dashboards[sameTitle].uid
+            version = dashboards[sameTitle].version
+        }
+        if let index = existingIndex, provisioning == nil, let provisioned = dashboards[index].provisioning, !provisioned.allowUiUpdates {
+            return .message(400, "Cannot save provisioned dashboard")
+        }
+
+        let now = Date()
+        let saved: Dashboard
+        if let index = existingIndex {
+            var dashboard = dashboards[index]
+            dashboard.version = (provisioning == nil ? version : dashboard.version) + 1
+            dashboard.title = title
+            dashboard.tags = tags
+            dashboard.folderUid = folderUid
+            dashboard.updated = now
+            if let provisioning { dashboard.provisioning = provisioning }
+            model.set("id", rawValue: String(dashboard.id))
+            model.set("uid", string: dashboard.uid)
+            model.set("version", rawValue: String(dashboard.version))
+            dashboard.model = model
+            dashboards[index] = dashboard
+            saved = dashboard
+        } else {
+            if uid.isEmpty { uid = generateUID() }
+            let id = allocateID()
+            model.set("id", rawValue: String(id))
+            model.set("uid", string: uid)
+            model.set("version", rawValue: "1")
+            let dashboard = Dashboard(
+                id: id, uid: uid, title: title, tags: tags, folderUid: folderUid, version: 1, model: model,
+                created: now, updated: now, provisioning: provisioning)
+            dashboards.append(dashboard)
+            saved = dashboard
+        }
+        return .json(200, .object([
+            "id": .int(saved.id), "uid": .string(saved.uid), "url": .string(saved.url), "status": .string("success"),
+            "version": .int(saved.version), "slug": .string(saved.slug), "folderUid": .string(saved.folderUid ?? ""),
+        ]))
+    }
+
+    func dashboard(uid: String) -> Dashboard? { dashboards.first { $0.uid == uid } }
+
+    /// `GET /api/dashboards/uid/:uid`: `{dashboard, meta}`, the dashboard as stored.
+    func dashboardAnswer(uid: String) -> Answer {
+        guard let dashboard = dashboard(uid: uid) else { return .status(404, "not-found", "Dashboard not found") }
+        let folder = dashboard.folderUid.flatMap { self.folder(uid: $0) }
+        let provisionedReadOnly = dashboard.provisioning.map { !$0.allowUiUpdates } ?? false
+        let meta: JSONValue = .object([
+            "type": .string("db"), "canSave": .bool(!provisionedReadOnly), "canEdit": .bool(true),
+            "canAdmin": .bool(true), "canStar": .bool(true), "canDelete": .bool(dashboard.provisioning == nil),
+            "slug": .string(dashboard.slug), "url": .string(dashboard.url), "expires": .string("0001-01-01T00:00:00Z"),
+            "created": .string(isoDate(dashboard.created)), "updated": .string(isoDate(dashboard.updated)),
+            "updatedBy": .string("admin"), "createdBy": .string("admin"), "version": .int(dashboard.version),
+            "hasAcl": .bool(false), "isFolder": .bool(false), "folderId": .int(folder?.id ?? 0),
+            "folderUid": .string(folder?.uid ?? ""), "folderTitle": .string(folder?.title ?? "General"),
+            "folderUrl": .string(folder?.url ?? ""), "provisioned": .bool(provisionedReadOnly),
+            "provisionedExternalId": .string(dashboard.provisioning?.externalId ?? ""),
+            "annotationsPermissions": .object([
+                "dashboard": .object(["canAdd": .bool(true), "canEdit": .bool(true), "canDelete": .bool(true)]),
+                "organization": .object(["canAdd": .bool(true), "canEdit": .bool(true), "canDelete": .bool(true)]),
+            ]),
+            "publicDashboardEnabled": .bool(false),
+        ])
+        var modelData = dashboard.model.data
+        if sortDashboardKeys, let object = try? JSONSerialization.jsonObject(with: modelData),
+           let sorted = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+            modelData = sorted
+        }
+        var body = Data("{\"dashboard\":".utf8)
+        body.append(modelData)
+        body.append(Data(",\"meta\":".utf8))
+        body.append(encodeJSON(meta))
+        body.append(Data("}".utf8))
+        return Answer(status: 200, body: body)
+    }
+
+    /// `DELETE /api/dashboards/uid/:uid`.
+    func deleteDashboard(uid: String) -> Answer {
+        guard let index = dashboards.firstIndex(where: { $0.uid == uid }) else {
+            return .status(404, "not-found", "Dashboard not found")
+        }
+        if dashboards[index].provisioning != nil { return .message(400, "provisioned dashboard cannot be deleted") }
+        let dashboard = dashboards.remove(at: index)
+        return .json(200, .object([
+            "title": .string(dashboard.title), "message": .string("Dashboard \(dashboard.title) deleted"),
+            "id": .int(dashboard.id), "uid": .string(dashboard.uid),
+        ]))
+    }
+
+    struct SearchQuery: Sendable {
+        var query: String?
+        var type: String?
+        var folderUIDs: [String] = []
+        var dashboardUIDs: [String] = []
+        var tags: [String] = []
+        var limit: Int?
+    }
+
+    /// `GET /api/search`: folders first, then dashboards, each by title.
+    func search(_ query: SearchQuery) -> Answer {
+        let text = query.query?.lowercased() ?? ""
+        var hits: [JSONValue] = []
+        let wantFolders = query.type == nil || query.type == "dash-folder"
+        let wantDashboards = query.type == nil || query.type == "dash-db"
+        if wantFolders && query.tags.isEmpty && query.dashboardUIDs.isEmpty {
+            for folder in folders.sorted(by: { $0.title.lowercased() < $1.title.lowercased() }) {
+                if !text.isEmpty && !folder.title.lowercased().contains(text) { continue }
+                // Folders live at the root: they match folderUIDs only through "general".
+                if !query.folderUIDs.isEmpty && !query.folderUIDs.contains("general") && !query.folderUIDs.contains("") { continue }
+                hits.append(.object([
+                    "id": .int(folder.id), "uid": .string(folder.uid), "orgId": .int(1), "title": .string(folder.title),
+                    "uri": .string("db/\(slugify(folder.title))"), "url": .string(folder.url), "slug": .string(""),
+                    "type": .string("dash-folder"), "tags": .array([]), "isStarred": .bool(false), "sortMeta": .int(0),
+                ]))
+            }
+        }
+        if wantDashboards {
+            for dashboard in dashboards.sorted(by: { $0.title.lowercased() < $1.title.lowercased() }) {
+                if !text.isEmpty && !dashboard.title.lowercased().contains(text) { continue }
+                if !query.dashboardUIDs.isEmpty && !query.dashboardUIDs.contains(dashboard.uid) { continue }
+                if !query.tags.allSatisfy({ dashboard.tags.contains($0) }) { continue }
+                if !query.folderUIDs.isEmpty {
+                    let inRoot = dashboard.folderUid == nil && (query.folderUIDs.contains("general") || query.folderUIDs.contains(""))
+                    if !inRoot && !query.folderUIDs.contains(dashboard.folderUid ?? "\u{0}") { continue }
+                }
+                var hit: [String: JSONValue] = [
+                    "id": .int(dashboard.id), "uid": .string(dashboard.uid), "orgId": .int(1), "title": .string(dashboard.title),
+                    "uri": .string("db/\(dashboard.slug)"), "url": .string(dashboard.url), "slug": .string(""),
+                    "type": .string("dash-db"), "tags": .array(dashboard.tags.map { .string($0) }),
+                    "isStarred": .bool(false), "sortMeta": .int(0),
+                ]
+                if let folder = dashboard.folderUid.flatMap({ self.folder(uid: $0) }) {
+                    hit["folderId"] = .int(folder.id)
+                    hit["folderUid"] = .string(folder.uid)
+                    hit["folderTitle"] = .string(folder.title)
+                    hit["folderUrl"] = .string(folder.url)
+                }
+                hits.append(.object(hit))
+            }
+        }
+        if let limit = query.limit, limit > 0, hits.count > limit { hits = Array(hits.prefix(limit)) }
+        return .json(200, .array(hits))
+    }
+
+    // MARK: - Alert rules
+
+    func listRules() -> Answer { .json(200, .array(rules.map(\.json))) }
+
+    func ruleAnswer(uid: String) -> Answer {
+        guard let rule = rules.first(where: { $0.uid == uid }) else { return .empty(404) }
+        return .json(200, rule.json)
+    }
+
+    /// Validates a `ProvisionedAlertRule` body as Grafana does (400 with a message naming the field).
+    private func parseRule(_ value: JSONValue?, existing: AlertRule?, provenance: String,
+                           defaultFolder: String? = nil, defaultGroup: String? = nil) -> Result<AlertRule, AnswerError> {
+        guard let fields = value?.objectValue else { return .failure(AnswerError(.badRequestData)) }
+        func invalid(_ reason: String) -> Result<AlertRule, AnswerError> {
+            .failure(AnswerError(.message(400, "invalid alert rule: \(reason)")))
+        }
+        let title = fields["title"]?.stringValue ?? ""
+        if title.isEmpty { return invalid("title is empty") }
+        if title.count > 190 { return invalid("title is longer than 190 characters") }
+        let folderUID = fields["folderUID"]?.stringValue ?? defaultFolder ?? ""
+        if folderUID.isEmpty { return invalid("folderUID must be set") }
+        if folder(uid: folderUID) == nil { return .failure(AnswerError(.message(400, "invalid alert rule: folder does not exist"))) }
+        let group = fields["ruleGroup"]?.stringValue ?? defaultGroup ?? ""
+        if group.isEmpty { return invalid("rule group name must be set") }
+        if group.count > 190 { return invalid("rule group name is longer than 190 characters") }
+        let data = fields["data"]?.arrayValue ?? []
+        if data.isEmpty { return invalid("no queries or expressions are found") }
+        let refIDs = data.compactMap { $0["refId"]?.stringValue }
+        if refIDs.count != data.count { return invalid("refID is required for every query") }
+        let condition = fields["condition"]?.stringValue ?? ""
+        if condition.isEmpty { return invalid("condition must be set") }
+        if !refIDs.contains(condition) {
+            return invalid("condition \(condition) does not exist, must be one of [\(refIDs.joined(separator: " "))]")
+        }
+        for query in data where query["datasourceUid"]?.stringValue == nil {
+            return invalid("datasourceUid is required for query \(query["refId"]?.stringValue ?? "")")
+        }
+        let noData = fields["noDataState"]?.stringValue ?? "NoData"
+        if !["NoData", "Alerting", "OK", "KeepLast"].contains(noData) { return invalid("unknown NoData state '\(noData)'") }
+        let execErr = fields["execErrState"]?.stringValue ?? "Error"
+        if !["Error", "Alerting", "OK", "KeepLast"].contains(execErr) { return invalid("unknown Error state '\(execErr)'") }
+        let forText = fields["for"]?.stringValue ?? fields["for"]?.intValue.map { "\($0 / 1_000_000_000)s" } ?? "0s"
+        guard parseDuration(forText) != nil else { return invalid("invalid duration '\(forText)' in 'for'") }
+        let uid = fields["uid"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? existing?.uid ?? generateUID()
+        if let problem = uidProblem(uid) { return invalid(problem) }
+        func strings(_ key: String) -> [String: String] {
+            (fields[key]?.objectValue ?? [:]).compactMapValues { $0.stringValue }
+        }
+        return .success(AlertRule(
+            id: existing?.id ?? 0, uid: uid, folderUID: folderUID, ruleGroup: group, title: title,
+            condition: condition, data: data, updated: Date(), noDataState: noData, execErrState: execErr,
+            forDuration: normalizeDuration(forText), annotations: strings("annotations"), labels: strings("labels"),
+            isPaused: fields["isPaused"]?.boolValue ?? false, provenance: provenance,
+            notificationSettings: fields["notification_settings"]))
+    }
+
+    private func provenanceProblem(_ rule: AlertRule, newProvenance: String) -> Answer? {
+        guard rule.provenance != newProvenance, rule.provenance == "file" else { return nil }
+        return .message(400, "cannot change provenance from '\(rule.provenance)' to '\(newProvenance)'")
+    }
+
+    private func titleClash(_ rule: AlertRule) -> Answer? {
+        if rules.contains(where: { $0.uid != rule.uid && $0.folderUID == rule.folderUID && $0.title == rule.title }) {
+            return .message(409, "a conflicting alert rule is found: rule title under the same organisation and folder should be unique")
+        }
+        return nil
+    }
+
+    /// `POST /api/v1/provisioning/alert-rules`.
+    func createRule(body: JSONValue?, provenance: String) -> Answer {
+        switch parseRule(body, existing: nil, provenance: provenance) {
+        case .failure(let error): return error.answer
+        case .success(var rule):
+            if rules.contains(where: { $0.uid == rule.uid }) {
+                return .message(409, "a conflicting alert rule is found: rule UID under the same organisation should be unique")
+            }
+            if let clash = titleClash(rule) { return clash }
+            rule.id = allocateID()
+            rules.append(rule)
+            let key = RuleGroupKey(folderUID: rule.folderUID, title: rule.ruleGroup)
+            if groupIntervals[key] == nil { groupIntervals[key] = 60 }
+            return .json(201, rule.json)
+        }
+    }
+
+    /// `PUT /api/v1/provisioning/alert-rules/:uid`.
+    func updateRule(uid: String, body: JSONValue?, provenance: String) -> Answer {
+        guard let index = rules.firstIndex(where: { $0.uid == uid }) else { return .message(404, "rule not found") }
+        if let problem = provenanceProblem(rules[index], newProvenance: provenance) { return problem }
+        var patched = body?.objectValue ?? [:]
+        patched["uid"] = .string(uid)
+        switch parseRule(.object(patched), existing: rules[index], provenance: provenance) {
+        case .failure(let error): return error.answer
+        case .success(let rule):
+            if let clash = titleClash(rule) { return clash }
+            rules[index] = rule
+            let key = RuleGroupKey(folderUID: rule.folderUID, title: rule.ruleGroup)
+            if groupIntervals[key] == nil { groupIntervals[key] = 60 }
+            return .json(200, rule.json)
+        }
+    }
+
+    /// `DELETE /api/v1/provisioning/alert-rules/:uid` (204, also when absent, as Grafana).
+    func deleteRule(uid: String, provenance: String) -> Answer {
+        if let rule = rules.first(where: { $0.uid == uid }), let problem = provenanceProblem(rule, newProvenance: provenance) {
+            return problem
+        }
+        rules.removeAll { $0.uid == uid }
+        return .empty(204)
+    }
+
+    private func groupJSON(_ key: RuleGroupKey) -> JSONValue {
+        .object([
+            "title": .string(key.title), "folderUid": .string(key.folderUID),
+            "interval": .int(groupIntervals[key] ?? 60),
+            "rules": .array(rules.filter { $0.folderUID == key.folderUID && $0.ruleGroup == key.title }.map(\.json)),
+        ])
+    }
+
+    /// `GET /api/v1/provisioning/folder/:folderUid/rule-groups/:group`.
+    func ruleGroupAnswer(folderUID: String, group: String) -> Answer {
+        let key = RuleGroupKey(folderUID: folderUID, title: group)
+        guard rules.contains(where: { $0.folderUID == folderUID && $0.ruleGroup == group }) else { return .empty(404) }
+        return .json(200, groupJSON(key))
+    }
+
+    /// `PUT /api/v1/provisioning/folder/:folderUid/rule-groups/:group`: the group becomes exactly the
+    /// posted rules (matched by uid; missing ones are deleted).
+    func replaceRuleGroup(folderUID: String, group: String, body: JSONValue?, provenance: String) -> Answer {
+        guard let fields = body?.objectValue else { return .badRequestData }
+        guard folder(uid: folderUID) != nil else { return .message(400, "invalid alert rule: folder does not exist") }
+        let interval = fields["interval"]?.intValue ?? 60
+        if interval <= 0 || interval % 10 != 0 {
+            return .message(400, "invalid rule group: interval (\(interval)s) should be non-zero and divided exactly by scheduler interval: 10s")
+        }
+        let key = RuleGroupKey(folderUID: folderUID, title: group)
+        let old = rules.filter { $0.folderUID == folderUID && $0.ruleGroup == group }
+        for rule in old { if let problem = provenanceProblem(rule, newProvenance: provenance) { return problem } }
+        var parsed: [AlertRule] = []
+        for (position, value) in (fields["rules"]?.arrayValue ?? []).enumerated() {
+            var patched = value.objectValue ?? [:]
+            patched["folderUID"] = .string(folderUID)
+            patched["ruleGroup"] = .string(group)
+            let existing = patched["uid"]?.stringValue.flatMap { uid in rules.first { $0.uid == uid } }
+            if let existing, existing.folderUID != folderUID || existing.ruleGroup != group,
+               let problem = provenanceProblem(existing, newProvenance: provenance) { return problem }
+            switch parseRule(.object(patched), existing: existing, provenance: provenance) {
+            case .failure(let error):
+                let message = (decodeJSON(error.answer.body)?["message"]?.stringValue ?? "invalid rule")
+                return .message(400, "invalid rule specification at index [\(position)]: \(message)")
+            case .success(let rule): parsed.append(rule)
+            }
+        }
+        let titles = parsed.map(\.title)
+        if Set(titles).count != titles.count {
+            return .message(409, "a conflicting alert rule is found: rule title under the same organisation and folder should be unique")
+        }
+        let keptUIDs = Set(parsed.map(\.uid))
+        rules.removeAll { ($0.folderUID == folderUID && $0.ruleGroup == group && !keptUIDs.contains($0.uid)) }
+        for var rule in parsed {
+            if let index = rules.firstIndex(where: { $0.uid == rule.uid }) {
+                rule.id = rules[index].id
+                rules[index] = rule
+            } else {
+                rule.id = allocateID()
+                rules.append(rule)
+            }
+        }
+        groupIntervals[key] = interval
+        return .json(200, groupJSON(key))
+    }
+
+    /// Provisioning: a rule group from alerting/*.yaml (provenance "file").
+    func provisionRuleGroup(folderUID: String, group: String, interval: Int, rules groupRules: [JSONValue]) -> String? {
+        let answer = replaceRuleGroup(
+            folderUID: folderUID, group: group,
+            body: .object(["interval": .int(interval), "rules": .array(groupRules)]), provenance: "file")
+        guard answer.status == 200 else {
+            return decodeJSON(answer.body)?["message"]?.stringValue ?? "rejected (\(answer.status))"
+        }
+        return nil
+    }
+
+    func deleteProvisionedRule(uid: String) { rules.removeAll { $0.uid == uid } }
+
+    // MARK: - Contact points
+
+    func contactPoints() -> Answer {
+        .json(200, .array([.object([
+            "uid": .string(""), "name": .string("email receiver"), "type": .string("email"),
+            "settings": .object(["addresses": .string("<example@email.com>")]),
+            "disableResolveMessage": .bool(false),
+        ])]))
+    }
+
+    // MARK: - Provisioned dashboards
+
+    /// Saves a dashboard read from a provider's file; returns an error sentence when Grafana would
+    /// refuse it too (it logs and skips such files).
+    func provisionDashboard(model: RawJSONObject, folderUid: String?, provisioning: DashboardProvisioning) -> String? {
+        var body = Data("{\"dashboard\":".utf8)
+        body.append(model.data)
+        body.append(Data(",\"overwrite\":true".utf8))
+        if let folderUid { body.append(Data(",\"folderUid\":".utf8) + encodeJSON(.string(folderUid))) }
+        body.append(Data("}".utf8))
+        let answer = saveDashboard(body: body, provisioning: provisioning)
+        guard answer.status == 200 else {
+            return decodeJSON(answer.body)?["message"]?.stringValue ?? "rejected (\(answer.status))"
+        }
+        return nil
+    }
+}
+
+/// An answer carried as an error (validation paths).
+struct AnswerError: Error, Sendable {
+    var answer: Answer
+    init(_ answer: Answer) { self.answer = answer }
+}
+
+/// Go-style durations as Grafana accepts them in `for` ("5m", "1h30m", "90s", "0s").
+func parseDuration(_ text: String) -> Int? {
+    if text == "0" { return 0 }
+    var total = 0, number = "", index = text.startIndex
+    guard !text.isEmpty else { return nil }
+    while index < text.endIndex {
+        let character = text[index]
+        if character.isNumber { number.append(character); index = text.index(after: index); continue }
+        guard let value = Int(number) else { return nil }
+        number = ""
+        let rest = text[index...]
+        if rest.hasPrefix("ms") { total += value / 1000; index = text.index(index, offsetBy: 2); continue }
+        switch character {
+        case "s": total += value
+        case "m": total += value * 60
+        case "h": total += value * 3600
+        case "d": total += value * 86400
+        default: return nil
+        }
+        index = text.index(after: index)
+    }
+    return number.isEmpty ? total : nil
+}
+
+/// Grafana answers `for` in Go's canonical form ("5m0s" -> "5m", as its model prints durations).
+func normalizeDuration(_ text: String) -> String {
+    guard let seconds = parseDuration(text) else { return text }
+    if seconds == 0 { return "0s" }
+    var parts = ""
+    let hours = seconds / 3600, minutes = (seconds % 3600) / 60, rest = seconds % 60
+    if hours > 0 { parts += "\(hours)h" }
+    if minutes > 0 { parts += "\(minutes)m" }
+    if rest > 0 { parts += "\(rest)s" }
+    return parts
+}

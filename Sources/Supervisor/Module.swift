@@ -1,2 +1,0 @@
-// The Supervisor module; see ../../../shared/ARCHITECTURE.md for its responsibility.
-enum SupervisorModule {}
