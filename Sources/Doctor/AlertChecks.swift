@@ -3,42 +3,47 @@ import Grafana
 import PrometheusAPI
 
 extension Doctor {
-    /// The guide's alert conditions, evaluated now through Prometheus, so a problem shows up in
-    /// doctor before (or without) Grafana's alerting.
-    static func alertChecks(_ prometheus: PrometheusAPI.Client, alerts: [GuideAlert] = GuideAlert.all) -> [Check] {
+    /// The guide's alert conditions, evaluated now through Prometheus from the very rules Grafana
+    /// is provisioned with, so a problem shows up in doctor before (or without) Grafana's alerting.
+    static func alertChecks(_ prometheus: PrometheusAPI.Client, alerts: [GuideAlert]) -> [Check] {
         alerts.map { alert in
             Check(.alerts, alert.uid) { try await alertFinding(prometheus, alert) }
         }
     }
 
     static func alertFinding(_ prometheus: PrometheusAPI.Client, _ alert: GuideAlert) async throws -> Finding {
-        let present = try await prometheus.query("count(\(alert.requiredMetric))").vector.first?.value ?? 0
-        guard present > 0 else {
-            if alert.uid == "low-gpu-memory" {
-                return .notApplicable("GPU memory: not available (no \(alert.requiredMetric) series: no GPU, or the app does not report it)")
+        let now = worst(try await prometheus.query(alert.expression).vector.map(\.value), alert)
+        guard let now else {
+            if alert.expression.contains("gpu_") {
+                return .notApplicable("GPU memory: not available (no GPU metrics: no GPU here, or the app does not report them)",
+                                      evidence: ["query returned no series: \(alert.expression)"])
             }
-            return .notApplicable("cannot evaluate: Prometheus has no \(alert.requiredMetric) series",
-                                  evidence: ["the metrics checks and Prometheus targets above say why"])
+            return .notApplicable("cannot evaluate \(alert.title.lowercased()) yet: no data",
+                                  evidence: ["query returned no series: \(alert.expression)",
+                                             "the metrics and Prometheus checks above say whether the metrics are scraped; rates need a few minutes of samples and some traffic"])
         }
-        let now = try await prometheus.query(alert.expression).vector.first?.value
-        let held = alert.holdFor > .zero ? try await prometheus.query(alert.heldExpression).vector.first?.value : now
-        guard let now, !now.isNaN else {
-            return .notApplicable("no value yet for \(alert.title.lowercased()) (no traffic in the last 5 minutes?)",
-                                  evidence: ["query: \(alert.expression)"])
-        }
-        let evidence = ["now \(format(now, alert.unit))\(alert.holdFor > .zero ? ", least favourable over \(alert.holdFor.components.seconds / 60) min \(held.map { format($0, alert.unit) } ?? "n/a")" : "") (threshold \(alert.conditionDescription))",
-                        "query: \(alert.expression)"]
-        if let held, !held.isNaN, alert.fires(held) {
-            return .failure("\(alert.summary): \(format(held, alert.unit))", evidence: evidence, remedy: alert.remedies)
+        let held = alert.holdFor > .zero ? worst(try await prometheus.query(alert.heldExpression).vector.map(\.value), alert) : now
+        let minutes = alert.holdFor.components.seconds / 60
+        var evidence = ["now \(format(now)) (alert when \(alert.conditionDescription))"]
+        if alert.holdFor > .zero { evidence.append("least alarming value over the last \(minutes) min: \(held.map(format) ?? "no data")") }
+        evidence.append("query: \(alert.expression)")
+        let remedy = alert.hints.isEmpty ? [] : [alert.hints.trimmingCharacters(in: .whitespacesAndNewlines)]
+        if let held, alert.fires(held) {
+            return .failure("\(alert.summary) (\(format(held)))", evidence: evidence, remedy: remedy)
         }
         if alert.fires(now) {
-            return .warning("\(alert.title.lowercased()) now (\(format(now, alert.unit))), not yet for \(alert.holdFor.components.seconds / 60) min",
-                            evidence: evidence, remedy: alert.remedies)
+            return .warning("\(alert.title.lowercased()) now (\(format(now))), not yet for \(minutes) min", evidence: evidence, remedy: remedy)
         }
-        return .ok("\(alert.title.lowercased()): no (\(format(now, alert.unit)))", evidence: evidence)
+        return .ok("no \(alert.title.lowercased()) (\(format(now)))", evidence: evidence)
     }
 
-    static func format(_ value: Double, _ unit: String) -> String {
-        unit == "%" ? String(format: "%.1f %%", value) : String(format: "%.2f %@", value, unit)
+    /// The most alarming of several series (e.g. one per instance or mount point).
+    static func worst(_ values: [Double], _ alert: GuideAlert) -> Double? {
+        let numbers = values.filter { !$0.isNaN }
+        return alert.comparison == .above ? numbers.max() : numbers.min()
+    }
+
+    static func format(_ value: Double) -> String {
+        abs(value) >= 100 || value == value.rounded() ? String(format: "%.0f", value) : String(format: "%.2f", value)
     }
 }

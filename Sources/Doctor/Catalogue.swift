@@ -12,13 +12,16 @@ extension Doctor {
         public var projects: [ComposeProject]
         public var prometheus: PrometheusAPI.Client
         public var grafana: GrafanaSetup?
+        /// The repository's alert rules (stacks/grafana/provisioning/alerting), evaluated now.
+        public var alerts: [GuideAlert]
 
-        public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?) {
+        public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?, alerts: [GuideAlert]) {
             self.engine = engine
             self.manifest = manifest
             self.projects = projects
             self.prometheus = prometheus
             self.grafana = grafana
+            self.alerts = alerts
         }
     }
 
@@ -32,7 +35,7 @@ extension Doctor {
         if let grafana = setup.grafana {
             checks += grafanaChecks(grafana)
         }
-        checks += alertChecks(setup.prometheus)
+        checks += alertChecks(setup.prometheus, alerts: setup.alerts)
         checks += resourceChecks(setup.engine, projects: setup.projects)
         guard let only else { return checks }
         return checks.filter { only.contains($0.group) }

@@ -9,7 +9,7 @@ extension Doctor {
         public var dashboardUIDs: [String]
         public var alertRuleUIDs: [String]
 
-        public init(client: Grafana.Client, datasourceUID: String, dashboardUIDs: [String], alertRuleUIDs: [String] = GuideAlert.all.map(\.uid)) {
+        public init(client: Grafana.Client, datasourceUID: String, dashboardUIDs: [String], alertRuleUIDs: [String]) {
             self.client = client
             self.datasourceUID = datasourceUID
             self.dashboardUIDs = dashboardUIDs

@@ -1,23 +1,60 @@
-/// The six alert conditions of the monitoring guide, defined once: Grafana's alert rules are built
-/// from them and `doctor` evaluates them now through Prometheus' query API.
+import Foundation
+
+/// An alert rule of the repository (stacks/grafana/provisioning/alerting), read as a condition
+/// that can be evaluated now: the one definition both Grafana's alerting and `doctor` use.
+///
+/// Understands Grafana's rule model as provisioned here: a Prometheus query (refId A), a reduce,
+/// and a threshold expression whose evaluator is `gt` or `lt` with one parameter.
 public struct GuideAlert: Sendable, Equatable {
     public enum Comparison: String, Sendable { case above, below }
 
-    /// Stable: the Grafana alert rule uid and the doctor check name.
+    /// The rule's uid; also the doctor check name.
     public var uid: String
     public var title: String
-    /// PromQL giving one value in `unit`.
+    /// The PromQL of the rule's query.
     public var expression: String
     public var comparison: Comparison
     public var threshold: Double
     /// How long the condition must hold (Grafana's `for`).
     public var holdFor: Duration
-    public var unit: String
-    /// A metric without which the condition cannot be evaluated (e.g. GPU metrics on a host with no GPU).
-    public var requiredMetric: String
     public var summary: String
-    /// The guide's troubleshooting hints for this alert.
-    public var remedies: [String]
+    /// The description annotation: the guide's troubleshooting hints for this alert.
+    public var hints: String
+
+    public init(uid: String, title: String, expression: String, comparison: Comparison, threshold: Double, holdFor: Duration, summary: String, hints: String) {
+        self.uid = uid
+        self.title = title
+        self.expression = expression
+        self.comparison = comparison
+        self.threshold = threshold
+        self.holdFor = holdFor
+        self.summary = summary
+        self.hints = hints
+    }
+
+    /// Reads a provisioned rule; nil when it is not of the query → reduce → threshold shape.
+    public init?(rule: Grafana.JSONValue) {
+        guard let uid = rule["uid"]?.stringValue, let data = rule["data"]?.arrayValue else { return nil }
+        let query = data.first { $0["datasourceUid"]?.stringValue != "__expr__" && $0["model"]?["expr"]?.stringValue != nil }
+        let threshold = data.first { $0["model"]?["type"]?.stringValue == "threshold" }
+        guard let expression = query?["model"]?["expr"]?.stringValue,
+              let evaluator = threshold?["model"]?["conditions"]?.arrayValue?.first?["evaluator"],
+              let type = evaluator["type"]?.stringValue,
+              let value = evaluator["params"]?.arrayValue?.first?.numberValue
+        else { return nil }
+        switch type {
+        case "gt": comparison = .above
+        case "lt": comparison = .below
+        default: return nil
+        }
+        self.uid = uid
+        self.title = rule["title"]?.stringValue ?? uid
+        self.expression = expression
+        self.threshold = value
+        self.holdFor = Self.parseDuration(rule["for"]?.stringValue ?? "0s") ?? .zero
+        self.summary = rule["annotations"]?["summary"]?.stringValue ?? self.title
+        self.hints = rule["annotations"]?["description"]?.stringValue ?? ""
+    }
 
     /// True when `value` breaks the threshold.
     public func fires(_ value: Double) -> Bool {
@@ -27,73 +64,37 @@ public struct GuideAlert: Sendable, Equatable {
         }
     }
 
-    /// The expression held over `holdFor`: the least favourable value must still break the
-    /// threshold for the whole window, as Grafana's `for` demands.
+    /// The expression held over `holdFor`: the least alarming value over the window must still
+    /// break the threshold, as Grafana's `for` demands.
     public var heldExpression: String {
         guard holdFor > .zero else { return expression }
-        let minutes = Int(holdFor.components.seconds / 60)
         let reducer = comparison == .above ? "min_over_time" : "max_over_time"
-        return "\(reducer)((\(expression))[\(minutes)m:15s])"
+        return "\(reducer)((\(expression))[\(holdFor.components.seconds)s:15s])"
     }
 
     public var conditionDescription: String {
-        "\(comparison == .above ? ">" : "<") \(Self.format(threshold))\(unit == "%" ? " %" : " \(unit)")\(holdFor > .zero ? " for \(holdFor.components.seconds / 60) min" : "")"
+        let minutes = holdFor.components.seconds / 60
+        return "\(comparison == .above ? ">" : "<") \(threshold == threshold.rounded() ? String(Int(threshold)) : String(threshold))"
+            + (holdFor > .zero ? " for \(minutes) min" : "")
     }
 
-    static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+    /// Grafana/Prometheus durations such as `5m`, `90s`, `1h30m`.
+    static func parseDuration(_ text: String) -> Duration? {
+        var total: Int64 = 0
+        var number = ""
+        for character in text {
+            if character.isNumber { number.append(character); continue }
+            guard let value = Int64(number) else { return nil }
+            switch character {
+            case "s": total += value
+            case "m": total += value * 60
+            case "h": total += value * 3600
+            case "d": total += value * 86400
+            default: return nil
+            }
+            number = ""
+        }
+        guard number.isEmpty else { return nil }
+        return .seconds(total)
     }
-
-    static let nodeFilesystems = #"fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs""#
-
-    public static let all: [GuideAlert] = [
-        GuideAlert(
-            uid: "high-inference-latency", title: "High inference latency",
-            expression: "histogram_quantile(0.95, sum by (le) (rate(model_inference_latency_seconds_bucket[5m])))",
-            comparison: .above, threshold: 5, holdFor: .zero, unit: "s",
-            requiredMetric: "model_inference_latency_seconds_bucket",
-            summary: "p95 inference latency is above 5 s",
-            remedies: ["check GPU utilisation", "check the model cache configuration",
-                       "consider scaling the service or optimising the models"]),
-        GuideAlert(
-            uid: "high-error-rate", title: "High error rate",
-            expression: #"100 * sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))"#,
-            comparison: .above, threshold: 5, holdFor: .zero, unit: "%",
-            requiredMetric: "http_requests_total",
-            summary: "more than 5 % of requests fail",
-            remedies: ["see which errors: model_errors_total by type on the Model Performance dashboard",
-                       "read the logs of the api and model-api services"]),
-        GuideAlert(
-            uid: "low-gpu-memory", title: "Low GPU memory",
-            expression: "100 * (1 - sum(gpu_memory_reserved_mb) / sum(gpu_memory_total_mb))",
-            comparison: .below, threshold: 10, holdFor: .zero, unit: "%",
-            requiredMetric: "gpu_memory_total_mb",
-            summary: "less than 10 % of GPU memory is available",
-            remedies: ["check GPU utilisation and what else holds GPU memory",
-                       "reduce the model cache size or batch size", "consider scaling the service"]),
-        GuideAlert(
-            uid: "high-cpu-usage", title: "High CPU usage",
-            expression: #"100 * (1 - avg(rate(node_cpu_seconds_total{mode="idle"}[1m])))"#,
-            comparison: .above, threshold: 90, holdFor: .seconds(300), unit: "%",
-            requiredMetric: "node_cpu_seconds_total",
-            summary: "CPU usage above 90 % for 5 minutes",
-            remedies: ["find the container holding the CPU: stackpilot stats",
-                       "consider scaling the service"]),
-        GuideAlert(
-            uid: "high-memory-usage", title: "High memory usage",
-            expression: "100 * (1 - sum(node_memory_MemAvailable_bytes) / sum(node_memory_MemTotal_bytes))",
-            comparison: .above, threshold: 90, holdFor: .seconds(300), unit: "%",
-            requiredMetric: "node_memory_MemAvailable_bytes",
-            summary: "memory usage above 90 % for 5 minutes",
-            remedies: ["check for memory leaks: a working set that grows steadily (stackpilot stats, container_memory_working_set_bytes)",
-                       "adjust the model cache size", "consider scaling the service"]),
-        GuideAlert(
-            uid: "low-disk-space", title: "Low disk space",
-            expression: "100 * min(node_filesystem_avail_bytes{\(nodeFilesystems)} / node_filesystem_size_bytes{\(nodeFilesystems)})",
-            comparison: .below, threshold: 10, holdFor: .zero, unit: "%",
-            requiredMetric: "node_filesystem_avail_bytes",
-            summary: "less than 10 % disk space available",
-            remedies: ["free space: `docker system prune`, old images and logs",
-                       "lower Prometheus' retention (--storage.tsdb.retention.time)"]),
-    ]
 }
