@@ -633,8 +633,10 @@ final class Transfer {
     }
 
     private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        // Strip CR/LF as bytes: in a Swift String "\r\n" is one Character, which hasSuffix("\n") misses.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 10 || bytes[end - 1] == 13 { end -= 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new status line: an interim (1xx) answer ended, or this is the first one.
             let parts = line.split(separator: " ", maxSplits: 2)
