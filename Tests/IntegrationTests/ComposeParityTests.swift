@@ -1,5 +1,7 @@
+import ArgumentParser
 import Compose
 import Foundation
+@testable import StackPilotCommands
 import Testing
 import Yams
 
@@ -93,16 +95,102 @@ struct ComposeParityTests {
 
     @Test("stackpilot and docker-compose 1.29 agree on every stack", arguments: files)
     func parity(_ file: String) throws {
+        try Self.compare(file: file, environment: Self.environment)
+    }
+
+    /// Compose features the acceptance stacks do not use: string command and entrypoint with quotes,
+    /// env_file, .env, bare environment names, port ranges, empty published port, UDP, long port and
+    /// volume syntax, anonymous and tmpfs volumes, aliases, long depends_on, string healthcheck test,
+    /// disabled healthcheck, network_mode service:.
+    @Test("stackpilot and docker-compose 1.29 agree on a file using the remaining compose features")
+    func features() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-parity-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.featureFile.write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
+        try "FROM_FILE=1\nLEVEL_FILE=x\n".write(toFile: dir + "/web.env", atomically: true, encoding: .utf8)
+        try "TAG=1.27\n".write(toFile: dir + "/.env", atomically: true, encoding: .utf8)
+        var environment = Self.environment
+        environment["FROM_SHELL"] = "shell"
+        try Self.compare(file: dir + "/compose.yaml", environment: environment)
+    }
+
+    static let featureFile = """
+        services:
+          web:
+            image: "nginx:${TAG:-1.25}"
+            command: sh -c 'echo "hi there" && sleep 10'
+            entrypoint: /docker-entrypoint.sh
+            env_file: [web.env]
+            environment:
+              - FROM_SHELL
+              - LEVEL=${LEVEL:-info}
+              - EMPTY=
+            ports:
+              - "8000-8002:9000-9002"
+              - "127.0.0.1::80"
+              - "53:53/udp"
+              - target: 443
+                published: 8443
+                protocol: tcp
+            expose: ["3000", 4000]
+            volumes:
+              - ./html:/usr/share/nginx/html:ro
+              - data:/data
+              - /anon
+              - type: bind
+                source: ./conf
+                target: /etc/nginx/conf.d
+                read_only: true
+              - type: tmpfs
+                target: /tmp
+            networks:
+              front:
+                aliases: [www]
+              back:
+            depends_on:
+              db:
+                condition: service_healthy
+              cache:
+                condition: service_started
+            healthcheck:
+              test: curl -f http://localhost/ || exit 1
+              interval: 1m30s
+              timeout: 10s
+              retries: 3
+              start_period: 40s
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}
+              PORT: 5432
+            healthcheck:
+              test: ["CMD-SHELL", "pg_isready -U postgres"]
+              interval: 5s
+            networks: [back]
+          cache:
+            image: redis
+            network_mode: "service:db"
+            healthcheck:
+              disable: true
+        networks:
+          front:
+          back:
+        volumes:
+          data:
+        """
+
+    static func compare(file: String, environment: [String: String]) throws {
         let executable = try #require(Self.dockerCompose, "docker-compose is required (STACKPILOT_REQUIRE_ENGINE=1) but not installed")
-        let peerText = try Self.run(executable, ["-p", "sptest", "-f", file, "config"], in: (file as NSString).deletingLastPathComponent)
+        let peerText = try Self.run(executable, ["-p", "sptest", "-f", file, "config"], in: (file as NSString).deletingLastPathComponent,
+                                    environment: environment)
         let peer = try #require(try Yams.load(yaml: peerText) as? [String: Any])
         let peerServices = try #require(peer["services"] as? [String: Any])
 
-        let project = try ComposeLoader().load(ComposeLoadOptions(files: [file], projectName: "sptest", environment: Self.environment))
+        let project = try ComposeLoader().load(ComposeLoadOptions(files: [file], projectName: "sptest", environment: environment))
         let json = project.plainValue().prettyJSON()  // exactly what `stackpilot config --format json -f FILE` prints
         let ours = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let ourServices = try #require(ours["services"] as? [String: Any])
-
         #expect(Set(ourServices.keys) == Set(peerServices.keys))
         var compared = 0
         for name in peerServices.keys.sorted() {
@@ -133,7 +221,7 @@ struct ComposeParityTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/compose.yaml"
         try "services:\n  a:\n    image: busybox\n    volumes:\n      - data:/data\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { try Self.run(executable, ["-f", file, "config"], in: dir) }
+        #expect(throws: (any Error).self) { try Self.run(executable, ["-f", file, "config"], in: dir, environment: Self.environment) }
         do {
             _ = try ComposeLoader().load(ComposeLoadOptions(files: [file], environment: Self.environment))
             Issue.record("StackPilot accepted an undefined volume")
@@ -179,16 +267,16 @@ struct ComposeParityTests {
             }
         }
         for volume in s["volumes"] as? [Any] ?? [] {
-            if let text = unescape(volume) {
+            if let long = volume as? [String: Any] {
+                let ro = (long["read_only"] as? Bool) == true ? "ro" : "rw"
+                c.volumes.insert("\(unescape(long["type"]) ?? "")|\(unescape(long["source"]) ?? "")|\(unescape(long["target"]) ?? "")|\(ro)")
+            } else if let text = unescape(volume) {
                 let parts = text.split(separator: ":").map(String.init)
                 let source = parts.count > 1 ? parts[0] : ""
                 let target = parts.count > 1 ? parts[1] : parts[0]
                 let mode = parts.count > 2 ? parts[2] : "rw"
                 let type = source.hasPrefix("/") ? "bind" : "volume"
                 c.volumes.insert("\(type)|\(source)|\(target)|\(mode.split(separator: ",").contains("ro") ? "ro" : "rw")")
-            } else if let long = volume as? [String: Any] {
-                let ro = (long["read_only"] as? Bool) == true ? "ro" : "rw"
-                c.volumes.insert("\(unescape(long["type"]) ?? "")|\(unescape(long["source"]) ?? "")|\(unescape(long["target"]) ?? "")|\(ro)")
             }
         }
         if let map = s["networks"] as? [String: Any] { c.networks = Set(map.keys) } else if let list = s["networks"] as? [String] { c.networks = Set(list) }
@@ -239,7 +327,7 @@ struct ComposeParityTests {
         var description: String { "docker-compose exited \(status): \(stderr)" }
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: String) throws -> String {
+    static func run(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -256,5 +344,61 @@ struct ComposeParityTests {
             throw PeerFailed(status: process.terminationStatus, stderr: String(decoding: errData, as: UTF8.self))
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `stackpilot config` in-process: what it prints, and that bad input is exit code 2 (it never builds
+/// an engine client, so an invalid stack cannot reach the engine).
+@Suite("stackpilot config")
+struct ConfigCommandTests {
+    static var repoRoot: String { ComposeParityTests.repoRoot }
+
+    static func temporary(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-config-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    @Test("without -f it prints the whole deployment of the manifest, secrets redacted")
+    func wholeDeployment() throws {
+        let command = try StackPilot.Config.parse(["--manifest", Self.repoRoot + "/stacks/stackpilot.yml", "--format", "json"])
+        let text = try #require(try command.output())
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let projects = try #require(doc["projects"] as? [[String: Any]])
+        #expect(projects.map { $0["name"] as? String } == ["stackpilot-monitoring", "stackpilot-app"])
+        let services = projects.flatMap { ($0["services"] as? [String: Any] ?? [:]).keys }.sorted()
+        #expect(services == ["api", "exporter", "grafana", "model-api", "node-exporter", "prometheus"])
+        let grafana = try #require((projects[0]["services"] as? [String: Any])?["grafana"] as? [String: Any])
+        let env = try #require(grafana["environment"] as? [String: String])
+        #expect(env["GF_SECURITY_ADMIN_PASSWORD"] == "********")
+        #expect(env["GF_SECURITY_ADMIN_USER"] == "admin")
+        let yaml = try #require(try StackPilot.Config.parse(["--manifest", Self.repoRoot + "/stacks/stackpilot.yml"]).output())
+        #expect(yaml.components(separatedBy: "\n---\n").count == 2)
+    }
+
+    @Test("--show-secrets shows the value; --services lists start order; --hash prints one line per service")
+    func flags() throws {
+        let file = Self.repoRoot + "/stacks/monitoring.yml"
+        let shown = try #require(try StackPilot.Config.parse(["-f", file, "--format", "json", "--show-secrets"]).output())
+        #expect(shown.contains("\"GF_SECURITY_ADMIN_PASSWORD\": \"admin\""))
+        let names = try #require(try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "--services"]).output())
+        #expect(names == "model-api\napi")
+        let hashes = try #require(try StackPilot.Config.parse(["-f", file, "--hash", "*"]).output()).split(separator: "\n")
+        #expect(hashes.count == 4)
+        #expect(hashes.allSatisfy { $0.split(separator: " ").last?.count == 64 })
+        let one = try #require(try StackPilot.Config.parse(["-f", file, "--hash", "grafana"]).output())
+        #expect(one.hasPrefix("grafana ") && hashes.contains(Substring(one)))
+    }
+
+    @Test("an invalid stack, an unknown --hash service and a missing file exit 2")
+    func badInput() throws {
+        let dir = try Self.temporary(["bad.yml": "services:\n  a:\n    image: x\n    ports: [\"99999:80\"]\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", dir + "/bad.yml"]).output() }
+        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "--hash", "nope"]).output() }
+        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", dir + "/missing.yml"]).output() }
+        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["--manifest", dir + "/none.yml"]).output() }
+        #expect(try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "-q"]).output() == nil)
     }
 }

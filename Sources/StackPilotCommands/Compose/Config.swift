@@ -56,6 +56,11 @@ extension StackPilot {
         var quiet = false
 
         func run() async throws {
+            if let text = try output() { print(text, terminator: text.hasSuffix("\n") ? "" : "\n") }
+        }
+
+        /// What `run` prints (nil with -q); errors and warnings go to stderr. Bad input throws ExitCode(2).
+        func output() throws -> String? {
             var logger = Logger(label: "stackpilot.config")
             logger.logLevel = .critical  // warnings are printed below, once
             let loader = ComposeLoader(logger: logger)
@@ -79,41 +84,37 @@ extension StackPilot {
             for project in projects {
                 for warning in project.warnings { Self.printError("warning: \(warning)") }
             }
-            if quiet { return }
+            if quiet { return nil }
 
             if servicesOnly {
-                for project in projects { for name in project.startOrder { print(name) } }
-                return
+                return projects.flatMap(\.startOrder).joined(separator: "\n")
             }
             if let hash {
                 let wanted = hash == "*" ? nil : hash.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                var lines: [String] = []
                 for name in wanted ?? [] where !projects.contains(where: { $0.service(named: name) != nil }) {
                     let known = projects.flatMap(\.serviceNames).sorted().joined(separator: ", ")
                     Self.printError("no such service: \(name) (services: \(known))")
                     throw ExitCode(2)
                 }
+                var lines: [String] = []
                 for project in projects {
                     for service in project.services where wanted == nil || wanted!.contains(service.name) {
                         lines.append("\(service.name) \(service.configHash)")
                     }
                 }
-                print(lines.joined(separator: "\n"))
-                return
+                return lines.joined(separator: "\n")
             }
 
             let shown = showSecrets ? projects : projects.map { $0.redactingSecrets() }
             switch format {
             case .json:
                 if files.isEmpty {
-                    let doc = ComposeValue.object([
+                    return ComposeValue.object([
                         .init("manifest", .string(manifestPath ?? "")),
                         .init("projects", .array(shown.map { $0.plainValue() })),
-                    ])
-                    print(doc.prettyJSON())
-                } else {
-                    print(shown[0].plainValue().prettyJSON())
+                    ]).prettyJSON()
                 }
+                return shown[0].plainValue().prettyJSON()
             case .yaml:
                 var documents: [String] = []
                 for project in shown {
@@ -122,7 +123,7 @@ extension StackPilot {
                         throw ExitCode(1)
                     }
                 }
-                print(documents.joined(separator: "---\n"), terminator: "")
+                return documents.joined(separator: "---\n")
             }
         }
 
