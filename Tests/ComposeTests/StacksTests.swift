@@ -72,6 +72,7 @@ struct StacksTests {
         #expect(app.networks["stackpilot"]?.external == true)
         let exporter = try #require(monitoring.service(named: "exporter"))
         #expect(exporter.command == ["supervise", "--listen", "0.0.0.0:9338"])
+        #expect(exporter.pid == "host")
         #expect(exporter.volumes.contains { $0.source == "/var/run/docker.sock" && $0.readOnly })
         #expect(exporter.volumes.contains { $0.source == "/sys/fs/cgroup" && $0.readOnly })
         let grafana = try #require(monitoring.service(named: "grafana"))
