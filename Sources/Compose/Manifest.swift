@@ -67,6 +67,8 @@ public struct Manifest: Sendable, Codable, Equatable {
     /// Absolute path of the dashboards folder.
     public var dashboardsDirectory: String
     public var targets: [Target]
+    /// Where `network:` is written (for diagnostics about the shared network).
+    public var networkLocation: SourceLocation?
 
     /// Where the manifest is: `explicit` (--manifest), else STACKPILOT_MANIFEST, else
     /// stacks/stackpilot.yml under `currentDirectory`. Returns an absolute path (not checked for existence).
@@ -93,7 +95,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         var manifest = Manifest(path: absolute, directory: directory, deployment: [], network: "",
                                 prometheus: Endpoint(url: ""), grafana: GrafanaEndpoint(url: "", credentials: Credentials(
                                     userEnv: "", passwordEnv: "", passwordFileEnv: nil, defaultUser: "admin")),
-                                dashboardsDirectory: directory, targets: [])
+                                dashboardsDirectory: directory, targets: [], networkLocation: nil)
         guard n.mapping(root, "") != nil else { throw .invalid(n.sink.sortedErrors) }
         n.checkKeys(root, ["manifest_version", "deployment", "network", "prometheus", "grafana", "dashboards", "targets"], path: "")
 
@@ -132,7 +134,10 @@ public struct Manifest: Sendable, Codable, Equatable {
                 manifest.deployment.append(Stack(project: project, file: absoluteFile))
             }
         }
-        if let v = required(root, "network", "", &n) { manifest.network = n.string(v, "network") ?? "" }
+        if let v = required(root, "network", "", &n) {
+            manifest.network = n.string(v, "network") ?? ""
+            manifest.networkLocation = v.location
+        }
         if let p = required(root, "prometheus", "", &n), n.mapping(p, "prometheus") != nil {
             n.checkKeys(p, ["url"], path: "prometheus")
             if let u = required(p, "url", "prometheus", &n) { manifest.prometheus.url = url(u, "prometheus.url", &n) }
@@ -208,6 +213,23 @@ public struct Manifest: Sendable, Codable, Equatable {
                     currentDirectory: directory)))
             } catch {
                 if case .invalid(let list) = error { diagnostics.append(contentsOf: list) } else { throw error }
+            }
+        }
+        if !diagnostics.isEmpty { throw .invalid(diagnostics) }
+        // The shared network: every stack joins it, the first stack that uses it creates it, and a
+        // stack that joins it as external comes after that one (else `up` would fail at the engine).
+        let at = networkLocation ?? SourceLocation(file: path, line: 1, column: 1)
+        var created = false
+        for (stack, project) in zip(deployment, projects) {
+            let uses = project.networks.values.filter { $0.name == network }
+            if uses.isEmpty {
+                diagnostics.append(ComposeDiagnostic(location: at, path: "network",
+                    message: "\(stack.file) (project \(stack.project)) does not use the shared network \"\(network)\" (expected a network with `name: \(network)`)"))
+            } else if uses.contains(where: { !$0.external }) {
+                created = true
+            } else if !created {
+                diagnostics.append(ComposeDiagnostic(location: at, path: "network",
+                    message: "\(stack.file) (project \(stack.project)) joins \"\(network)\" as external, but no earlier stack in `deployment` creates it"))
             }
         }
         if !diagnostics.isEmpty { throw .invalid(diagnostics) }

@@ -151,3 +151,51 @@ struct StacksTests {
 }
 
 import Yams
+
+@Suite("Manifest shared network")
+struct ManifestNetworkTests {
+    static func manifest(_ order: [String]) -> String {
+        "deployment:\n" + order.map { "  - project: \($0)\n    file: \($0).yml\n" }.joined() + """
+            network: shared
+            prometheus:
+              url: http://127.0.0.1:9090
+            grafana:
+              url: http://127.0.0.1:3000
+              credentials:
+                user_env: U
+                password_env: P
+            dashboards: ../dashboards
+            targets: []
+
+            """
+    }
+
+    static let creator = "services:\n  a:\n    image: x\n    networks: [net]\nnetworks:\n  net:\n    name: shared\n"
+    static let joiner = "services:\n  b:\n    image: x\n    networks: [net]\nnetworks:\n  net:\n    name: shared\n    external: true\n"
+    static let loner = "services:\n  c:\n    image: x\n"
+
+    @Test("the creator first, then a joiner, loads")
+    func ordered() throws {
+        let dir = try Fixture.directory(["m.yml": Self.manifest(["one", "two"]), "one.yml": Self.creator, "two.yml": Self.joiner])
+        defer { Fixture.cleanup(dir) }
+        let projects = try Manifest.load(path: dir + "/m.yml").loadProjects(environment: [:])
+        #expect(projects.map(\.name) == ["one", "two"])
+    }
+
+    @Test("a joiner before the creator, or a stack off the shared network, is rejected at `network:`",
+          arguments: [(["two", "one"], "joins \"shared\" as external, but no earlier stack"), (["one", "three"], "does not use the shared network \"shared\"")])
+    func misordered(_ order: [String], _ message: String) throws {
+        let dir = try Fixture.directory(["m.yml": Self.manifest(order), "one.yml": Self.creator, "two.yml": Self.joiner, "three.yml": Self.loner])
+        defer { Fixture.cleanup(dir) }
+        do {
+            _ = try Manifest.load(path: dir + "/m.yml").loadProjects(environment: [:])
+            Issue.record("expected the deployment to be rejected")
+        } catch {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.file == dir + "/m.yml")
+            #expect(d.line == 2 * order.count + 2)
+            #expect(d.path == "network")
+            #expect(d.message.contains(message))
+        }
+    }
+}
