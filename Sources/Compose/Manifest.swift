@@ -20,18 +20,15 @@ public struct Manifest: Sendable, Codable, Equatable {
     public struct Credentials: Sendable, Codable, Equatable {
         public var userEnv: String
         public var passwordEnv: String
-        public var passwordFileEnv: String?
         public var defaultUser: String
+        public var defaultPassword: String
 
-        /// Resolves the credentials from an environment: the password file (if its variable is set) wins
-        /// over the password variable; both default to admin as Grafana does. Never log the result.
-        public func resolve(_ environment: [String: String]) throws(ComposeError) -> (user: String, password: String) {
+        /// The credentials from an environment (see `Manifest.interpolationEnvironment`); empty or unset
+        /// variables fall back to the defaults, as the stack's `${VAR:-admin}` does. Never log the result.
+        public func resolve(_ environment: [String: String]) -> (user: String, password: String) {
             let user = environment[userEnv].flatMap { $0.isEmpty ? nil : $0 } ?? defaultUser
-            if let fileVariable = passwordFileEnv, let path = environment[fileVariable], !path.isEmpty {
-                let text = try ComposeLoader.read(path)
-                return (user, text.hasSuffix("\n") ? String(text.dropLast()) : text)
-            }
-            return (user, environment[passwordEnv].flatMap { $0.isEmpty ? nil : $0 } ?? "admin")
+            let password = environment[passwordEnv].flatMap { $0.isEmpty ? nil : $0 } ?? defaultPassword
+            return (user, password)
         }
     }
 
@@ -94,7 +91,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         let directory = PathUtil.directory(of: absolute)
         var manifest = Manifest(path: absolute, directory: directory, deployment: [], network: "",
                                 prometheus: Endpoint(url: ""), grafana: GrafanaEndpoint(url: "", credentials: Credentials(
-                                    userEnv: "", passwordEnv: "", passwordFileEnv: nil, defaultUser: "admin")),
+                                    userEnv: "", passwordEnv: "", defaultUser: "admin", defaultPassword: "admin")),
                                 dashboardsDirectory: directory, targets: [], networkLocation: nil)
         guard n.mapping(root, "") != nil else { throw .invalid(n.sink.sortedErrors) }
         n.checkKeys(root, ["manifest_version", "deployment", "network", "prometheus", "grafana", "dashboards", "targets"], path: "")
@@ -146,20 +143,19 @@ public struct Manifest: Sendable, Codable, Equatable {
             n.checkKeys(g, ["url", "credentials"], path: "grafana")
             if let u = required(g, "url", "grafana", &n) { manifest.grafana.url = url(u, "grafana.url", &n) }
             if let c = required(g, "credentials", "grafana", &n), n.mapping(c, "grafana.credentials") != nil {
-                n.checkKeys(c, ["user_env", "password_env", "password_file_env", "default_user"], path: "grafana.credentials")
-                func variable(_ key: String, _ req: Bool) -> String? {
+                n.checkKeys(c, ["user_env", "password_env", "default_user", "default_password"], path: "grafana.credentials")
+                func variable(_ key: String) -> String? {
                     let path = "grafana.credentials.\(key)"
-                    guard let node = req ? required(c, key, "grafana.credentials", &n) : c[key] else { return nil }
-                    guard let name = n.string(node, path) else { return nil }
+                    guard let node = required(c, key, "grafana.credentials", &n), let name = n.string(node, path) else { return nil }
                     if !DotEnv.isValidKey(name) {
                         n.sink.error(node, path, "expected the name of an environment variable, found \"\(name)\"")
                     }
                     return name
                 }
-                manifest.grafana.credentials.userEnv = variable("user_env", true) ?? ""
-                manifest.grafana.credentials.passwordEnv = variable("password_env", true) ?? ""
-                manifest.grafana.credentials.passwordFileEnv = variable("password_file_env", false)
+                manifest.grafana.credentials.userEnv = variable("user_env") ?? ""
+                manifest.grafana.credentials.passwordEnv = variable("password_env") ?? ""
                 if let d = c["default_user"] { manifest.grafana.credentials.defaultUser = n.string(d, "grafana.credentials.default_user") ?? "admin" }
+                if let d = c["default_password"] { manifest.grafana.credentials.defaultPassword = n.string(d, "grafana.credentials.default_password") ?? "admin" }
             }
         }
         if let d = required(root, "dashboards", "", &n), let text = n.string(d, "dashboards") {
@@ -195,6 +191,32 @@ public struct Manifest: Sendable, Codable, Equatable {
     static func isMetricName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, Interpolation.isNameStart(first) || first == ":" else { return false }
         return name.unicodeScalars.allSatisfy { Interpolation.isNameChar($0) || $0 == ":" }
+    }
+
+    /// The environment the stacks are interpolated with: `envFiles` (or `.env` in the manifest's
+    /// directory when none are given) under the process environment, exactly as `loadProjects` and
+    /// docker compose see it. Use it to resolve `grafana.credentials`.
+    public func interpolationEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, envFiles: [String] = []
+    ) throws(ComposeError) -> [String: String] {
+        var merged: [String: String] = [:]
+        var files = envFiles.map { PathUtil.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) }
+        if files.isEmpty, FileManager.default.fileExists(atPath: PathUtil.join(directory, ".env")) {
+            files = [PathUtil.join(directory, ".env")]
+        }
+        for file in files {
+            let text = try ComposeLoader.read(file)
+            for e in try DotEnv.parse(text, file: file, lookup: { environment[$0] ?? merged[$0] }) { merged[e.key] = e.value }
+        }
+        for (k, v) in environment { merged[k] = v }
+        return merged
+    }
+
+    /// Grafana's admin user and password for this deployment (environment, then env file, then defaults).
+    public func grafanaCredentials(
+        environment: [String: String] = ProcessInfo.processInfo.environment, envFiles: [String] = []
+    ) throws(ComposeError) -> (user: String, password: String) {
+        grafana.credentials.resolve(try interpolationEnvironment(environment, envFiles: envFiles))
     }
 
     /// Loads every compose file of the deployment, in order, with its project name. Errors of all files
