@@ -9,7 +9,7 @@ extension Doctor {
         public var dashboardUIDs: [String]
         public var alertRuleUIDs: [String]
 
-        public init(client: Grafana.Client, datasourceUID: String, dashboardUIDs: [String], alertRuleUIDs: [String]) {
+        public init(client: Grafana.Client, datasourceUID: String = Grafana.datasourceUID, dashboardUIDs: [String], alertRuleUIDs: [String]) {
             self.client = client
             self.datasourceUID = datasourceUID
             self.dashboardUIDs = dashboardUIDs
@@ -17,7 +17,78 @@ extension Doctor {
         }
     }
 
+    /// Grafana: healthy, credentials accepted, the default password changed, the datasource
+    /// present and working, the guide's dashboards and alert rules provisioned.
     static func grafanaChecks(_ setup: GrafanaSetup) -> [Check] {
-        []
+        let grafana = setup.client
+        let url = grafana.url
+        let reprovision = "provision Grafana: stackpilot provision"
+        return [
+            Check(.grafana, "health") {
+                do {
+                    let health = try await grafana.health()
+                    let what = health.standIn ? "grafana-standin \(health.version ?? "") (a stand-in for Grafana's HTTP API, not Grafana)" : "Grafana \(health.version ?? "")"
+                    guard health.database?.lowercased() ?? "ok" == "ok" else {
+                        return .failure("\(what) at \(url) reports its database as \(health.database ?? "?")", remedy: ["read Grafana's log: stackpilot logs grafana"])
+                    }
+                    return .ok("\(what) is healthy at \(url)")
+                } catch {
+                    return .failure("Grafana does not answer at \(url)", evidence: ["\(error)"], remedy: [
+                        "is it running? stackpilot ps", "start it: stackpilot up", "if it runs elsewhere, set GRAFANA_URL",
+                    ])
+                }
+            },
+            Check(.grafana, "credentials") {
+                do {
+                    try await grafana.verifyCredentials()
+                    return .ok("Grafana accepts \(grafana.credentials)")
+                } catch let error as Grafana.ProvisionError {
+                    return .failure("Grafana refuses \(grafana.credentials)", evidence: ["\(error)"],
+                                    remedy: ["set GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"])
+                }
+            },
+            Check(.grafana, "default-password") {
+                if try await grafana.accepts(user: "admin", password: "admin") {
+                    return .warning("Grafana still accepts the default admin/admin", remedy: [
+                        "set another password: GRAFANA_ADMIN_PASSWORD (or GRAFANA_ADMIN_PASSWORD_FILE) for the grafana service, then recreate it with stackpilot up",
+                        "or change it in Grafana and give stackpilot the new one through GRAFANA_PASSWORD",
+                    ])
+                }
+                return .ok("the default admin/admin password has been changed")
+            },
+            Check(.grafana, "datasource") {
+                guard try await grafana.datasource(uid: setup.datasourceUID) != nil else {
+                    return .failure("the Prometheus datasource \(setup.datasourceUID) is missing", remedy: [reprovision], fix: .provisionGrafana)
+                }
+                let health = try await grafana.datasourceHealth(uid: setup.datasourceUID)
+                guard health.isOK else {
+                    return .failure("the datasource \(setup.datasourceUID) exists but Grafana cannot query Prometheus through it",
+                                    evidence: ["Grafana says: \(health.message)"],
+                                    remedy: ["is Prometheus running and on Grafana's network? Its URL in the datasource must be the one Grafana reaches (http://prometheus:9090 inside the network)"])
+                }
+                return .ok("datasource \(setup.datasourceUID) works: \(health.message)")
+            },
+            Check(.grafana, "dashboards") {
+                var missing: [String] = []
+                for uid in setup.dashboardUIDs where try await grafana.dashboard(uid: uid) == nil {
+                    missing.append(uid)
+                }
+                guard missing.isEmpty else {
+                    return .failure("dashboard\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
+                                    evidence: ["expected from dashboards/: \(setup.dashboardUIDs.joined(separator: ", "))"],
+                                    remedy: [reprovision], fix: .provisionGrafana)
+                }
+                return .ok("all \(setup.dashboardUIDs.count) dashboards of dashboards/ are in Grafana")
+            },
+            Check(.grafana, "alert-rules") {
+                let present = Set(try await grafana.alertRules().compactMap { $0["uid"]?.stringValue })
+                let missing = setup.alertRuleUIDs.filter { !present.contains($0) }
+                guard missing.isEmpty else {
+                    return .failure("alert rule\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
+                                    remedy: [reprovision], fix: .provisionGrafana)
+                }
+                return .ok("all \(setup.alertRuleUIDs.count) alert rules are provisioned")
+            },
+        ]
     }
 }
