@@ -23,6 +23,8 @@ public struct StatsSnapshot: Sendable {
     /// Containers that could not be sampled this round (typically: stopped in between).
     public var failures: [Failure]
     public var source: StatsSourceKind
+    /// The raw payload behind each entry, by container id (per-interface and per-device counters).
+    public var raw: [String: ContainerStatsResponse] = [:]
 
     public struct Failure: Sendable {
         public var target: StatsTarget
@@ -106,7 +108,7 @@ public actor StatsCollector {
             }
         }
         previous = seen
-        return StatsSnapshot(entries: entries, failures: failures, source: source)
+        return StatsSnapshot(entries: entries, failures: failures, source: source, raw: seen)
     }
 
     /// Two rounds `window` apart, so the second carries CPU % over that window: what

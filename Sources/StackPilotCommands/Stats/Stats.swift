@@ -1,0 +1,252 @@
+import ArgumentParser
+import ContainerStats
+import DockerEngine
+import Foundation
+import Logging
+
+extension StackPilot {
+    /// `stackpilot stats`: per-container CPU, memory, network, block I/O and PIDs, as `docker stats`.
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stats",
+            abstract: "Show per-container CPU, memory, network and block I/O, and PIDs of the stacks.",
+            discussion: """
+            Figures follow docker stats' formulas: CPU % is the change in the container's CPU time \
+            over the change in the host's, times the online CPUs (100 % = one core); memory is usage \
+            minus inactive file cache, as a share of the limit.
+
+            Sources: --source api asks the engine for one-shot stats of all containers at once; \
+            --source cgroup reads cgroupfs and /proc directly (engine on this machine only); auto \
+            (default) uses cgroup when it can. CPU % needs two samples: --no-stream takes them \
+            \(Self.windowDescription(.cgroup)) apart (cgroup) or \(Self.windowDescription(.api)) apart (api) \
+            and prints the second; a live view redraws every --interval.
+
+            Selects the manifest's stacks by default, -f/-p for one stack, --all-stacks for every \
+            compose project on the engine.
+            """
+        )
+
+        @OptionGroup var stacks: Flags.Stacks
+        @OptionGroup var engine: Flags.Engine
+        @OptionGroup var output: Flags.Output
+
+        @Argument(help: "Services to show; all when omitted.")
+        var services: [String] = []
+
+        @Flag(name: .customLong("all-stacks"), help: "Every running container of any compose project on the engine, not only the manifest's stacks.")
+        var allStacks = false
+
+        @Flag(name: .customLong("no-stream"), help: "Print one sample and exit instead of a live view.")
+        var noStream = false
+
+        @Option(name: .customLong("interval"), help: ArgumentHelp("Time between samples of the live view, e.g. 1s, 500ms, 2.5s.", valueName: "duration"))
+        var interval: String = "1s"
+
+        @Option(name: .customLong("source"), help: "Where samples come from: auto, api or cgroup.")
+        var source: StatsSourceChoice = .auto
+
+        func validate() throws {
+            guard output.format != .yaml else {
+                throw ValidationError("--format yaml is not available for stats; use table or json")
+            }
+            guard let duration = Self.parseDuration(interval), duration >= .milliseconds(100) else {
+                throw ValidationError("--interval \"\(interval)\" is not a duration of at least 100ms (examples: 1s, 500ms, 2.5s)")
+            }
+        }
+
+        /// The gap between the two samples of `--no-stream`: cgroupfs counters are precise to the
+        /// nanosecond (the host side is the monotonic clock), the engine's system CPU counter moves
+        /// in 10 ms ticks, so the API needs a longer window for the same precision.
+        static func window(_ kind: StatsSourceKind) -> Duration {
+            switch kind {
+            case .cgroup: .milliseconds(100)
+            case .api: .milliseconds(500)
+            }
+        }
+
+        static func windowDescription(_ kind: StatsSourceKind) -> String {
+            let ms = window(kind).components.seconds * 1000 + window(kind).components.attoseconds / 1_000_000_000_000_000
+            return "\(ms) ms"
+        }
+
+        func run() async throws {
+            let selection = try selection()
+            let client = try engine.makeClient()
+            var logger = Logger(label: "stackpilot.stats")
+            logger.logLevel = .warning
+            let interval = Self.parseDuration(interval) ?? .seconds(1)
+            let format = output.format
+            let noStream = noStream
+            let choice = source
+
+            let first = try await targets(client: client, selection: selection)
+            if first.isEmpty {
+                throw CommandFailure(failed: "no running containers \(selection.description)")
+            }
+            let resolved: (StatsSourceKind, CgroupReader?)
+            do {
+                resolved = try StatsCollector.resolve(choice, engineIsLocal: client.isLocal, probe: first.first)
+            } catch {
+                throw CommandFailure(badInput: error.description)
+            }
+            let collector = try StatsCollector(source: resolved.0, engine: client, cgroup: resolved.1, logger: logger)
+
+            if noStream {
+                let snapshot = try await collector.sampleTwice(first, window: Self.window(resolved.0))
+                report(snapshot.failures)
+                if snapshot.entries.isEmpty {
+                    throw CommandFailure(failed: "no container could be sampled \(selection.description)")
+                }
+                print(try OutputRenderer.render(StatsPayload(entries: sorted(snapshot.entries)), format: format, style: .stdout), terminator: "")
+                return
+            }
+
+            let style = TerminalStyle.stdout
+            try await withInterruptCancellation {
+                _ = await collector.sample(first)
+                try await Task.sleep(for: Self.window(resolved.0))
+                while !Task.isCancelled {
+                    let current = try await targets(client: client, selection: selection)
+                    let snapshot = await collector.sample(current)
+                    report(snapshot.failures)
+                    let payload = StatsPayload(entries: sorted(snapshot.entries))
+                    switch format {
+                    case .json:
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                        encoder.dateEncodingStrategy = .iso8601
+                        Self.write(String(decoding: try encoder.encode(payload), as: UTF8.self) + "\n")
+                    case .table, .yaml:
+                        let text = OutputRenderer.renderTable(payload.table, style: style)
+                        if style.isTTY {
+                            // As docker stats: clear the screen and draw from the top.
+                            Self.write("\u{1B}[2J\u{1B}[H" + text)
+                        } else {
+                            Self.write(text + "\n")
+                        }
+                    }
+                    try await Task.sleep(for: interval)
+                }
+            }
+        }
+
+        /// Unbuffered, so each round shows at once even when stdout is a pipe.
+        static func write(_ text: String) {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+
+        private func sorted(_ entries: [ContainerStatsEntry]) -> [ContainerStatsEntry] {
+            entries.sorted { ($0.project ?? "", $0.service ?? "", $0.name) < ($1.project ?? "", $1.service ?? "", $1.name) }
+        }
+
+        private func report(_ failures: [StatsSnapshot.Failure]) {
+            for failure in failures {
+                StandardError.line("warning: \(failure.error)")
+            }
+        }
+
+        struct Selection {
+            /// nil: every compose project.
+            var projects: Set<String>?
+            var services: [String]
+
+            var description: String {
+                var text = projects.map { "in stack(s) \($0.sorted().joined(separator: ", "))" } ?? "in any compose project"
+                if !services.isEmpty { text += " for service(s) \(services.joined(separator: ", "))" }
+                return text
+            }
+        }
+
+        /// Which containers to show. Unknown services of a loaded stack are bad input.
+        private func selection() throws(CommandFailure) -> Selection {
+            if allStacks {
+                return Selection(projects: nil, services: services)
+            }
+            let (targets, _) = try stacks.targets()
+            if !services.isEmpty {
+                let known = targets.compactMap(\.compose).flatMap(\.serviceNames)
+                if targets.allSatisfy({ $0.compose != nil }) {
+                    for service in services where !known.contains(service) {
+                        throw CommandFailure(badInput: "no service named '\(service)' in stack(s) \(targets.map(\.projectName).joined(separator: ", ")) (services: \(known.joined(separator: ", ")))")
+                    }
+                }
+            }
+            return Selection(projects: Set(targets.map(\.projectName)), services: services)
+        }
+
+        private func targets(client: DockerEngine.Client, selection: Selection) async throws -> [StatsTarget] {
+            let all: [StatsTarget]
+            do {
+                all = try await client.runningContainers(labels: [StatsTarget.projectLabel])
+            } catch {
+                throw CommandFailure(failed: "\(error)")
+            }
+            return all.filter { target in
+                if let projects = selection.projects, !projects.contains(target.project ?? "") { return false }
+                if !selection.services.isEmpty, !selection.services.contains(target.service ?? "") { return false }
+                return true
+            }
+        }
+
+        /// `1s`, `500ms`, `2.5s`, `1m`, or a bare number of seconds.
+        static func parseDuration(_ text: String) -> Duration? {
+            let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+            for (suffix, scale) in units where text.hasSuffix(suffix) {
+                guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
+                return .milliseconds(Int64((value * scale * 1000).rounded()))
+            }
+            guard let seconds = Double(text), seconds >= 0 else { return nil }
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+    }
+}
+
+extension StatsSourceChoice: ExpressibleByArgument {}
+
+/// The rows of `stats`; JSON is an array of `ContainerStatsEntry`.
+struct StatsPayload: OutputRenderable {
+    var entries: [ContainerStatsEntry]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(entries)
+    }
+
+    var table: OutputTable {
+        .rows(
+            headers: ["name", "service", "cpu %", "mem usage / limit", "mem %", "net i/o", "block i/o", "pids"],
+            rows: entries.map { e in
+                [
+                    e.name, e.service ?? "-",
+                    String(format: "%.2f%%", e.cpuPercent),
+                    "\(StatsFormat.binary(e.memoryUsedBytes)) / \(StatsFormat.binary(e.memoryLimitBytes))",
+                    String(format: "%.2f%%", e.memoryPercent),
+                    "\(StatsFormat.decimal(e.networkRxBytes)) / \(StatsFormat.decimal(e.networkTxBytes))",
+                    "\(StatsFormat.decimal(e.blockReadBytes)) / \(StatsFormat.decimal(e.blockWriteBytes))",
+                    "\(e.pids)",
+                ]
+            })
+    }
+}
+
+/// Sizes as docker stats prints them (docker/go-units): memory in binary units with 4
+/// significant digits (`100.8MiB`), network and block I/O in decimal units with 3 (`1.04kB`).
+enum StatsFormat {
+    static func binary(_ bytes: UInt64) -> String {
+        scaled(Double(bytes), base: 1024, units: ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"], digits: 4)
+    }
+
+    static func decimal(_ bytes: UInt64) -> String {
+        scaled(Double(bytes), base: 1000, units: ["B", "kB", "MB", "GB", "TB", "PB", "EB"], digits: 3)
+    }
+
+    private static func scaled(_ value: Double, base: Double, units: [String], digits: Int) -> String {
+        var value = value
+        var index = 0
+        while value >= base, index < units.count - 1 {
+            value /= base
+            index += 1
+        }
+        return String(format: "%.\(digits)g", value) + units[index]
+    }
+}
