@@ -231,8 +231,9 @@ public struct Manifest: Sendable, Codable, Equatable {
         for stack in deployment {
             do {
                 projects.append(try loader.load(ComposeLoadOptions(
-                    files: [stack.file], projectName: stack.project, envFiles: envFiles, environment: environment,
-                    currentDirectory: directory)))
+                    files: [stack.file], projectName: stack.project,
+                    envFiles: envFiles.map { PathUtil.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) },
+                    environment: environment, currentDirectory: directory)))
             } catch {
                 if case .invalid(let list) = error { diagnostics.append(contentsOf: list) } else { throw error }
             }
