@@ -189,6 +189,33 @@ public struct ResourceSpec: Sendable, Codable, Equatable {
     /// Bytes.
     public var memory: Int64?
     public var pids: Int64?
+    /// `reservations.devices`: GPU and other device requests (Engine `HostConfig.DeviceRequests`).
+    public var devices: [DeviceRequest] = []
+
+    public init(cpus: Double? = nil, memory: Int64? = nil, pids: Int64? = nil, devices: [DeviceRequest] = []) {
+        self.cpus = cpus
+        self.memory = memory
+        self.pids = pids
+        self.devices = devices
+    }
+}
+
+/// A device request such as `{driver: nvidia, count: all, capabilities: [gpu]}`.
+public struct DeviceRequest: Sendable, Codable, Equatable {
+    public var driver: String?
+    /// -1 for `all`; nil when `device_ids` is given instead.
+    public var count: Int?
+    public var deviceIDs: [String]
+    public var capabilities: [String]
+    public var options: [String: String]
+
+    public init(driver: String? = nil, count: Int? = nil, deviceIDs: [String] = [], capabilities: [String] = [], options: [String: String] = [:]) {
+        self.driver = driver
+        self.count = count
+        self.deviceIDs = deviceIDs
+        self.capabilities = capabilities
+        self.options = options
+    }
 }
 
 public struct FileReference: Sendable, Codable, Equatable {

@@ -882,7 +882,7 @@ struct Normaliser {
     mutating func resources(_ node: YNode, _ path: String, reservations: Bool) -> ResourceSpec? {
         guard mapping(node, path) != nil else { return nil }
         checkKeys(node, reservations ? ["cpus", "memory", "pids", "devices", "generic_resources"] : ["cpus", "memory", "pids"], path: path)
-        var r = ResourceSpec(cpus: nil, memory: nil, pids: nil)
+        var r = ResourceSpec()
         if let n = node["cpus"], let text = scalarString(n, "\(path).cpus") {
             if let cpus = Double(text), cpus >= 0 { r.cpus = cpus } else {
                 sink.error(n, "\(path).cpus", "expected a number of CPUs (e.g. 0.5), found \"\(text)\"")
@@ -890,6 +890,28 @@ struct Normaliser {
         }
         if let n = node["memory"] { r.memory = bytes(n, "\(path).memory") }
         if let n = node["pids"] { r.pids = int(n, "\(path).pids").map(Int64.init) }
+        if reservations, let n = node["devices"], let items = sequence(n, "\(path).devices") {
+            for (i, item) in items.enumerated() {
+                let p = "\(path).devices[\(i)]"
+                guard mapping(item, p) != nil else { continue }
+                checkKeys(item, ["driver", "count", "device_ids", "capabilities", "options"], path: p)
+                var request = DeviceRequest()
+                if let d = item["driver"] { request.driver = string(d, "\(p).driver") }
+                if let c = item["count"], let text = string(c, "\(p).count") {
+                    if text == "all" { request.count = -1 } else if let value = Int(text), value >= 0 { request.count = value } else {
+                        sink.error(c, "\(p).count", "expected a number of devices or all, found \"\(text)\"")
+                    }
+                }
+                if let ids = item["device_ids"] { request.deviceIDs = stringList(ids, "\(p).device_ids") }
+                if let caps = item["capabilities"] { request.capabilities = stringList(caps, "\(p).capabilities") }
+                if let o = item["options"] { request.options = stringMap(o, "\(p).options") }
+                if request.count != nil && !request.deviceIDs.isEmpty {
+                    sink.error(item, p, "`count` and `device_ids` cannot be used together")
+                }
+                if request.count == nil && request.deviceIDs.isEmpty { request.count = -1 }
+                r.devices.append(request)
+            }
+        }
         return r
     }
 

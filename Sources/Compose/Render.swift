@@ -215,6 +215,17 @@ extension ResourceSpec {
         if let c = cpus { p.append(.init("cpus", .double(c))) }
         if let m = memory { p.append(.init("memory", .int(m))) }
         if let n = pids { p.append(.init("pids", .int(n))) }
+        if !devices.isEmpty {
+            p.append(.init("devices", .array(devices.map { d in
+                var dp: [ComposeValue.Pair] = []
+                if let driver = d.driver { dp.append(.init("driver", .string(driver))) }
+                if let count = d.count { dp.append(.init("count", count < 0 ? .string("all") : .int(Int64(count)))) }
+                if !d.deviceIDs.isEmpty { dp.append(.init("device_ids", .array(d.deviceIDs.map(ComposeValue.string)))) }
+                if !d.capabilities.isEmpty { dp.append(.init("capabilities", .array(d.capabilities.map(ComposeValue.string)))) }
+                if !d.options.isEmpty { dp.append(.init("options", .object(d.options.keys.sorted().map { .init($0, .string(d.options[$0]!)) }))) }
+                return .object(dp)
+            })))
+        }
         return .object(p)
     }
 }

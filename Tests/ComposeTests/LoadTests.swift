@@ -496,3 +496,51 @@ struct ResourceKeyTests {
         #expect(project.service(named: "b")?.other["cpus"] == .double(0.25))
     }
 }
+
+@Suite("Compose GPU device requests")
+struct DeviceRequestTests {
+    @Test("deploy.resources.reservations.devices becomes device requests (count all is -1)")
+    func gpu() throws {
+        let (project, _) = try Fixture.load("""
+            services:
+              model-api:
+                image: x
+                deploy:
+                  resources:
+                    reservations:
+                      devices:
+                        - driver: nvidia
+                          count: all
+                          capabilities: [gpu]
+                        - driver: nvidia
+                          device_ids: ["0", "1"]
+                          capabilities: [gpu, utility]
+            """)
+        let devices = try #require(project.service(named: "model-api")?.deploy?.reservations?.devices)
+        #expect(devices == [
+            DeviceRequest(driver: "nvidia", count: -1, capabilities: ["gpu"]),
+            DeviceRequest(driver: "nvidia", count: nil, deviceIDs: ["0", "1"], capabilities: ["gpu", "utility"]),
+        ])
+        let json = project.plainValue().canonicalJSON()
+        #expect(json.contains("\"count\":\"all\""))
+    }
+
+    @Test("count and device_ids together, or a bad count, are rejected with the key path")
+    func invalid() throws {
+        let (diagnostics, _) = try Fixture.diagnostics("""
+            services:
+              a:
+                image: x
+                deploy:
+                  resources:
+                    reservations:
+                      devices:
+                        - count: some
+                        - count: 1
+                          device_ids: ["0"]
+            """)
+        #expect(diagnostics.map(\.path) == ["services.a.deploy.resources.reservations.devices[0].count",
+                                            "services.a.deploy.resources.reservations.devices[1]"])
+        #expect(diagnostics.map(\.line) == [8, 9])
+    }
+}
