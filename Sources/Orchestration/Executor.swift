@@ -525,7 +525,8 @@ extension Orchestration {
             do {
                 let networkNames = project?.networks.filter { !$0.external }.map(\.name) ?? []
                 let networks = try await engine.listNetworks(project: projectName, names: networkNames).filter { n in
-                    n.labels[Labels.project] == projectName || networkNames.contains(n.name)
+                    // A network another project created (a shared one) is that project's to remove.
+                    n.labels[Labels.project] == projectName || (n.labels[Labels.project] == nil && networkNames.contains(n.name))
                 }
                 await withTaskGroup(of: Void.self) { group in
                     for n in networks {
@@ -545,7 +546,7 @@ extension Orchestration {
                 if options.removeVolumes {
                     let volumeNames = project?.volumes.filter { !$0.external }.map(\.name) ?? []
                     let volumes = try await engine.listVolumes(project: projectName, names: volumeNames).filter { v in
-                        v.labels[Labels.project] == projectName || volumeNames.contains(v.name)
+                        v.labels[Labels.project] == projectName || (v.labels[Labels.project] == nil && volumeNames.contains(v.name))
                     }
                     for v in volumes {
                         progress(.resource(kind: "volume", name: v.name, verb: "remove", .started))

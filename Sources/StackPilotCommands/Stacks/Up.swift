@@ -1,0 +1,174 @@
+import ArgumentParser
+import Compose
+import Foundation
+import Orchestration
+
+extension StackPilot {
+    /// `stackpilot up`: converge stacks (observe -> plan -> execute), then provision Grafana.
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "up",
+            abstract: "Create and start the stacks: networks, volumes, images, containers, in dependency order.",
+            discussion: """
+            Without -f, brings up every stack of the manifest (stacks/stackpilot.yml) in order; with names, \
+            only those stacks. With -f, NAMES are services of that file (and what they depend on). A second \
+            `up` with nothing changed makes no engine write and says "up to date". --dry-run prints the plan \
+            (each action with its reason) and changes nothing.
+            """
+        )
+
+        @OptionGroup var stacks: Flags.Stacks
+        @OptionGroup var engine: Flags.Engine
+
+        @Argument(help: "Stacks of the manifest (or, with -f, services) to bring up; all when omitted.")
+        var names: [String] = []
+
+        @Flag(name: [.customShort("d"), .customLong("detach")], help: "Accepted for docker compose compatibility; up always returns once started.")
+        var detach = false
+
+        @Flag(name: .customLong("dry-run"), help: "Print the plan and stop; nothing is changed.")
+        var dryRun = false
+
+        @Option(name: .customLong("format"), help: "Format of the --dry-run plan: table or json.")
+        var format: OutputFormat = .table
+
+        @Flag(name: .customLong("wait"), help: "Wait until every service is running and healthy (or completed with 0).")
+        var wait = false
+
+        @Option(name: .customLong("wait-timeout"), help: "With --wait: give up after this long (e.g. 90s, 2m).")
+        var waitTimeout: String?
+
+        @Option(name: .customLong("pull"), help: "Pull policy for every service: missing, always, never or build.")
+        var pull: String?
+
+        @Flag(name: .customLong("build"), help: "Build images of services with build: before starting.")
+        var build = false
+
+        @Flag(name: .customLong("force-recreate"), help: "Recreate containers even when nothing changed.")
+        var forceRecreate = false
+
+        @Flag(name: .customLong("no-recreate"), help: "Never recreate existing containers.")
+        var noRecreate = false
+
+        @Flag(name: .customLong("no-start"), help: "Create containers but do not start them.")
+        var noStart = false
+
+        @Flag(name: .customLong("no-deps"), help: "With service names: do not bring up what they depend on.")
+        var noDeps = false
+
+        @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services no longer in the file.")
+        var removeOrphans = false
+
+        @Flag(name: .customLong("no-provision"), help: "Do not provision Grafana after the stacks are up.")
+        var noProvision = false
+
+        @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")
+        var progress: ProgressMode = .auto
+
+        @Option(name: [.customShort("t"), .customLong("timeout")], help: "Seconds to wait for a container to stop when it is recreated.")
+        var timeout: Int?
+
+        func validate() throws {
+            if let pull, Orchestration.PullPolicy(composeValue: pull) == nil {
+                throw ValidationError("--pull must be missing, always, never or build, not \(pull)")
+            }
+            if let waitTimeout, ComposeDuration(parsing: waitTimeout) == nil {
+                throw ValidationError("--wait-timeout must be a duration such as 90s or 2m, not \(waitTimeout)")
+            }
+            if forceRecreate && noRecreate { throw ValidationError("--force-recreate and --no-recreate cannot be used together") }
+        }
+
+        func run() async throws {
+            let withFiles = !stacks.files.isEmpty
+            let (targets, _) = try stacks.targets(names: withFiles ? [] : names, requireFiles: true)
+            let services = withFiles ? names : []
+            if let only = targets.first?.desired, withFiles {
+                for s in services where only.service(s) == nil {
+                    throw CommandFailure(badInput: "no service named '\(s)' in \(stacks.files.joined(separator: ", ")) (services: \(only.services.map(\.name).joined(separator: ", ")))")
+                }
+            }
+            let connection = try StackEngine(engine)
+            let renderer = ProgressRenderer(mode: progress)
+            let options = Orchestration.PlanOptions(
+                services: services, removeOrphans: removeOrphans, forceRecreate: forceRecreate, noRecreate: noRecreate,
+                pullOverride: pull.flatMap(Orchestration.PullPolicy.init(composeValue:)), build: build, noDeps: noDeps
+            )
+            let upOptions = Orchestration.UpOptions(
+                start: !noStart, wait: wait, waitTimeout: waitTimeout.flatMap(ComposeDuration.init(parsing:))?.duration,
+                checkLocalResources: connection.isLocal, stopTimeout: timeout
+            )
+            let dryRun = self.dryRun
+            let format = self.format
+            let plans = try await withInterruptCancellation { () async throws -> [Orchestration.Plan] in
+                var plans: [Orchestration.Plan] = []
+                for target in targets {
+                    guard let desired = target.desired else { continue }
+                    let executor = Orchestration.Executor(engine: connection.backend, progress: renderer.handler(project: desired.name))
+                    do {
+                        let observed = try await executor.observe(desired)
+                        let plan = try Orchestration.Planner.plan(desired, observed: observed, options: options)
+                        plans.append(plan)
+                        if dryRun { continue }
+                        if plan.isUpToDate && plan.problems.isEmpty {
+                            for w in plan.warnings { renderer.handle(.warning(w), project: desired.name) }
+                            if upOptions.wait {
+                                try await executor.up(desired, plan: plan, options: upOptions)
+                            }
+                            renderer.note("up to date", project: desired.name)
+                            continue
+                        }
+                        try await executor.up(desired, plan: plan, options: upOptions)
+                        renderer.note(Self.summary(plan), project: desired.name)
+                    } catch {
+                        throw stackFailure(error)
+                    }
+                }
+                return plans
+            }
+            if dryRun {
+                print(try OutputRenderer.render(PlansPayload(plans: plans), format: format), terminator: "")
+                let problems = plans.flatMap { $0.problems }
+                if !problems.isEmpty { throw CommandFailure(badInput: problems.joined(separator: "\n")) }
+                return
+            }
+            if !noProvision && !noStart {
+                await Self.provisionHook(targets: targets, renderer: renderer)
+            }
+        }
+
+        static func summary(_ plan: Orchestration.Plan) -> String {
+            var counts: [String: Int] = [:]
+            for a in plan.actions where a.isWrite { counts[a.kind.rawValue, default: 0] += 1 }
+            let unchanged = plan.actions(.upToDate).count
+            var parts = counts.keys.sorted().map { "\($0) \(counts[$0]!)" }
+            if unchanged > 0 { parts.append("unchanged \(unchanged)") }
+            return "done (" + parts.joined(separator: ", ") + ")"
+        }
+    }
+}
+
+extension StackPilot.Up {
+    /// Provisions Grafana through the `provision` command when the deployment comes from the
+    /// manifest and has a grafana service. Looked up by name so `up` does not depend on how the
+    /// Grafana module is put together; if the command does not exist (yet), up says so.
+    static func provisionHook(targets: [StackTarget], renderer: ProgressRenderer) async {
+        guard targets.contains(where: { $0.desired?.service("grafana") != nil }) else { return }
+        let project = targets.first { $0.desired?.service("grafana") != nil }!.projectName
+        guard StackPilot.configuration.subcommands.contains(where: { $0.configuration.commandName == "provision" }) else {
+            renderer.note("Grafana provisioning skipped: this build has no `provision` command", project: project)
+            return
+        }
+        renderer.note("provisioning Grafana (stackpilot provision; --no-provision skips this)", project: project)
+        do {
+            var command = try StackPilot.parseAsRoot(["provision"])
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let report = ErrorReporting.report(for: error)
+            renderer.handle(.warning("Grafana provisioning failed: \(report.message); run `stackpilot provision` once Grafana answers"), project: project)
+        }
+    }
+}

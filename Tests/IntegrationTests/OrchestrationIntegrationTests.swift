@@ -1,0 +1,352 @@
+import Compose
+import DockerEngine
+import Foundation
+import HTTPTransport
+import Logging
+import Orchestration
+import Synchronization
+import Testing
+
+/// Counts the engine requests that go through it, split into reads (GET/HEAD) and writes.
+final class CountingTransport: HTTPTransport {
+    let inner: any HTTPTransport
+    private let counts = Mutex<(reads: Int, writes: Int, writePaths: [String])>((0, 0, []))
+
+    init(_ inner: any HTTPTransport) { self.inner = inner }
+
+    var reads: Int { counts.withLock { $0.reads } }
+    var writes: Int { counts.withLock { $0.writes } }
+    var writePaths: [String] { counts.withLock { $0.writePaths } }
+
+    func reset() { counts.withLock { $0 = (0, 0, []) } }
+
+    private func count(_ r: HTTPRequest) {
+        counts.withLock {
+            if r.method == .get || r.method == .head { $0.reads += 1 } else { $0.writes += 1; $0.writePaths.append("\(r.method.rawValue) \(r.path)") }
+        }
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        count(request)
+        return try await inner.send(request)
+    }
+
+    func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        count(request)
+        return try await inner.stream(request)
+    }
+}
+
+/// A compose project in a temporary directory, named `sptest-orch-<random>`, torn down afterwards.
+struct OrchestrationFixture {
+    let name: String
+    let directory: URL
+    let file: URL
+    let transport: CountingTransport
+    let client: DockerEngine.Client
+    let executor: Orchestration.Executor
+    let events: EventLog
+
+    /// Progress events seen by the executor (for asserting what it said).
+    final class EventLog: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ s: String) { lines.withLock { $0.append(s) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    static func make() async throws -> OrchestrationFixture {
+        _ = try await TestEngine.client()
+        let name = "sptest-orch-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let host = try DockerEngine.Host.resolve()
+        let transport = CountingTransport(try CurlTransport(endpoint: host.endpoint))
+        let client = DockerEngine.Client(endpoint: host.endpoint, transport: transport)
+        let events = EventLog()
+        let executor = Orchestration.Executor(engine: Orchestration.DockerEngineBackend(client: client)) { event in
+            events.append("\(event)")
+        }
+        return OrchestrationFixture(name: name, directory: directory, file: directory.appendingPathComponent("compose.yml"), transport: transport, client: client, executor: executor, events: events)
+    }
+
+    func write(_ yaml: String) throws {
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    func load() throws -> Orchestration.DesiredProject {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let project = try ComposeLoader(logger: logger).load(ComposeLoadOptions(files: [file.path], projectName: name))
+        return Orchestration.DesiredProject(compose: project)
+    }
+
+    /// observe -> plan -> execute, as `stackpilot up` does.
+    @discardableResult
+    func up(_ options: Orchestration.UpOptions = .init(), plan planOptions: Orchestration.PlanOptions = .init()) async throws -> Orchestration.Plan {
+        let desired = try load()
+        let observed = try await executor.observe(desired)
+        let plan = try Orchestration.Planner.plan(desired, observed: observed, options: planOptions)
+        try await executor.up(desired, plan: plan, options: options)
+        return plan
+    }
+
+    func containers() async throws -> [DockerEngine.ContainerSummary] {
+        try await client.listContainers(all: true, filters: DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)"))
+    }
+
+    func container(_ service: String) async throws -> DockerEngine.ContainerInspect {
+        let c = try #require(try await containers().first { $0.labels?[Orchestration.Labels.service] == service }, "no container for \(service)")
+        return try await client.inspectContainer(c.id)
+    }
+
+    /// Removes everything of the project, whoever made it, and the directory.
+    func tearDown() async {
+        try? await executor.down(projectName: name, project: nil, options: .init(removeVolumes: true, timeout: 0))
+        let filter = DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)")
+        for c in (try? await client.listContainers(all: true, filters: filter)) ?? [] { try? await client.removeContainer(c.id, force: true) }
+        for n in (try? await client.listNetworks(filters: filter)) ?? [] { try? await client.removeNetwork(n.id) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func with(_ body: (OrchestrationFixture) async throws -> Void) async throws {
+        let f = try await make()
+        do {
+            try await body(f)
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+}
+
+@Suite("Orchestration against the real engine", .serialized, .requiresEngine)
+struct OrchestrationIntegrationTests {
+    static func threeServices(image: String, apiEnv: String = "one") -> String {
+        """
+        services:
+          db:
+            image: \(image)
+            command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+            stop_grace_period: 1s
+            healthcheck:
+              test: ["CMD", "sh", "-c", "test -f /tmp/ready"]
+              interval: 1s
+              timeout: 2s
+              retries: 30
+          api:
+            image: \(image)
+            command: ["sleep", "3600"]
+            stop_grace_period: 1s
+            environment:
+              MODE: \(apiEnv)
+            depends_on:
+              db:
+                condition: service_healthy
+          web:
+            image: \(image)
+            command: ["sleep", "3600"]
+            stop_grace_period: 1s
+            depends_on:
+              - api
+        """
+    }
+
+    @Test("a 3-service stack with a service_healthy dependency comes up in order, and a second up makes zero engine writes")
+    func upThenNoOp() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write(Self.threeServices(image: image))
+            let plan = try await f.up()
+            #expect(plan.actions(.createContainer).count == 3)
+            #expect(plan.actions(.createNetwork).map(\.target) == ["\(f.name)_default"])
+
+            let db = try await f.container("db")
+            let api = try await f.container("api")
+            let web = try await f.container("web")
+            #expect(db.state?.health?.status == "healthy")
+            #expect(api.state?.running == true)
+            #expect(web.state?.running == true)
+            // api started only after db's first passing health probe.
+            let firstHealthy = try #require(db.state?.health?.log?.first { $0.exitCode == 0 }?.end)
+            let apiStarted = try #require(api.state?.startedAt)
+            #expect(apiStarted > String(firstHealthy.prefix(apiStarted.count)), "api started at \(apiStarted), db healthy at \(firstHealthy)")
+            // compose's labels and names.
+            #expect(db.name == "/\(f.name)-db-1")
+            #expect(db.config?.labels?[Orchestration.Labels.configHash] != nil)
+            #expect(db.config?.labels?[Orchestration.Labels.oneoff] == "False")
+            #expect(db.config?.labels?[Orchestration.Labels.workingDir] == f.directory.path)
+
+            // Second up: nothing changed, so nothing is written.
+            f.transport.reset()
+            let second = try await f.up()
+            #expect(second.isUpToDate)
+            #expect(f.transport.writes == 0, "writes: \(f.transport.writePaths)")
+            #expect(f.transport.reads > 0)
+        }
+    }
+
+    @Test("changing one service's environment recreates only that service and names the field")
+    func recreateOnlyChanged() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write(Self.threeServices(image: image))
+            try await f.up()
+            let before = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[Orchestration.Labels.service] ?? "", $0.id) })
+
+            try f.write(Self.threeServices(image: image, apiEnv: "two"))
+            let plan = try await f.up()
+            let recreate = plan.actions(.recreateContainer)
+            #expect(recreate.map(\.service) == ["api"])
+            #expect(recreate.first?.changedFields == ["environment"])
+            let after = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[Orchestration.Labels.service] ?? "", $0.id) })
+            #expect(after["db"] == before["db"])
+            #expect(after["web"] == before["web"])
+            #expect(after["api"] != before["api"])
+            let api = try await f.container("api")
+            #expect(api.config?.env?.contains("MODE=two") == true)
+            #expect(api.state?.running == true)
+        }
+    }
+
+    @Test("a dependency that exits 1 leaves its dependent created, not started, and the error names container, state and log")
+    func dependencyFails() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            services:
+              migrate:
+                image: \(image)
+                command: ["sh", "-c", "echo migration-failed-marker; exit 1"]
+              app:
+                image: \(image)
+                command: ["sleep", "3600"]
+                depends_on:
+                  migrate:
+                    condition: service_completed_successfully
+            """)
+            let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
+            guard case .dependencyFailed(let service, let container, let state, let reason, let tail, let dependents)? = error else {
+                Issue.record("expected dependencyFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(service == "migrate")
+            #expect(container == "\(f.name)-migrate-1")
+            #expect(state == "exited (1)")
+            #expect(reason.contains("code 1"))
+            #expect(tail.contains("migration-failed-marker"))
+            #expect(dependents == ["\(f.name)-app-1"])
+            #expect(error?.description.contains("left created but not started: \(f.name)-app-1") == true)
+            let app = try await f.container("app")
+            #expect(app.state?.status == "created")
+        }
+    }
+
+    @Test("up --wait gives up after its timeout and names the service that is not ready and why")
+    func waitTimeout() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            services:
+              quick:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_grace_period: 1s
+              slow:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_grace_period: 1s
+                healthcheck:
+                  test: ["CMD", "false"]
+                  interval: 30s
+                  start_period: 60s
+            """)
+            let error = await #expect(throws: OrchestrationError.self) {
+                try await f.up(.init(wait: true, waitTimeout: .seconds(3)))
+            }
+            guard case .waitTimeout(let seconds, let notReady)? = error else {
+                Issue.record("expected waitTimeout, got \(String(describing: error))")
+                return
+            }
+            #expect(seconds == 3)
+            #expect(notReady.count == 1)
+            #expect(notReady.first?.contains("service 'slow'") == true)
+            #expect(notReady.first?.contains("health still starting") == true)
+            #expect(error?.isBadInput == false)
+        }
+    }
+
+    @Test("down removes every container and the network, and a stack that is not up is fine")
+    func downLeavesNothing() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write(Self.threeServices(image: image))
+            try await f.up()
+            #expect(try await f.containers().count == 3)
+            let desired = try f.load()
+            try await f.executor.down(projectName: f.name, project: desired, options: .init(timeout: 1))
+            #expect(try await f.containers().isEmpty)
+            let networks = try await f.client.listNetworks(filters: DockerEngine.Filters().name("\(f.name)_default"))
+            #expect(networks.filter { $0.name == "\(f.name)_default" }.isEmpty)
+            // Again, with nothing there.
+            try await f.executor.down(projectName: f.name, project: desired, options: .init(timeout: 1))
+        }
+    }
+
+    static func dockerCompose(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-compose")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
+    func dockerComposeSeesUs() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write(Self.threeServices(image: image))
+            try await f.up()
+            let (status, output) = try Self.dockerCompose(["-f", f.file.path, "-p", f.name, "ps"], in: f.directory)
+            #expect(status == 0, "\(output)")
+            for service in ["db", "api", "web"] {
+                #expect(output.contains("\(f.name)-\(service)-1"), "\(output)")
+            }
+        }
+    }
+
+    @Test("a stack started with docker-compose up -d is seen by stackpilot's status and removed by its down",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
+    func weSeeDockerCompose() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            version: "3.8"
+            services:
+              alpha:
+                image: \(image)
+                command: ["sleep", "3600"]
+              beta:
+                image: \(image)
+                command: ["sleep", "3600"]
+                depends_on: [alpha]
+            """)
+            let (status, output) = try Self.dockerCompose(["-f", f.file.path, "-p", f.name, "up", "-d"], in: f.directory)
+            try #require(status == 0, "docker-compose up failed: \(output)")
+            let rows = try await f.executor.status(projectName: f.name)
+            #expect(Set(rows.map(\.service)) == ["alpha", "beta"])
+            #expect(rows.allSatisfy { $0.details.state == .running })
+            try await f.executor.down(projectName: f.name, project: nil, options: .init(timeout: 1))
+            #expect(try await f.containers().isEmpty)
+            let networks = try await f.client.listNetworks(filters: DockerEngine.Filters().name("\(f.name)_default"))
+            #expect(networks.filter { $0.name == "\(f.name)_default" }.isEmpty)
+        }
+    }
+}
