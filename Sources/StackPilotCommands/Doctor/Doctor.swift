@@ -1,0 +1,155 @@
+import ArgumentParser
+import Compose
+import Doctor
+import DockerEngine
+import Foundation
+import Grafana
+import HTTPTransport
+import Logging
+import PrometheusAPI
+
+extension StackPilot {
+    struct DoctorCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "doctor",
+            abstract: "Run every troubleshooting step of the monitoring guide and say what is wrong and how to fix it.",
+            discussion: """
+                Checks the engine, every service of the manifest, each scrape target's /metrics, \
+                Prometheus (ready, configuration, targets), Grafana (health, datasource, dashboards, alert \
+                rules, default password), the guide's alert conditions evaluated now, and which container \
+                holds the CPU or memory. Exit 0 when nothing failed, 1 when something failed.
+                """)
+
+        @OptionGroup var engine: Flags.Engine
+
+        @Option(name: .customLong("manifest"), help: "Manifest (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml).")
+        var manifest: String?
+
+        @Option(name: .customLong("format"), help: "Output format: table or json.")
+        var format: Format = .table
+
+        @Option(name: .customLong("only"), parsing: .upToNextOption,
+                help: "Run only these groups: \(Doctor.Group.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var only: [Doctor.Group] = []
+
+        @Flag(name: .customLong("verbose"), help: "Show the evidence of passing checks too.")
+        var verbose = false
+
+        @Flag(name: .customLong("fix"), help: "Apply the safe remedies doctor knows (start a stopped service, restart an unhealthy one, provision Grafana), then check again.")
+        var fix = false
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+        func run() async throws {
+            let setup = try await makeSetup()
+            let groups = only.isEmpty ? nil : Set(only)
+            var report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
+            if fix {
+                let fixes = report.results.compactMap(\.finding.fix)
+                if !fixes.isEmpty {
+                    let applied = await Self.apply(fixes, setup: setup, options: try grafanaOptions())
+                    for line in applied { StandardError.line(line) }
+                    report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
+                }
+            }
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            case .table:
+                let terminal = TerminalStyle.detect()
+                let style = DoctorReportRenderer.Style(unicode: terminal.color, color: terminal.color, verbose: verbose)
+                print(DoctorReportRenderer(style: style).render(report), terminator: "")
+            }
+            if report.hasFailure { throw ExitCode.failure }
+        }
+
+        func grafanaOptions() throws -> GrafanaOptions {
+            try GrafanaOptions.parse(manifest.map { ["--manifest", $0] } ?? [])
+        }
+
+        /// Everything the checks talk to; bad input (manifest, URLs, credential files) fails here
+        /// with exit 2 before any check runs.
+        func makeSetup() async throws -> Doctor.Setup {
+            let environment = ProcessInfo.processInfo.environment
+            let path = Manifest.locate(explicit: manifest, environment: environment)
+            let loaded: Manifest
+            let projects: [ComposeProject]
+            do {
+                loaded = try Manifest.load(path: path)
+                projects = try loaded.loadProjects(environment: environment)
+            } catch {
+                throw CommandFailure(badInput: error.description)
+            }
+            let client = try engine.makeClient(logger: GrafanaOptions.logger("stackpilot.docker"))
+            let prometheusTransport: CurlTransport
+            do {
+                prometheusTransport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(loaded.prometheus.url)),
+                                                        options: .init(connectTimeout: .seconds(2), timeout: .seconds(5)))
+            } catch {
+                throw CommandFailure(badInput: "Prometheus URL \(loaded.prometheus.url) in \(loaded.path): \(error)")
+            }
+            let prometheus = PrometheusAPI.Client(transport: prometheusTransport, endpoint: loaded.prometheus.url,
+                                                  logger: GrafanaOptions.logger("stackpilot.prometheus"), timeout: .seconds(5))
+            let options = try grafanaOptions()
+            let resolved: GrafanaOptions.Resolved
+            do {
+                resolved = try options.resolve(environment: environment)
+            } catch {
+                throw CommandFailure(badInput: "\(error)")
+            }
+            let sources = Grafana.Sources(
+                dashboardsDirectory: resolved.dashboardsDirectory,
+                datasourcesDirectory: resolved.provisioningDirectory?.appendingPathComponent("datasources"),
+                alertingDirectory: resolved.provisioningDirectory?.appendingPathComponent("alerting"))
+            let desired: Grafana.DesiredState
+            do {
+                desired = try sources.load()
+            } catch {
+                throw CommandFailure(badInput: error.description)
+            }
+            let rules = desired.alertGroups.flatMap(\.rules)
+            let grafanaClient = try options.client(for: resolved.connection, logger: GrafanaOptions.logger("stackpilot.grafana"))
+            let grafana = Doctor.GrafanaSetup(
+                client: grafanaClient,
+                datasourceUID: desired.datasources.first { $0["type"]?.stringValue == "prometheus" }?["uid"]?.stringValue ?? Grafana.datasourceUID,
+                dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
+                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue })
+            return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
+                                alerts: rules.compactMap(GuideAlert.init(rule:)))
+        }
+
+        /// Applies each distinct fix once and says what it did.
+        static func apply(_ fixes: [Doctor.Fix], setup: Doctor.Setup, options: GrafanaOptions) async -> [String] {
+            var done: [Doctor.Fix] = []
+            var lines: [String] = []
+            for fix in fixes where !done.contains(fix) {
+                done.append(fix)
+                do {
+                    switch fix {
+                    case .startContainer(let id, _):
+                        try await setup.engine.startContainer(id)
+                    case .restartContainer(let id, _):
+                        try await setup.engine.restartContainer(id, timeout: 10)
+                    case .provisionGrafana:
+                        guard let grafana = setup.grafana else { continue }
+                        let resolved = try options.resolve()
+                        let sources = Grafana.Sources(
+                            dashboardsDirectory: resolved.dashboardsDirectory,
+                            datasourcesDirectory: resolved.provisioningDirectory?.appendingPathComponent("datasources"),
+                            alertingDirectory: resolved.provisioningDirectory?.appendingPathComponent("alerting"))
+                        let report = try await Grafana.Provisioner(client: grafana.client, sources: sources, healthTimeout: .seconds(10)).sync()
+                        guard report.succeeded else { throw CommandFailure(failed: "provisioning reported failures") }
+                    }
+                    lines.append("fixed: \(fix.description)")
+                } catch {
+                    lines.append("could not \(fix.description): \(error)")
+                }
+            }
+            return lines
+        }
+    }
+}
+
+extension Doctor.Group: ExpressibleByArgument {}
