@@ -63,6 +63,9 @@ extension Grafana {
         public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
         public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
 
+        /// The number, whether written as an integer or not.
+        public var doubleValue: Double? { numberValue }
+
         var numberValue: Double? {
             switch self {
             case .int(let v): Double(v)

@@ -1,0 +1,64 @@
+import Foundation
+import GrafanaStandIn
+import HTTPTransport
+import Logging
+@testable import Grafana
+
+/// Records every request before passing it on to the real transport, so tests can check order.
+final class RecordingTransport: HTTPTransport {
+    let inner: any HTTPTransport
+    // Mutex-free: the recorder is only appended to from the (sequential) provisioning task.
+    private let lock = NSLock()
+    nonisolated(unsafe) private var _requests: [(method: String, path: String)] = []
+
+    init(_ inner: any HTTPTransport) { self.inner = inner }
+
+    var requests: [(method: String, path: String)] { lock.withLock { _requests } }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        lock.withLock { _requests.append((request.method.rawValue, request.path)) }
+        return try await inner.send(request)
+    }
+
+    func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        lock.withLock { _requests.append((request.method.rawValue, request.path)) }
+        return try await inner.stream(request)
+    }
+}
+
+enum Fixture {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var logger: Logger {
+        var logger = Logger(label: "grafana-tests")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A copy of the repository's dashboards/ and stacks/grafana/provisioning in a fresh temporary
+    /// directory, so a test can change files; removed afterwards.
+    static func withRepositoryCopy<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-grafana-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("stacks/grafana"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("dashboards"), to: root.appendingPathComponent("dashboards"))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("stacks/grafana/provisioning"),
+                                         to: root.appendingPathComponent("stacks/grafana/provisioning"))
+        return try await body(root)
+    }
+
+    static func client(url: String, credentials: Grafana.Credentials = .basic(user: "admin", password: "admin"), record: Bool = false) throws -> (Grafana.Client, RecordingTransport) {
+        let transport = RecordingTransport(try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))))
+        let connection = try Grafana.Connection(url: url, credentials: credentials)
+        return (Grafana.Client(transport: transport, connection: connection, logger: logger, requestTimeout: .seconds(10)), transport)
+    }
+
+    static func standIn(sortKeys: Bool = false, password: String = "admin", token: String? = nil) -> StandInConfiguration {
+        StandInConfiguration(host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password, provisioningPath: nil,
+                             serviceAccountToken: token, sortDashboardKeys: sortKeys, environment: [:])
+    }
+
+    static func provisioner(_ client: Grafana.Client, root: URL) -> Grafana.Provisioner {
+        Grafana.Provisioner(client: client, sources: Grafana.Sources(repositoryRoot: root), healthTimeout: .seconds(10))
+    }
+}
