@@ -38,8 +38,9 @@ struct Provisioner {
     }
 
     /// Parses one YAML file and interpolates `$VAR`, `${VAR}` (and `$$` for a literal `$`) in its
-    /// string values, as Grafana does for provisioning files.
-    private func load(_ file: String) throws(StandInError) -> JSONValue {
+    /// string values, as Grafana does for provisioning files, except under the keys in `rawKeys`
+    /// (alert rule `annotations`, which Grafana keeps raw for `{{ $labels.x }}` templates).
+    private func load(_ file: String, rawKeys: Set<String> = []) throws(StandInError) -> JSONValue {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw .provisioning(file: file, reason: "cannot be read: \(error.localizedDescription)")
@@ -50,7 +51,7 @@ struct Provisioner {
         } catch {
             throw .provisioning(file: file, reason: "\(error)")
         }
-        return interpolate(JSONValue(any: parsed))
+        return interpolate(JSONValue(any: parsed), rawKeys: rawKeys)
     }
 
     private func yamlReason(_ error: YamlError) -> String {
@@ -62,12 +63,18 @@ struct Provisioner {
         }
     }
 
-    private func interpolate(_ value: JSONValue) -> JSONValue {
+    private func interpolate(_ value: JSONValue, rawKeys: Set<String>) -> JSONValue {
         switch value {
-        case .string(let text): .string(expand(text))
-        case .array(let items): .array(items.map(interpolate))
-        case .object(let members): .object(members.mapValues(interpolate))
-        default: value
+        case .string(let text):
+            return .string(expand(text))
+        case .array(let items):
+            return .array(items.map { interpolate($0, rawKeys: rawKeys) })
+        case .object(let members):
+            var result: [String: JSONValue] = [:]
+            for (key, member) in members { result[key] = rawKeys.contains(key) ? member : interpolate(member, rawKeys: rawKeys) }
+            return .object(result)
+        default:
+            return value
         }
     }
 
@@ -244,7 +251,7 @@ struct Provisioner {
 
     private func alerting() async throws(StandInError) {
         for file in yamlFiles(in: "alerting") {
-            guard let document = try load(file).objectValue else {
+            guard let document = try load(file, rawKeys: ["annotations"]).objectValue else {
                 throw .provisioning(file: file, reason: "expected a mapping with apiVersion and groups")
             }
             for entry in document["deleteRules"]?.arrayValue ?? [] {

@@ -132,7 +132,12 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
     }
 
     // Folders.
-    router.get("/api/folders") { _, _ in await state.listFolders().response }
+    router.get("/api/folders") { request, _ in
+        let parameters = request.uri.queryParameters
+        let limit = parameters.get("limit").flatMap { Int($0) } ?? 1000
+        let page = parameters.get("page").flatMap { Int($0) } ?? 1
+        return await state.listFolders(limit: limit, page: page).response
+    }
     router.post("/api/folders") { request, _ in await state.createFolder(body: try await jsonBody(request)).response }
     router.get("/api/folders/:uid") { _, context in await state.folderAnswer(uid: parameter(context, "uid")).response }
     router.put("/api/folders/:uid") { request, context in

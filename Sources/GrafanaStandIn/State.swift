@@ -308,8 +308,12 @@ actor GrafanaState {
 
     // MARK: - Folders
 
-    func listFolders() -> Answer {
-        .json(200, .array(folders.sorted { $0.title.lowercased() < $1.title.lowercased() }.map {
+    /// `GET /api/folders?limit=&page=` (Grafana's default limit is 1000).
+    func listFolders(limit: Int = 1000, page: Int = 1) -> Answer {
+        let sorted = folders.sorted { $0.title.lowercased() < $1.title.lowercased() }
+        let limit = max(1, limit), start = max(0, (max(1, page) - 1) * limit)
+        let slice = start < sorted.count ? Array(sorted[start..<min(sorted.count, start + limit)]) : []
+        return .json(200, .array(slice.map {
             .object(["id": .int($0.id), "uid": .string($0.uid), "title": .string($0.title)])
         }))
     }
