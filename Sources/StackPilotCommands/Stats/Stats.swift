@@ -45,12 +45,18 @@ extension StackPilot {
         @Option(name: .customLong("source"), help: "Where samples come from: auto, api or cgroup.")
         var source: StatsSourceChoice = .auto
 
+        @Option(name: .customLong("sample-window"), help: ArgumentHelp("Gap between the two samples that give CPU % (default: 100ms with cgroup, 500ms with api); 0 skips the first sample and shows CPU % as 0.", valueName: "duration"))
+        var sampleWindow: String?
+
         func validate() throws {
             guard output.format != .yaml else {
                 throw ValidationError("--format yaml is not available for stats; use table or json")
             }
             guard let duration = Self.parseDuration(interval), duration >= .milliseconds(100) else {
                 throw ValidationError("--interval \"\(interval)\" is not a duration of at least 100ms (examples: 1s, 500ms, 2.5s)")
+            }
+            if let sampleWindow, Self.parseDuration(sampleWindow) == nil {
+                throw ValidationError("--sample-window \"\(sampleWindow)\" is not a duration (examples: 100ms, 0.5s, 0)")
             }
         }
 
@@ -91,8 +97,9 @@ extension StackPilot {
             }
             let collector = try StatsCollector(source: resolved.0, engine: client, cgroup: resolved.1, logger: logger)
 
+            let window = sampleWindow.flatMap(Self.parseDuration) ?? Self.window(resolved.0)
             if noStream {
-                let snapshot = try await collector.sampleTwice(first, window: Self.window(resolved.0))
+                let snapshot = window == .zero ? await collector.sample(first) : try await collector.sampleTwice(first, window: window)
                 report(snapshot.failures)
                 if snapshot.entries.isEmpty {
                     throw CommandFailure(failed: "no container could be sampled \(selection.description)")
@@ -104,7 +111,7 @@ extension StackPilot {
             let style = TerminalStyle.stdout
             try await withInterruptCancellation {
                 _ = await collector.sample(first)
-                try await Task.sleep(for: Self.window(resolved.0))
+                try await Task.sleep(for: window)
                 while !Task.isCancelled {
                     let current = try await targets(client: client, selection: selection)
                     let snapshot = await collector.sample(current)

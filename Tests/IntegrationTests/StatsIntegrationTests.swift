@@ -1,0 +1,222 @@
+import ContainerStats
+import DockerEngine
+import Foundation
+import HTTPTransport
+import Logging
+import PrometheusAPI
+import Supervisor
+import Testing
+
+/// ContainerStats and the exporter against the real engine: containers with known load (one
+/// burning a core, one holding ~100 MiB), compared with `docker stats` run at the same moment.
+@Suite("Container stats against the engine", .serialized, .requiresEngine)
+struct StatsIntegrationTests {
+    static let logger = Logger(label: "sptest.stats")
+
+    struct Loaded {
+        var burner: StatsTarget
+        var holder: StatsTarget
+        var project: String
+    }
+
+    /// Starts the two loaded containers (compose labels with the fixture's unique project name,
+    /// a 512 MiB limit on the holder) and waits until the holder holds its 100 MiB.
+    static func startLoaded(_ fixture: EngineFixture) async throws -> Loaded {
+        let image = try await TestImages.busybox(fixture.engine)
+        let project = fixture.prefix
+        func start(_ service: String, _ script: String, memory: Int64?) async throws -> StatsTarget {
+            var labels = fixture.labels
+            labels[StatsTarget.projectLabel] = project
+            labels[StatsTarget.serviceLabel] = service
+            var host = DockerEngine.HostConfig()
+            host.memory = memory
+            let name = fixture.name(service)
+            let created = try await fixture.engine.createContainer(name: name, .init(image: image, cmd: ["sh", "-c", script], labels: labels, hostConfig: host))
+            fixture.removeContainerLater(created.id)
+            try await fixture.engine.startContainer(created.id)
+            return StatsTarget(id: created.id, name: name, image: image, labels: labels)
+        }
+        let burner = try await start("burner", "while :; do :; done", memory: nil)
+        // dd fills a 100 MiB buffer, then blocks writing it into a pipe nobody reads: it stays resident.
+        let holder = try await start("holder", "dd if=/dev/zero bs=100M count=1 | sleep 3600", memory: 512 << 20)
+        let engine = fixture.engine
+        let held = await EngineFixture.eventually(timeout: .seconds(30)) {
+            let stats = try? await engine.stats(holder.id)
+            return (stats?.memoryStats.usage ?? 0) > 100 << 20
+        }
+        try #require(held, "the holder container never reached 100 MiB")
+        return Loaded(burner: burner, holder: holder, project: project)
+    }
+
+    /// One line of `docker stats --no-stream --format '{{json .}}'`.
+    struct DockerStatsLine: Decodable {
+        var Name: String
+        var CPUPerc: String
+        var MemUsage: String
+        var MemPerc: String
+        var PIDs: String
+
+        var cpu: Double? { Double(CPUPerc.dropLast()) }
+        /// The "used" half of `100.8MiB / 512MiB`, in bytes.
+        var memoryUsed: Double? { Self.bytes(MemUsage.components(separatedBy: " / ").first ?? "") }
+        var memoryLimit: Double? { Self.bytes(MemUsage.components(separatedBy: " / ").last ?? "") }
+
+        static func bytes(_ text: String) -> Double? {
+            let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("B", 1)]
+            for (suffix, scale) in units where text.hasSuffix(suffix) {
+                return Double(text.dropLast(suffix.count)).map { $0 * scale }
+            }
+            return nil
+        }
+    }
+
+    /// Runs the docker CLI (the peer we compare with; the product itself never shells out).
+    static func dockerStats(_ names: [String]) async throws -> [String: DockerStatsLine] {
+        try await Task.detached {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/local/bin/docker")
+            process.arguments = ["stats", "--no-stream", "--format", "{{json .}}"] + names
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            var result: [String: DockerStatsLine] = [:]
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                let parsed = try JSONDecoder().decode(DockerStatsLine.self, from: Data(line.utf8))
+                result[parsed.Name] = parsed
+            }
+            return result
+        }.value
+    }
+
+    @Test("CPU and memory match docker stats on loaded containers", arguments: StatsSourceKind.allCases)
+    func parity(source: StatsSourceKind) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/local/bin/docker"), "the docker CLI (the peer) is missing")
+        try await EngineFixture.with(area: "stats") { fixture in
+            let loaded = try await Self.startLoaded(fixture)
+            let targets = [loaded.burner, loaded.holder]
+            let (kind, reader) = try StatsCollector.resolve(source == .api ? .api : .cgroup, engineIsLocal: fixture.engine.isLocal, probe: loaded.burner)
+            #expect(kind == source)
+            let collector = try StatsCollector(source: kind, engine: fixture.engine, cgroup: reader, logger: Self.logger)
+            // Both measure about one second at the same time: docker's daemon waits a second
+            // between its two samples, ours take one second apart.
+            async let docker = Self.dockerStats(targets.map(\.name))
+            let snapshot = try await collector.sampleTwice(targets, window: .seconds(1))
+            let peer = try await docker
+
+            #expect(snapshot.failures.isEmpty)
+            let ours = Dictionary(uniqueKeysWithValues: snapshot.entries.map { ($0.name, $0) })
+            let burner = try #require(ours[loaded.burner.name])
+            let holder = try #require(ours[loaded.holder.name])
+            let peerBurner = try #require(peer[loaded.burner.name])
+            let peerHolder = try #require(peer[loaded.holder.name])
+
+            // The burner uses about one core: both say so, within a few points of each other.
+            let peerCPU = try #require(peerBurner.cpu)
+            #expect(burner.cpuPercent > 60, "burner CPU \(burner.cpuPercent) % (docker: \(peerCPU) %)")
+            #expect(abs(burner.cpuPercent - peerCPU) < 8, "burner CPU \(burner.cpuPercent) % vs docker \(peerCPU) %")
+            #expect(holder.cpuPercent < 5)
+
+            // The holder holds ~100 MiB: memory within 5 % of docker's figure, and the limit is the 512 MiB we set.
+            let peerMemory = try #require(peerHolder.memoryUsed)
+            #expect(Double(holder.memoryUsedBytes) > 100 * 1_048_576 && Double(holder.memoryUsedBytes) < 120 * 1_048_576)
+            #expect(abs(Double(holder.memoryUsedBytes) - peerMemory) / peerMemory < 0.05, "holder memory \(holder.memoryUsedBytes) vs docker \(peerHolder.MemUsage)")
+            #expect(holder.memoryLimitBytes == 512 << 20)
+            #expect(peerHolder.memoryLimit == Double(512 << 20))
+            let peerPercent = try #require(Double(peerHolder.MemPerc.dropLast()))
+            #expect(abs(holder.memoryPercent - peerPercent) < 1)
+            #expect("\(holder.pids)" == peerHolder.PIDs)
+            #expect("\(burner.pids)" == peerBurner.PIDs)
+            #expect(holder.service == "holder")
+            #expect(holder.project == loaded.project)
+            #expect(holder.networkRxBytes > 0 || holder.networkTxBytes >= 0)
+        }
+    }
+
+    @Test("cgroup and API sources agree on the same container's counters")
+    func sourcesAgree() async throws {
+        try await EngineFixture.with(area: "stats") { fixture in
+            let loaded = try await Self.startLoaded(fixture)
+            let (kind, reader) = try StatsCollector.resolve(.cgroup, engineIsLocal: fixture.engine.isLocal, probe: loaded.holder)
+            #expect(kind == .cgroup)
+            let cgroup = try #require(reader).read(target: loaded.holder, machineMemory: reader!.machineMemory(), onlineCPUs: reader!.onlineCPUs())
+            let api = try await fixture.engine.stats(loaded.holder.id)
+            #expect(cgroup.memoryStats.limit == api.memoryStats.limit)
+            let used = (StatsMath.memoryUsedNoCache(cgroup.memoryStats), StatsMath.memoryUsedNoCache(api.memoryStats))
+            #expect(abs(Double(used.0) - Double(used.1)) / Double(used.1) < 0.02)
+            #expect(cgroup.pidsStats.current == api.pidsStats.current)
+            #expect(cgroup.networks?.keys.sorted() == api.networks?.keys.sorted())
+            #expect(StatsMath.network(cgroup.networks).rx >= StatsMath.network(api.networks).rx - 1024)
+            #expect(cgroup.cpuStats.onlineCpus == api.cpuStats.onlineCpus)
+        }
+    }
+
+    @Test("the exporter's /metrics parses and holds every listed metric for every running container; a stopped one disappears", arguments: StatsSourceKind.allCases)
+    func exporter(source: StatsSourceKind) async throws {
+        try await EngineFixture.with(area: "stats") { fixture in
+            let loaded = try await Self.startLoaded(fixture)
+            let (kind, reader) = try StatsCollector.resolve(source == .api ? .api : .cgroup, engineIsLocal: fixture.engine.isLocal, probe: loaded.burner)
+            let collector = try StatsCollector(source: kind, engine: fixture.engine, cgroup: reader, logger: Self.logger)
+            let exporter = ContainerMetricsExporter(
+                engine: fixture.engine, collector: collector,
+                configuration: .init(labels: ["\(EngineFixture.labelKey)=\(fixture.prefix)"], cacheTTL: .zero), logger: Self.logger)
+
+            // Serve it over real HTTP on a loopback port and scrape it with the real transport.
+            let port = PortBox()
+            let service = ExporterServer.makeService(exporter: exporter, host: "127.0.0.1", port: 0, logger: Self.logger) { await port.set($0) }
+            let server = Task { try await SupervisorGroup(services: [service]).run(logger: Self.logger) }
+            defer { server.cancel() }
+            let bound = await EngineFixture.eventually(timeout: .seconds(10)) { await port.value != nil }
+            try #require(bound, "the exporter did not start listening")
+            let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(await port.value!)")))
+
+            func scrape() async throws -> [MetricFamily] {
+                let response = try await transport.send(HTTPRequest(path: "/metrics"))
+                #expect(response.status == 200)
+                return try ExpositionParser().parse(String(decoding: response.body, as: UTF8.self))
+            }
+
+            let names: Set<String> = [loaded.burner.name, loaded.holder.name]
+            let metrics = [
+                "container_cpu_usage_seconds_total", "container_memory_usage_bytes", "container_memory_working_set_bytes",
+                "container_spec_memory_limit_bytes", "container_network_receive_bytes_total", "container_network_transmit_bytes_total",
+                "container_fs_reads_bytes_total", "container_fs_writes_bytes_total", "container_pids", "container_last_seen",
+            ]
+            // Block I/O lists can be empty for a container that never touched a disk (this engine
+            // reports none for overlay writes): fs metrics are checked only where the engine has devices.
+            let first = try await scrape()
+            for metric in metrics {
+                let family = first[family: metric]
+                let seen = Set(family?.samples.compactMap { $0.label("name") } ?? [])
+                if metric.hasPrefix("container_fs_") {
+                    let hasDevices = try await !fixture.engine.stats(loaded.holder.id).blkioStats.ioServiceBytesRecursive.isEmpty
+                    if !hasDevices { continue }
+                }
+                #expect(seen == names, "\(metric): \(seen.sorted())")
+            }
+            let working = try #require(first[family: "container_memory_working_set_bytes"]?.samples.first { $0.label("name") == loaded.holder.name })
+            #expect(working.value > Double(100 << 20))
+            #expect(working.label("container_label_com_docker_compose_service") == "holder")
+            #expect(first[family: "container_spec_memory_limit_bytes"]?.samples.first { $0.label("name") == loaded.holder.name }?.value == Double(512 << 20))
+            #expect(first[family: "stackpilot_exporter_up"]?.samples.first?.value == 1)
+
+            let health = try await transport.send(HTTPRequest(path: "/healthz"))
+            #expect(health.status == 200)
+
+            try await fixture.engine.stopContainer(loaded.holder.id, timeout: 1)
+            let after = try await scrape()
+            for metric in metrics {
+                let seen = Set(after[family: metric]?.samples.compactMap { $0.label("name") } ?? [])
+                #expect(!seen.contains(loaded.holder.name), "\(metric) still has the stopped container")
+            }
+            #expect(after[family: "container_cpu_usage_seconds_total"]?.samples.contains { $0.label("name") == loaded.burner.name } == true)
+        }
+    }
+
+    actor PortBox {
+        var value: Int?
+        func set(_ port: Int) { value = port }
+    }
+}
