@@ -67,6 +67,9 @@ public struct HTTPStreamingResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     /// Body chunks as they arrive. Ends when the server ends the body; throws on transport errors.
+    /// Cancelling the consuming task, or dropping the stream, aborts the transfer; note that an
+    /// `AsyncThrowingStream` may then simply end instead of throwing `CancellationError`, so check
+    /// `Task.isCancelled` (or read through `lines`, which throws) where a cut body matters.
     public var body: AsyncThrowingStream<Data, any Error>
 
     public init(status: Int, headers: [(name: String, value: String)], body: AsyncThrowingStream<Data, any Error>) {
@@ -86,6 +89,8 @@ public struct HTTPStreamingResponse: Sendable {
             data.append(chunk)
             if data.count > limit { break }
         }
+        // The body stream ends quietly when the task is cancelled: do not pass a cut body off as whole.
+        try Task.checkCancellation()
         return data
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// Splits a sequence of body chunks into lines, whatever the chunk boundaries: a line split across
 /// chunks comes out whole, several lines in one chunk come out one by one. Lines end at `\n`; a
 /// trailing `\r` is dropped; a last line without `\n` is delivered when the body ends. Empty lines
-/// are delivered too (NDJSON readers skip them).
+/// are delivered too (NDJSON readers skip them). When the consuming task is cancelled, iteration
+/// throws `CancellationError` rather than ending as if the body were complete.
 public struct HTTPBodyLines<Base: AsyncSequence>: AsyncSequence where Base.Element == Data {
     public typealias Element = Data
 
@@ -34,6 +35,9 @@ public struct HTTPBodyLines<Base: AsyncSequence>: AsyncSequence where Base.Eleme
                 if let chunk = try await base.next() {
                     pending.append(chunk)
                 } else {
+                    // AsyncThrowingStream ends quietly when its consumer is cancelled; a half line
+                    // must not pass for a whole one then.
+                    try Task.checkCancellation()
                     ended = true
                 }
             }

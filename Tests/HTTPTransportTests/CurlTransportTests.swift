@@ -147,6 +147,24 @@ struct CurlTransportTests {
         }
     }
 
+    @Test("cancelling a task that reads raw chunks aborts the transfer and never reports a clean end silently")
+    func cancelRawStream() async throws {
+        try await StubServer.run { server in
+            let client = try transport(server)
+            let received = Atomic<Int>(0)
+            let consumer = Task {
+                let response = try await client.stream(HTTPRequest(path: "/endless"))
+                for try await _ in response.body { received.add(1, ordering: .relaxed) }
+                // AsyncThrowingStream may end quietly on cancellation; the task knows it was cancelled.
+                try Task.checkCancellation()
+            }
+            #expect(await server.recorder.eventually { _ in received.load(ordering: .relaxed) >= 3 })
+            consumer.cancel()
+            await #expect(throws: CancellationError.self) { try await consumer.value }
+            #expect(await server.recorder.eventually { $0.closedConnections >= 1 && $0.streamWriterFailures >= 1 })
+        }
+    }
+
     @Test("dropping an unfinished stream aborts the transfer")
     func dropStream() async throws {
         try await StubServer.run { server in
