@@ -93,11 +93,10 @@ extension Orchestration {
         /// Executes `plan` for `project`: images, then networks and volumes, then containers
         /// (created all, started along the dependency graph as conditions are met).
         public func up(_ project: DesiredProject, plan: Plan, options: UpOptions = UpOptions()) async throws(OrchestrationError) {
-            if !plan.problems.isEmpty { throw .preflight(plan.problems) }
-            if options.checkLocalResources {
-                let problems = Preflight.check(project: project, plan: plan)
-                if !problems.isEmpty { throw .preflight(problems) }
-            }
+            // Everything knowable in advance, reported together, before anything is touched.
+            var problems = plan.problems
+            if options.checkLocalResources { problems += Preflight.check(project: project, plan: plan) }
+            if !problems.isEmpty { throw .preflight(problems) }
             for w in plan.warnings { progress(.warning(w)) }
             try Self.checkCancelled()
 
@@ -189,8 +188,8 @@ extension Orchestration {
                 }
                 let actions = plan.actions(for: service)
                 for (id, restart) in pending {
-                    let action = actions.first { $0.containerID == id } ?? PlannedAction(kind: restart ? .restartContainer : .startContainer, service: service, target: id, containerID: id, reason: "")
-                    let shown = PlannedAction(kind: restart ? .restartContainer : .startContainer, service: service, target: action.kind == .startContainer || action.kind == .restartContainer ? action.target : containerName(project, s, id: id, plan: plan), containerID: id, reason: action.reason)
+                    let planned = actions.first { $0.containerID == id }
+                    let shown = PlannedAction(kind: restart ? .restartContainer : .startContainer, service: service, target: planned?.target ?? containerName(project, s, id: id, plan: plan), containerID: id, reason: planned?.kind == .startContainer || planned?.kind == .restartContainer ? planned?.reason ?? "" : "")
                     progress(.action(shown, .started))
                     do {
                         if restart { try await engine.restartContainer(id: id, timeout: s.stopTimeout) } else { try await engine.startContainer(id: id) }
@@ -289,7 +288,8 @@ extension Orchestration {
                         } catch {
                             let message = Self.message(of: error)
                             progress(.action(action, .failed(message)))
-                            return .image(service: action.service ?? "?", image: action.target, message: message)
+                            let what = action.kind == .buildImage ? "could not be built" : "could not be pulled"
+                            return .image(service: action.service ?? "?", image: action.target, message: "\(what): \(message)")
                         }
                     }
                 }
