@@ -84,13 +84,17 @@ public struct ContainerStatsEntry: Sendable, Equatable, Codable {
     /// Applies the formulas to a sample and the previous sample of the same container (`nil` for
     /// the first one, which gives CPU % 0 unless the payload carries its own `precpu_stats`).
     public init(target: StatsTarget, current: ContainerStatsResponse, previous: ContainerStatsResponse?, source: StatsSourceKind, timestamp: Date = Date()) {
+        // Without a previous sample of ours, the payload's own precpu_stats is the previous one
+        // (the engine's two-sample mode); a one-shot payload's is empty, and the formula would then
+        // give CPU time since boot over system time since boot: show 0 instead, as for a first sample.
         let previousCPU = previous?.cpuStats ?? current.precpuStats
+        let hasPrevious = (previousCPU.systemCpuUsage ?? 0) > 0
         let used = StatsMath.memoryUsedNoCache(current.memoryStats)
         let net = StatsMath.network(current.networks)
         let io = StatsMath.blockIO(current.blkioStats)
         self.init(
             id: target.id, name: target.name, image: target.image, project: target.project, service: target.service,
-            cpuPercent: StatsMath.cpuPercent(previous: previousCPU, current: current.cpuStats),
+            cpuPercent: hasPrevious ? StatsMath.cpuPercent(previous: previousCPU, current: current.cpuStats) : 0,
             memoryUsedBytes: used, memoryLimitBytes: current.memoryStats.limit,
             memoryPercent: StatsMath.memoryPercent(used: used, limit: current.memoryStats.limit),
             networkRxBytes: net.rx, networkTxBytes: net.tx, blockReadBytes: io.read, blockWriteBytes: io.write,
