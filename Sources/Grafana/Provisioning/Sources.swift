@@ -99,6 +99,11 @@ extension Grafana.Sources {
             return try YAMLDecoder().decode(T.self, from: text)
         } catch let error as YamlError {
             throw .invalidSource(path: file.path, reason: "invalid YAML: \(error)")
+        } catch let DecodingError.dataCorrupted(context) {
+            if let underlying = context.underlyingError as? YamlError {
+                throw .invalidSource(path: file.path, reason: "invalid YAML: \(underlying)")
+            }
+            throw .invalidSource(path: file.path, reason: "\(context.debugDescription) at \(Self.codingPath(context.codingPath))")
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidSource(path: file.path, reason: "missing \"\(key.stringValue)\" at \(Self.codingPath(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
