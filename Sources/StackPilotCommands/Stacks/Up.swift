@@ -101,14 +101,25 @@ extension StackPilot {
             let format = self.format
             let plans = try await withInterruptCancellation { () async throws -> [Orchestration.Plan] in
                 var plans: [Orchestration.Plan] = []
+                // In a dry run, what earlier stacks would create (a shared network) counts as there.
+                var pendingNetworks: [Orchestration.ObservedNetwork] = []
+                var pendingVolumes: [Orchestration.ObservedVolume] = []
                 for target in targets {
                     guard let desired = target.desired else { continue }
                     let executor = Orchestration.Executor(engine: connection.backend, progress: renderer.handler(project: desired.name))
                     do {
-                        let observed = try await executor.observe(desired)
+                        var observed = try await executor.observe(desired)
+                        if dryRun {
+                            observed.networks += pendingNetworks
+                            observed.volumes += pendingVolumes
+                        }
                         let plan = try Orchestration.Planner.plan(desired, observed: observed, options: options)
                         plans.append(plan)
-                        if dryRun { continue }
+                        if dryRun {
+                            pendingNetworks += plan.actions(.createNetwork).map { Orchestration.ObservedNetwork(id: "", name: $0.target) }
+                            pendingVolumes += plan.actions(.createVolume).map { Orchestration.ObservedVolume(name: $0.target) }
+                            continue
+                        }
                         if plan.isUpToDate && plan.problems.isEmpty {
                             for w in plan.warnings { renderer.handle(.warning(w), project: desired.name) }
                             if upOptions.wait {
