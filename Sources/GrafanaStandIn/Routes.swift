@@ -51,6 +51,20 @@ extension Answer {
     }
 }
 
+/// Query parameters as Go's `url.ParseQuery` reads them (Grafana's): `+` is a space, then
+/// percent-decoding; repeated names are kept in order.
+func queryItems(_ query: String?) -> [(name: String, value: String)] {
+    guard let query, !query.isEmpty else { return [] }
+    return query.split(separator: "&").map { pair in
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ text: Substring) -> String {
+            let spaced = text.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        return (name: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+    }
+}
+
 /// Builds the router with every endpoint the stand-in implements.
 func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -> Router<StandInRequestContext> {
     let router = Router(context: StandInRequestContext.self)
@@ -153,17 +167,16 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
     router.get("/api/dashboards/uid/:uid") { _, context in await state.dashboardAnswer(uid: parameter(context, "uid")).response }
     router.delete("/api/dashboards/uid/:uid") { _, context in await state.deleteDashboard(uid: parameter(context, "uid")).response }
     router.get("/api/search") { request, _ in
-        let parameters = request.uri.queryParameters
-        func list(_ name: String) -> [String] {
-            parameters.getAll(name).flatMap { $0.split(separator: ",").map { String($0).removingPercentEncoding ?? String($0) } }
-        }
+        let items = queryItems(request.uri.query)
+        func all(_ name: String) -> [String] { items.filter { $0.name == name }.map(\.value) }
+        func list(_ name: String) -> [String] { all(name).flatMap { $0.split(separator: ",").map(String.init) } }
         var query = GrafanaState.SearchQuery()
-        query.query = parameters.get("query").map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? $0 }
-        query.type = parameters.get("type")
+        query.query = all("query").first
+        query.type = all("type").first
         query.folderUIDs = list("folderUIDs")
         query.dashboardUIDs = list("dashboardUIDs")
-        query.tags = parameters.getAll("tag").map { $0.removingPercentEncoding ?? $0 }
-        query.limit = parameters.get("limit").flatMap { Int($0) }
+        query.tags = all("tag")
+        query.limit = all("limit").first.flatMap { Int($0) }
         return await state.search(query).response
     }
 
