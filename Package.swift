@@ -103,6 +103,15 @@ let package = Package(
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "PrometheusAPITests", dependencies: [
+            "PrometheusAPI", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "WorkloadSimTests", dependencies: [
+            "WorkloadSim", "PrometheusAPI", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GrafanaStandInTests", dependencies: ["GrafanaStandIn", "HTTPTransport"]),
         .testTarget(name: "GrafanaTests", dependencies: [
             "Grafana", "GrafanaStandIn", "HTTPTransport",

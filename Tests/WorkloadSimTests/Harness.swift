@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTransport
+import Logging
+import PrometheusAPI
+import Testing
+@testable import WorkloadSim
+
+/// A workload-sim server running in this process on a free 127.0.0.1 port, with a real
+/// CurlTransport to talk to it.
+struct RunningWorkload: Sendable {
+    let port: Int
+    let server: WorkloadServer
+    let transport: CurlTransport
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func get(_ path: String) async throws -> HTTPResponse {
+        try await transport.send(HTTPRequest(path: path))
+    }
+
+    func post(_ path: String, json: String, timeout: Duration = .seconds(60)) async throws -> HTTPResponse {
+        try await transport.send(HTTPRequest(
+            method: .post, path: path, headers: [("Content-Type", "application/json")], body: Data(json.utf8), timeout: timeout))
+    }
+
+    /// `/metrics`, parsed by the PrometheusAPI module's parser.
+    func families() async throws -> [MetricFamily] {
+        let response = try await get("/metrics")
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        return try ExpositionParser().parse(bytes: Array(response.body))
+    }
+
+    /// Value of the sample `name` whose labels include `labels`.
+    func value(_ name: String, _ labels: [String: String] = [:]) async throws -> Double? {
+        let families = try await families()
+        for family in families {
+            for sample in family.samples where sample.name == name {
+                if labels.allSatisfy({ sample.label($0.key) == $0.value }) { return sample.value }
+            }
+        }
+        return nil
+    }
+}
+
+enum Workload {
+    static func configuration(_ role: WorkloadRole, modelAPIURL: String = "http://127.0.0.1:9", faults: Faults = .none) -> WorkloadConfiguration {
+        WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: 0, faults: faults)
+    }
+
+    /// Runs a server for the duration of `body`, then cancels it (and waits until it stopped).
+    static func with<T: Sendable>(_ configuration: WorkloadConfiguration, _ body: @Sendable (RunningWorkload) async throws -> T) async throws -> T {
+        let server = WorkloadServer(configuration: configuration, logger: Logger(label: "workload-test"), makeTransport: defaultTransportFactory)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.run(shutdownSignals: []) { port in continuation.yield(port) }
+                continuation.finish()
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next(), "workload-sim did not start")
+            let running = RunningWorkload(
+                port: port, server: server, transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(port)"))))
+            do {
+                let result = try await body(running)
+                group.cancelAll()
+                try await group.waitForAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}
