@@ -94,6 +94,12 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
             "implementation": .string(StandInConfiguration.implementation),
         ])).response
     }
+    // Grafana answers HEAD too (wget --spider healthchecks may send it): same status, no body.
+    router.head("/api/health") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers)
+    }
     router.get("/api/user") { _, context in
         await state.user(context.identity!).response
     }

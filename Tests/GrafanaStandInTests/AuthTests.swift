@@ -13,6 +13,9 @@ struct AuthTests {
             #expect(reply.object["database"] as? String == "ok")
             #expect(reply.object["version"] as? String == "11.1.0-standin")
             #expect((reply.object["implementation"] as? String)?.contains("not Grafana") == true)
+            let head = try await client.with(authorization: nil).request(.head, "/api/health")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
         }
     }
 
