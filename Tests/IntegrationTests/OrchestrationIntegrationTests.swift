@@ -293,6 +293,89 @@ struct OrchestrationIntegrationTests {
         }
     }
 
+    @Test("a port in use and a missing bind source are reported together before anything is created")
+    func preflight() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            // Hold a loopback port with a plain listening socket.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(fd >= 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0)
+            try #require(listen(fd, 1) == 0)
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            let port = Int(UInt16(bigEndian: addr.sin_port))
+            try f.write("""
+            services:
+              web:
+                image: \(image)
+                command: ["sleep", "3600"]
+                ports: ["127.0.0.1:\(port):80"]
+              data:
+                image: \(image)
+                command: ["sleep", "3600"]
+                volumes:
+                  - type: bind
+                    source: ./missing-dir
+                    target: /data
+            """)
+            f.transport.reset()
+            let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
+            guard case .preflight(let problems)? = error else {
+                Issue.record("expected preflight, got \(String(describing: error))")
+                return
+            }
+            #expect(problems.count == 2)
+            #expect(problems.contains { $0.contains("service 'web'") && $0.contains("\(port)") && $0.contains("already in use") })
+            #expect(problems.contains { $0.contains("service 'data'") && $0.contains("missing-dir") && $0.contains("does not exist") })
+            #expect(error?.isBadInput == true)
+            #expect(f.transport.writes == 0, "writes: \(f.transport.writePaths)")
+            #expect(try await f.containers().isEmpty)
+        }
+    }
+
+    @Test("restart: true restarts a dependent when its dependency is recreated, without recreating it")
+    func restartPropagates() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            func yaml(_ version: String) -> String {
+                """
+                services:
+                  db:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    stop_signal: SIGKILL
+                    environment:
+                      VERSION: "\(version)"
+                  api:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    stop_signal: SIGKILL
+                    depends_on:
+                      db:
+                        condition: service_started
+                        restart: true
+                """
+            }
+            try f.write(yaml("1"))
+            try await f.up()
+            let before = try await f.container("api")
+            try await Task.sleep(for: .seconds(1.1))
+            try f.write(yaml("2"))
+            let plan = try await f.up()
+            #expect(plan.actions(for: "db").map(\.kind) == [.recreateContainer])
+            #expect(plan.actions(for: "api").map(\.kind) == [.restartContainer])
+            let after = try await f.container("api")
+            #expect(after.id == before.id)
+            #expect(after.state?.running == true)
+            #expect((after.state?.startedAt ?? "") > (before.state?.startedAt ?? ""))
+        }
+    }
+
     static func dockerCompose(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-compose")
