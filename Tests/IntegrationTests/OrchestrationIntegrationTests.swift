@@ -376,6 +376,39 @@ struct OrchestrationIntegrationTests {
         }
     }
 
+    @Test("build: goes through the engine's build endpoint with a context that honours .dockerignore")
+    func buildHonoursDockerignore() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            let ctx = f.directory.appendingPathComponent("app")
+            try FileManager.default.createDirectory(at: ctx, withIntermediateDirectories: true)
+            try "FROM \(image)\nCOPY . /ctx/\nCMD [\"sleep\", \"3600\"]\n".write(to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
+            try "ignored.txt\n".write(to: ctx.appendingPathComponent(".dockerignore"), atomically: true, encoding: .utf8)
+            try "keep".write(to: ctx.appendingPathComponent("kept.txt"), atomically: true, encoding: .utf8)
+            try "drop".write(to: ctx.appendingPathComponent("ignored.txt"), atomically: true, encoding: .utf8)
+            try f.write("""
+            services:
+              app:
+                build: ./app
+                command: ["sh", "-c", "test -f /ctx/kept.txt && test ! -f /ctx/ignored.txt && exec sleep 3600"]
+                stop_signal: SIGKILL
+            """)
+            let built = "\(f.name)-app"
+            defer { Task { [client = f.client] in _ = try? await client.removeImage(built, force: true) } }
+            let plan = try await f.up(.init(wait: true, waitTimeout: .seconds(30)))
+            #expect(plan.actions(.buildImage).map(\.target) == [built])
+            let app = try await f.container("app")
+            #expect(app.state?.running == true)
+            #expect(app.config?.image == built)
+            #expect(f.events.all.contains { $0.contains("build") && $0.contains("Step") }, "build output is reported as progress")
+            // The image is there now: a second up neither builds nor writes.
+            f.transport.reset()
+            let again = try await f.up()
+            #expect(again.isUpToDate)
+            #expect(f.transport.writes == 0)
+        }
+    }
+
     static func dockerCompose(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-compose")
