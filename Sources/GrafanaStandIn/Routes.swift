@@ -144,6 +144,9 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
     router.get("/api/datasources/name/:name") { _, context in
         await state.datasourceAnswer(name: parameter(context, "name")).response
     }
+    router.delete("/api/datasources/name/:name") { _, context in
+        await state.deleteDatasource(name: parameter(context, "name")).response
+    }
     router.get("/api/datasources/uid/:uid/health") { _, context in
         guard let datasource = await state.datasource(uid: parameter(context, "uid")) else {
             return Answer.message(404, "Data source not found").response

@@ -261,11 +261,17 @@ actor GrafanaState {
             return .message(409, "Datasource has already been updated by someone else. Please reload and try again")
         }
         var datasource = datasources[index]
+        // data_source.md: the body may carry a new uid.
+        if let newUID = fields["uid"]?.stringValue, !newUID.isEmpty, newUID != uid {
+            if uidProblem(newUID) != nil { return .message(400, "Failed to update datasource: invalid data source uid") }
+            if datasources.contains(where: { $0.uid == newUID }) { return .message(409, "data source with the same uid already exists") }
+            datasource.uid = newUID
+        }
         datasource.jsonData = [:]
         apply(fields, to: &datasource)
         datasource.version += 1
         datasources[index] = datasource
-        if datasource.isDefault { makeOnlyDefault(uid) }
+        if datasource.isDefault { makeOnlyDefault(datasource.uid) }
         return .json(200, .object([
             "datasource": datasource.full, "id": .int(datasource.id),
             "message": .string("Datasource updated"), "name": .string(name),
@@ -278,6 +284,12 @@ actor GrafanaState {
         if datasources[index].readOnly && !fromProvisioning { return .message(403, "Cannot delete read-only data source") }
         let removed = datasources.remove(at: index)
         return .json(200, .object(["message": .string("Data source deleted"), "id": .int(removed.id)]))
+    }
+
+    /// `DELETE /api/datasources/name/:name`.
+    func deleteDatasource(name: String) -> Answer {
+        guard let datasource = datasources.first(where: { $0.name == name }) else { return .message(404, "Data source not found") }
+        return deleteDatasource(uid: datasource.uid)
     }
 
     /// Provisioning: delete by name (deleteDatasources).
@@ -382,9 +394,8 @@ actor GrafanaState {
         }
         dashboards.removeAll { $0.folderUid == uid }
         let folder = folders.remove(at: index)
-        return .json(200, .object([
-            "title": .string(folder.title), "message": .string("Folder \(folder.title) deleted"), "id": .int(folder.id),
-        ]))
+        // folder.md: `{"message":"Folder deleted","id":2}`.
+        return .json(200, .object(["message": .string("Folder deleted"), "id": .int(folder.id)]))
     }
 
     /// Provisioning: the folder a dashboard provider or an alerting file names, created when missing.

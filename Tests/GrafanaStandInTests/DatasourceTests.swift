@@ -83,6 +83,16 @@ struct DatasourceTests {
             #expect(deleted.message == "Data source deleted")
             #expect(try await client.get("/api/datasources/uid/prometheus").status == 404)
             #expect(try await client.delete("/api/datasources/uid/prometheus").status == 404)
+            // A PUT may carry a new uid (data_source.md); DELETE by name works too.
+            _ = try await client.post("/api/datasources", ["name": "Second", "type": "prometheus", "uid": "old-uid"])
+            let moved = try await client.put("/api/datasources/uid/old-uid", ["name": "Second", "type": "prometheus", "uid": "new-uid"])
+            #expect(moved.status == 200)
+            #expect(try await client.get("/api/datasources/uid/new-uid").status == 200)
+            #expect(try await client.get("/api/datasources/uid/old-uid").status == 404)
+            let byName = try await client.delete("/api/datasources/name/Second")
+            #expect(byName.status == 200)
+            #expect(byName.message == "Data source deleted")
+            #expect(try await client.get("/api/datasources").array.isEmpty)
         }
     }
 

@@ -88,7 +88,8 @@ struct FolderTests {
             #expect(try await client.post("/api/dashboards/db", ["dashboard": ["title": "In F", "uid": "d1"], "folderUid": "f"]).status == 200)
             let deleted = try await client.delete("/api/folders/f")
             #expect(deleted.status == 200)
-            #expect(deleted.message == "Folder F deleted")
+            #expect(deleted.message == "Folder deleted")
+            #expect(deleted.object["id"] as? Int != nil)
             #expect(try await client.get("/api/dashboards/uid/d1").status == 404)
             #expect(try await client.get("/api/folders").array.isEmpty)
         }
