@@ -72,6 +72,7 @@ let package = Package(
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "stackpilot", dependencies: ["StackPilotCommands"]),
@@ -124,6 +125,16 @@ let package = Package(
         ]),
         .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
+        .testTarget(name: "DockerEngineTests", dependencies: [
+            "DockerEngine", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
+            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "StackPilotCommands", "WorkloadSim",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
