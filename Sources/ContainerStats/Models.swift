@@ -50,8 +50,8 @@ public struct ContainerStatsEntry: Sendable, Equatable, Codable {
     public var cpuUsageSecondsTotal: Double
     /// Usage including all page cache (cAdvisor's `container_memory_usage_bytes`).
     public var memoryUsageBytes: UInt64
-    /// When the sample was taken.
-    public var timestamp: Date
+    /// When the sample was read, RFC 3339 with fractional seconds (the engine's `read`).
+    public var read: String
     /// `api` or `cgroup`.
     public var source: StatsSourceKind
 
@@ -59,7 +59,7 @@ public struct ContainerStatsEntry: Sendable, Equatable, Codable {
         id: String, name: String, image: String, project: String?, service: String?, cpuPercent: Double,
         memoryUsedBytes: UInt64, memoryLimitBytes: UInt64, memoryPercent: Double, networkRxBytes: UInt64,
         networkTxBytes: UInt64, blockReadBytes: UInt64, blockWriteBytes: UInt64, pids: UInt64,
-        cpuUsageSecondsTotal: Double, memoryUsageBytes: UInt64, timestamp: Date, source: StatsSourceKind
+        cpuUsageSecondsTotal: Double, memoryUsageBytes: UInt64, read: String, source: StatsSourceKind
     ) {
         self.id = id
         self.name = name
@@ -77,13 +77,13 @@ public struct ContainerStatsEntry: Sendable, Equatable, Codable {
         self.pids = pids
         self.cpuUsageSecondsTotal = cpuUsageSecondsTotal
         self.memoryUsageBytes = memoryUsageBytes
-        self.timestamp = timestamp
+        self.read = read
         self.source = source
     }
 
     /// Applies the formulas to a sample and the previous sample of the same container (`nil` for
     /// the first one, which gives CPU % 0 unless the payload carries its own `precpu_stats`).
-    public init(target: StatsTarget, current: ContainerStatsResponse, previous: ContainerStatsResponse?, source: StatsSourceKind, timestamp: Date = Date()) {
+    public init(target: StatsTarget, current: ContainerStatsResponse, previous: ContainerStatsResponse?, source: StatsSourceKind) {
         // Without a previous sample of ours, the payload's own precpu_stats is the previous one
         // (the engine's two-sample mode); a one-shot payload's is empty, and the formula would then
         // give CPU time since boot over system time since boot: show 0 instead, as for a first sample.
@@ -101,7 +101,7 @@ public struct ContainerStatsEntry: Sendable, Equatable, Codable {
             pids: current.pidsStats.current,
             cpuUsageSecondsTotal: Double(current.cpuStats.cpuUsage.totalUsage) / 1e9,
             memoryUsageBytes: current.memoryStats.usage,
-            timestamp: current.readDate ?? timestamp, source: source
+            read: current.read, source: source
         )
     }
 }
