@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ContainerStats", dependencies: [
-            "DockerEngine",
+            "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PrometheusAPI", dependencies: [
@@ -129,6 +129,16 @@ let package = Package(
             "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "ContainerStatsTests", dependencies: [
+            "ContainerStats", "DockerEngine",
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SupervisorTests", dependencies: [
+            "Supervisor", "ContainerStats", "DockerEngine", "PrometheusAPI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
