@@ -20,7 +20,7 @@ struct DatasourceProber: Sendable {
         }
         let url = datasource.url.trimmingCharacters(in: .whitespaces)
         guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
-            return failure("invalid datasource url '\(url)'")
+            return failure("invalid datasource url '\(redacted(url))'")
         }
         do {
             let transport = try CurlTransport(
@@ -43,7 +43,17 @@ struct DatasourceProber: Sendable {
             }
             return .json(200, .object(["status": .string("OK"), "message": .string("Successfully queried the Prometheus API.")]))
         } catch {
-            return failure("Post \"\(url)/api/v1/query\": \(error)")
+            // CurlError's text names the endpoint as given, credentials included: take them out.
+            let detail = String(describing: error).replacingOccurrences(of: url, with: redacted(url))
+            return failure("Get \"\(redacted(url))/api/v1/query\": \(detail)")
         }
     }
+}
+
+/// A URL without the `user:password@` part, for messages (no secret is ever answered or logged).
+func redacted(_ url: String) -> String {
+    guard let schemeEnd = url.range(of: "://"),
+          let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
+          !url[schemeEnd.upperBound..<at].contains("/") else { return url }
+    return String(url[..<schemeEnd.upperBound]) + "***@" + String(url[url.index(after: at)...])
 }

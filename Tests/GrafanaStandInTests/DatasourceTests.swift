@@ -134,6 +134,20 @@ struct DatasourceTests {
         }
     }
 
+    @Test("health failures never repeat credentials written into the datasource URL")
+    func healthRedactsCredentials() async throws {
+        let port = try freePort()
+        try await Fixture.withStandIn { client async throws in
+            _ = try await client.post("/api/datasources", ["name": "Creds", "type": "prometheus", "uid": "creds", "url": "http://user:hunter2@127.0.0.1:\(port)"])
+            let health = try await client.get("/api/datasources/uid/creds/health")
+            #expect(health.status == 400)
+            #expect(!health.text.contains("hunter2"))
+            #expect(health.text.contains("***@127.0.0.1"))
+        }
+        #expect(redacted("https://a:b@host:1/x") == "https://***@host:1/x")
+        #expect(redacted("http://host/p@th") == "http://host/p@th")
+    }
+
     @Test("the uid Grafana gives a provisioned datasource without one is stable: P + SHA-256 of the name")
     func provisionedUID() {
         #expect(provisionedDatasourceUID(name: "Prometheus") == "PBFA97CFB590B2093")
