@@ -102,8 +102,21 @@ let package = Package(
         .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
+        .testTarget(name: "GrafanaTests", dependencies: [
+            "Grafana", "GrafanaStandIn", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
+        .testTarget(name: "GrafanaStandInTests", dependencies: ["GrafanaStandIn", "HTTPTransport"]),
+        .testTarget(name: "HTTPTransportTests", dependencies: [
+            "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
             "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
@@ -113,18 +126,6 @@ let package = Package(
             "WorkloadSim", "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "GrafanaStandInTests", dependencies: ["GrafanaStandIn", "HTTPTransport"]),
-        .testTarget(name: "GrafanaTests", dependencies: [
-            "Grafana", "GrafanaStandIn", "HTTPTransport",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "HTTPTransportTests", dependencies: [
-            "HTTPTransport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
-        .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
         .testTarget(name: "DockerEngineTests", dependencies: [
             "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
@@ -144,6 +145,7 @@ let package = Package(
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "StackPilotCommands", "WorkloadSim",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     ],
     swiftLanguageModes: [.v6]

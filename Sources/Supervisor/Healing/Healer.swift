@@ -73,8 +73,9 @@ public final class Healer: Service, Sendable {
         var first = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
+                // Label filters are ANDed by the engine, so several projects are filtered here instead.
                 var filters = DockerEngine.Filters().adding("type", "container")
-                for project in configuration.projects { filters = filters.label("com.docker.compose.project=\(project)") }
+                if configuration.projects.count == 1 { filters = filters.label("com.docker.compose.project=\(configuration.projects[0])") }
                 // Subscribe first, then scan: nothing that happens in between is lost.
                 let events = try await engine.events(filters: filters)
                 try await scan()
@@ -142,6 +143,7 @@ public final class Healer: Service, Sendable {
     func handle(_ event: DockerEngine.Event) async {
         guard let id = event.actor?.id, let action = event.action else { return }
         let attributes = event.actor?.attributes ?? [:]
+        guard let project = attributes["com.docker.compose.project"], configuration.projects.contains(project) else { return }
         logger.debug("container event", metadata: ["container": "\(attributes["name"] ?? id)", "action": "\(action)"])
         switch action {
         case "destroy":
