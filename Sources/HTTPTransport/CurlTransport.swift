@@ -447,6 +447,15 @@ final class CurlLoop: Sendable {
         var active: [UInt64: Transfer] = [:]
         var byHandle: [UnsafeMutableRawPointer: UInt64] = [:]
         var shuttingDown = false
+        // Finished easy handles, reset and kept for the next transfers: curl_easy_init allocates
+        // its buffers anew each time, which shows in the latency of small requests.
+        var idle: [EasyHandle] = []
+
+        func recycle(_ easy: EasyHandle) {
+            guard idle.count < 16 else { return }
+            curl_easy_reset(easy.raw)
+            idle.append(easy)
+        }
 
         func remove(_ id: UInt64) -> Transfer? {
             guard let transfer = active.removeValue(forKey: id) else { return nil }
@@ -465,9 +474,10 @@ final class CurlLoop: Sendable {
                 case .add(let prepared, let shared):
                     if shared.isCancelled { continue }
                     do {
-                        let transfer = try Transfer(prepared: prepared, shared: shared)
+                        let transfer = try Transfer(prepared: prepared, shared: shared, easy: idle.popLast())
                         let code = curl_multi_add_handle(multi.raw, transfer.easy.raw)
                         guard code == CURLM_OK else {
+                            recycle(transfer.easy)
                             throw CurlError(kind: .setup, code: Int(code.rawValue),
                                             message: String(cString: curl_multi_strerror(code)),
                                             endpoint: prepared.endpointDescription,
@@ -481,6 +491,7 @@ final class CurlLoop: Sendable {
                 case .cancel(let id):
                     if let transfer = remove(id) {
                         transfer.finish(cancelled: true, code: CURLE_ABORTED_BY_CALLBACK, logger: logger)
+                        recycle(transfer.easy)
                     }
                 case .unpause(let id):
                     if let transfer = active[id] {
@@ -516,6 +527,7 @@ final class CurlLoop: Sendable {
                 let code = message.pointee.data.result
                 guard let id = byHandle[easy], let transfer = remove(id) else { continue }
                 transfer.finish(cancelled: false, code: code, logger: logger)
+                recycle(transfer.easy)
             }
             if shuttingDown, active.isEmpty { continue }
             _ = curl_multi_poll(multi.raw, nil, 0, 1000, nil)
@@ -537,8 +549,8 @@ final class Transfer {
     private var body = Data()
     private let started = ContinuousClock.now
 
-    init(prepared: PreparedRequest, shared: TransferShared) throws(CurlError) {
-        guard let easy = EasyHandle() else {
+    init(prepared: PreparedRequest, shared: TransferShared, easy reused: EasyHandle?) throws(CurlError) {
+        guard let easy = reused ?? EasyHandle() else {
             throw CurlError(kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed",
                             endpoint: prepared.endpointDescription, request: prepared.requestDescription)
         }
