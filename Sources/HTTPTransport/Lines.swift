@@ -14,17 +14,25 @@ public struct HTTPBodyLines<Base: AsyncSequence>: AsyncSequence where Base.Eleme
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let maxLineLength: Int
+        /// Bytes received and not yet returned start at `start`; compacted now and then, so a
+        /// chunk holding thousands of lines is not copied once per line.
         var pending = Data()
+        var start = 0
         var ended = false
 
         public mutating func next() async throws -> Data? {
             while true {
-                if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    var line = pending[pending.startIndex..<newline]
-                    if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                    let result = Data(line)
-                    pending = Data(pending[pending.index(after: newline)...])
-                    return result
+                if let newline = pending[(pending.startIndex + start)...].firstIndex(of: UInt8(ascii: "\n")) {
+                    var lineEnd = newline
+                    if lineEnd > pending.startIndex + start, pending[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                    let line = Data(pending[(pending.startIndex + start)..<lineEnd])
+                    start = newline + 1 - pending.startIndex
+                    return line
+                }
+                // No complete line left: drop what was consumed before reading more.
+                if start > 0 {
+                    pending = Data(pending[(pending.startIndex + start)...])
+                    start = 0
                 }
                 if ended {
                     guard !pending.isEmpty else { return nil }

@@ -35,6 +35,17 @@ struct LinesTests {
         #expect(lines == testCase.lines)
     }
 
+    @Test("one chunk holding many lines, then a line split over chunks, yields every line once and in order")
+    func manyLines() async throws {
+        let big = (0..<20_000).map { #"{"id":\#($0)}"# }.joined(separator: "\n") + "\n{\"id\":"
+        var numbers: [Int] = []
+        for try await line in stream([big, "20000}\n"]).lines {
+            let text = String(decoding: line, as: UTF8.self)
+            numbers.append(Int(text.dropFirst(6).dropLast()) ?? -1)
+        }
+        #expect(numbers == Array(0...20_000))
+    }
+
     @Test("a line longer than the limit throws instead of buffering without end")
     func tooLong() async throws {
         let chunks = Array(repeating: String(repeating: "x", count: 100), count: 20)
