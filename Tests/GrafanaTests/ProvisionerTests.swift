@@ -30,6 +30,30 @@ struct ProvisionerTests {
         }
     }
 
+    @Test("Grafana's file provisioning of stacks/grafana/provisioning and `provision` agree: after a file-provisioned start nothing changes")
+    func fileProvisioningAgrees() async throws {
+        try await Fixture.withRepositoryCopy { root in
+            // The provider points at the dashboards mount inside the Grafana container; here, at the copy.
+            let provisioning = root.appendingPathComponent("stacks/grafana/provisioning")
+            let provider = provisioning.appendingPathComponent("dashboards/stackpilot.yml")
+            let text = try String(contentsOf: provider, encoding: .utf8)
+            #expect(text.contains("path: /var/lib/stackpilot/dashboards"))
+            try text.replacingOccurrences(of: "/var/lib/stackpilot/dashboards", with: root.appendingPathComponent("dashboards").path)
+                .write(to: provider, atomically: true, encoding: .utf8)
+            var configuration = Fixture.standIn()
+            configuration.provisioningPath = provisioning.path
+            try await withRunningStandIn(configuration, logger: Fixture.logger) { url in
+                let (client, recorder) = try Fixture.client(url: url)
+                let report = try await Fixture.provisioner(client, root: root).sync()
+                #expect(report.succeeded, "\(report.failures)")
+                #expect(report.changes.isEmpty, "file provisioning and provision disagree: \(report.changes)")
+                #expect(report.items(.alertRule).count == 6)
+                #expect(recorder.requests.allSatisfy { $0.method == "GET" })
+                #expect(try await client.dashboard(uid: "model-performance")?.meta.folderUid == "stackpilot")
+            }
+        }
+    }
+
     @Test("a changed panel updates exactly that one dashboard")
     func changedPanel() async throws {
         try await Fixture.withRepositoryCopy { root in
