@@ -127,11 +127,21 @@ public struct HTTPEndpoint: Sendable, Hashable {
         self.tls = tls
     }
 
-    /// A short description for messages, e.g. `unix:///var/run/docker.sock`.
+    /// A short description for messages, e.g. `unix:///var/run/docker.sock`. Credentials in a URL
+    /// (`http://user:secret@host`) are replaced by `***`, so errors and logs never carry them.
     public var description: String {
         switch address {
         case .unixSocket(let path): "unix://\(path)"
-        case .url(let url): url
+        case .url(let url): Self.redactingCredentials(url)
         }
+    }
+
+    /// `scheme://user:password@host/...` -> `scheme://***@host/...`; other URLs unchanged.
+    public static func redactingCredentials(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "***" + String(rest[at...])
     }
 }

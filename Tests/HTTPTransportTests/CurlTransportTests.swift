@@ -298,3 +298,28 @@ struct CurlTransportErrorTests {
         }
     }
 }
+
+@Suite("HTTPEndpoint descriptions")
+struct EndpointDescriptionTests {
+    @Test("credentials in a URL never reach descriptions or errors", arguments: [
+        ("http://admin:s3cret@127.0.0.1:1/grafana", "http://***@127.0.0.1:1/grafana"),
+        ("https://token@host:2376", "https://***@host:2376"),
+        ("http://127.0.0.1:3000/a@b", "http://127.0.0.1:3000/a@b"),
+        ("http://localhost:9090", "http://localhost:9090"),
+    ])
+    func redaction(_ url: String, _ expected: String) async throws {
+        let endpoint = HTTPEndpoint(address: .url(url))
+        #expect(endpoint.description == expected)
+        if url.contains("127.0.0.1:1") {
+            let client = try CurlTransport(endpoint: endpoint)
+            let error = try await #require(throws: CurlError.self) { _ = try await client.send(HTTPRequest(path: "/api/health")) }
+            #expect(!error.description.contains("s3cret"))
+            #expect(error.endpoint == expected)
+        }
+    }
+
+    @Test("a unix socket endpoint reads unix://path")
+    func unix() {
+        #expect(HTTPEndpoint(address: .unixSocket(path: "/var/run/docker.sock")).description == "unix:///var/run/docker.sock")
+    }
+}
