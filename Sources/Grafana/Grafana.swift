@@ -64,7 +64,7 @@ extension Grafana {
             case .unreachable(let url, let waited, let lastError):
                 "Grafana at \(url) did not become healthy within \(Self.seconds(waited)) (last error: \(lastError)); check GRAFANA_URL and that Grafana is running."
             case .unauthorized(let url, let credentials):
-                "Grafana at \(url) rejected the credentials (\(credentials)); check GRAFANA_USER/GRAFANA_PASSWORD (or *_FILE) or GRAFANA_TOKEN."
+                "Grafana at \(url) rejected the credentials (\(credentials)); check GRAFANA_TOKEN, or GRAFANA_USER/GRAFANA_PASSWORD (or *_FILE), or the credential variables stacks/stackpilot.yml names."
             case .invalidSource(let path, let reason):
                 "\(path): \(reason)"
             case .invalidConfiguration(let message):
