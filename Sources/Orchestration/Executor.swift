@@ -122,7 +122,8 @@ extension Orchestration {
             }
             let toStart = Locked<[String: [(id: String, restart: Bool)]]>([:])
             let graph = DependencyGraph(project: project)
-            let createOutcomes = try await graph.run { service in
+            // Creation needs no order (only starts do): every service's containers at once.
+            let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: [:]).run { service in
                 guard let s = project.service(service) else { return }
                 for action in plan.actions(for: service) {
                     switch action.kind {
@@ -496,27 +497,35 @@ extension Orchestration {
             let errors = Locked<[OrchestrationError]>([])
             let byService = Dictionary(grouping: doomed) { $0.service ?? "" }
             let timeout = options.timeout
+            // Stop dependents before their dependencies; removal then needs no order.
             _ = try? await graph.run { service in
                 await withTaskGroup(of: Void.self) { group in
-                    for c in byService[service] ?? [] {
+                    for c in byService[service] ?? [] where c.state == .running || c.state == .restarting || c.state == .paused {
                         group.addTask {
                             let stopTimeout = timeout ?? project?.service(service)?.stopTimeout
-                            progress(.container(name: c.name, verb: "remove", .started))
+                            progress(.container(name: c.name, verb: "stop", .started))
                             do {
-                                if c.state == .running || c.state == .restarting || c.state == .paused {
-                                    try await engine.stopContainer(id: c.id, timeout: stopTimeout)
-                                }
-                                try await engine.removeContainer(id: c.id, force: true, volumes: false)
-                                progress(.container(name: c.name, verb: "remove", .done))
+                                try await engine.stopContainer(id: c.id, timeout: stopTimeout)
+                                progress(.container(name: c.name, verb: "stop", .done))
                             } catch {
-                                let e = Self.wrap(error, operation: "remove container", target: c.name)
-                                if case .engine(_, _, let m) = e, m.contains("No such container") || m.contains("404") {
-                                    progress(.container(name: c.name, verb: "remove", .done))
-                                    return
-                                }
-                                progress(.container(name: c.name, verb: "remove", .failed(e.description)))
-                                errors.withLock { $0.append(e) }
+                                // Removal below forces it; say so but go on.
+                                progress(.container(name: c.name, verb: "stop", .failed(Self.message(of: error))))
                             }
+                        }
+                    }
+                }
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for c in doomed {
+                    group.addTask {
+                        progress(.container(name: c.name, verb: "remove", .started))
+                        do {
+                            try await engine.removeContainer(id: c.id, force: true, volumes: false)
+                            progress(.container(name: c.name, verb: "remove", .done))
+                        } catch {
+                            let e = Self.wrap(error, operation: "remove container", target: c.name)
+                            progress(.container(name: c.name, verb: "remove", .failed(e.description)))
+                            errors.withLock { $0.append(e) }
                         }
                     }
                 }

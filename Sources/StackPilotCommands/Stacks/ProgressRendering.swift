@@ -129,7 +129,7 @@ final class ProgressRenderer: Sendable {
     }
 
     private func statusWord(_ verb: String, _ status: Orchestration.ProgressEvent.Status) -> String {
-        let (doing, done) = verb == "remove" ? ("removing", "removed") : verb == "restart" ? ("restarting", "restarted") : (verb + "ing", verb + "ed")
+        let (doing, done) = verb == "remove" ? ("removing", "removed") : verb == "restart" ? ("restarting", "restarted") : verb == "stop" ? ("stopping", "stopped") : (verb + "ing", verb + "ed")
         switch status {
         case .started: return doing
         case .done: return style.green(done)
