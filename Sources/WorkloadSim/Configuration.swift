@@ -98,18 +98,47 @@ public struct Faults: Sendable, Hashable, Codable {
         guard let fields = object as? [String: Any] else {
             throw ConfigurationError(source: "request body", message: "expected a JSON object such as {\"latency_seconds\": 6}")
         }
+        // JSONSerialization cannot tell 1 from true on Linux; JSONDecoder can.
+        let values = (try? JSONDecoder().decode([String: FaultValue].self, from: data)) ?? [:]
         var updated = self
-        for (name, raw) in fields.sorted(by: { $0.key < $1.key }) {
+        for name in fields.keys.sorted() {
             guard let key = CodingKeys(rawValue: name) else {
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ConfigurationError(source: name, message: "unknown fault (known: \(known))")
             }
-            guard let number = raw as? NSNumber, !(raw is Bool), key.range.contains(number.doubleValue) else {
-                throw ConfigurationError(source: name, message: "\(raw) is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
+            guard case .number(let number) = values[name], key.range.contains(number) else {
+                let shown = values[name].map { "\($0)" } ?? "value"
+                throw ConfigurationError(source: name, message: "\(shown) is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
             }
-            updated[key] = number.doubleValue
+            updated[key] = number
         }
         return updated
+    }
+}
+
+/// One value of a faults JSON object.
+enum FaultValue: Decodable, CustomStringConvertible {
+    case number(Double)
+    case other(String)
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            self = .other("\(flag)")
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .other("\"\(text)\"")
+        } else {
+            self = .other("a non-number")
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .number(let number): "\(number)"
+        case .other(let text): text
+        }
     }
 }
 

@@ -101,7 +101,7 @@ struct WorkloadRequestTests {
         try await Workload.with(Workload.configuration(.api, modelAPIURL: "http://127.0.0.1:9")) { (api: RunningWorkload) async throws -> Void in
             let response = try await api.post("/v1/query", json: "{}")
             #expect(response.status == 502)
-            #expect(String(decoding: response.body, as: UTF8.self).contains("http://127.0.0.1:9"))
+            #expect(String(decoding: response.body, as: UTF8.self).contains("model API at http:\\/\\/127.0.0.1:9 is unreachable"))
             #expect(try await api.value("http_requests_total", ["route": "/v1/query", "status": "502"]) == 1)
         }
     }

@@ -184,16 +184,15 @@ public struct ExpositionParser: Sendable {
     private func parseSample(_ cursor: inout Cursor, state: inout State) throws(ExpositionError) {
         let lineCursor = cursor
         guard let name = cursor.readMetricName() else { throw cursor.error(.invalidMetricName) }
-        cursor.skipBlanks()
+        let blanksAfterName = cursor.skipBlanks()
         var labels: [Label] = []
         if cursor.peek == UInt8(ascii: "{") {
             cursor.advance()
             labels = try parseLabels(&cursor)
+            cursor.skipBlanks()
+        } else if blanksAfterName == 0, !cursor.atEnd {
+            throw cursor.error(.expected("a blank before the value"))
         }
-        guard cursor.skipBlanks() > 0 || cursor.position > 0 && cursor.previous == UInt8(ascii: "}") else {
-            throw cursor.error(cursor.atEnd ? .expected("a value") : .expected("a blank before the value"))
-        }
-        cursor.skipBlanks()
         guard !cursor.atEnd else { throw cursor.error(.expected("a value")) }
         let valueColumn = cursor.position
         let valueText = cursor.readToken()
