@@ -109,6 +109,17 @@ extension StackPilot {
             }
 
             let style = TerminalStyle.stdout
+            do {
+                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval, format: format, style: style)
+            } catch is CancellationError {
+                // Ctrl-C ends the live view: not an error.
+            }
+        }
+
+        private func liveView(
+            collector: StatsCollector, client: DockerEngine.Client, selection: Selection, first: [StatsTarget],
+            window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle
+        ) async throws {
             try await withInterruptCancellation {
                 _ = await collector.sample(first)
                 try await Task.sleep(for: window)
