@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Grafana", dependencies: [
-            "HTTPTransport", "CJansson", "CStackPilotShims",
+            "HTTPTransport", "JSONDocument",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -115,7 +115,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GrafanaTests", dependencies: [
-            "Grafana", "GrafanaStandIn", "HTTPTransport",
+            "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),

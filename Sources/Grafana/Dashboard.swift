@@ -1,55 +1,85 @@
 import Foundation
+import JSONDocument
 
 extension Grafana {
-    /// A dashboard's JSON model, key order kept.
+    /// A dashboard's JSON model, key order kept (`JSONDocument`).
     public struct DashboardJSON: Sendable, Equatable {
-        public var model: OrderedJSON
+        public var model: JSONDocument
+
+        /// Valid JSON that is not a dashboard.
+        public struct ShapeError: Error, Sendable, CustomStringConvertible {
+            public var message: String
+            public var description: String { message }
+        }
 
         /// Top-level keys Grafana changes on every save; never compared, never exported.
         public static let volatileKeys: Set<String> = ["id", "version", "iteration"]
 
         /// Parses a dashboard file. Accepts the bare model or Grafana's `{"dashboard": …, "meta": …}`
         /// envelope (what `GET /api/dashboards/uid/:uid` answers).
-        public init(data: Data) throws {
-            var model = try OrderedJSON(data: data)
-            if case .object = model["dashboard"], model["meta"] != nil { model = model["dashboard"]! }
-            guard case .object = model else {
-                throw OrderedJSON.ParseError(line: 1, column: 1, message: "a dashboard must be a JSON object")
+        public init(data: Data, source: String? = nil) throws {
+            var model = try JSONDocument(parsing: data, source: source)
+            if let inner = model["dashboard"], inner.kind == .object, model["meta"] != nil { model = inner }
+            guard model.kind == .object else {
+                throw ShapeError(message: "a dashboard must be a JSON object")
             }
             self.model = model
         }
 
-        public init(model: OrderedJSON) {
+        public init(model: JSONDocument) {
             self.model = model
         }
 
-        public var uid: String? { model["uid"]?.stringValue }
-        public var title: String { model["title"]?.stringValue ?? "(untitled)" }
+        public var uid: String? { model["uid"]?.string }
+        public var title: String { model["title"]?.string ?? "(untitled)" }
+
+        /// The model without the given top-level keys (nested keys such as panel ids are kept).
+        func removingTopLevel(_ keys: Set<String>) -> JSONDocument {
+            var copy = model
+            for key in keys where copy[key] != nil { _ = try? copy.remove(at: [.key(key)]) }
+            return copy
+        }
 
         /// The file form: no id, version or iteration; 2-space indent; trailing newline.
         public func exported() -> Data {
-            model.removing(Self.volatileKeys).serialized()
+            removingTopLevel(Self.volatileKeys).serializedData(indent: 2, trailingNewline: true)
         }
 
-        /// Equal as Grafana would store them, ignoring id, version and iteration.
+        /// Equal as Grafana would store them, ignoring id, version and iteration (top level only)
+        /// and key order.
         public func isEquivalent(to other: DashboardJSON) -> Bool {
-            model.isEquivalent(to: other.model, ignoringTopLevel: Self.volatileKeys)
+            removingTopLevel(Self.volatileKeys).isEqual(to: other.removingTopLevel(Self.volatileKeys))
         }
 
         /// The body of `POST /api/dashboards/db`. `version` is the version Grafana holds (so a
         /// concurrent edit answers 412 version-mismatch instead of being overwritten silently).
         public func saveRequest(folderUid: String?, version: Int?, message: String) -> Data {
-            var dashboard = model.removing(["id", "version"])
-            if let version { dashboard["version"] = .int(Int64(version)) }
-            var members: [OrderedJSON.Member] = [OrderedJSON.Member("dashboard", dashboard)]
-            if let folderUid { members.append(OrderedJSON.Member("folderUid", .string(folderUid))) }
-            members.append(OrderedJSON.Member("overwrite", .bool(false)))
-            members.append(OrderedJSON.Member("message", .string(message)))
-            return OrderedJSON.object(members).compact()
+            var dashboard = removingTopLevel(["id", "version"])
+            if let version { _ = try? dashboard.set(JSONDocument(version), at: [.key("version")]) }
+            var members: [(key: String, value: JSONDocument)] = [("dashboard", dashboard)]
+            if let folderUid { members.append(("folderUid", JSONDocument(folderUid))) }
+            members.append(("overwrite", JSONDocument(false)))
+            members.append(("message", JSONDocument(message)))
+            return JSONDocument(object: members).serializedData(indent: nil)
         }
 
         /// Datasource references Grafana resolves itself, never repaired.
         static let builtInDatasources: Set<String> = ["-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "__expr__", "dashboard"]
+
+        /// Paths of every `datasource` member, depth first.
+        static func datasourcePaths(_ value: JSONDocument, at path: JSONPath = [], into result: inout [JSONPath]) {
+            if let members = value.members {
+                for member in members {
+                    let child = path + [.key(member.key)]
+                    if member.key == "datasource" { result.append(child) }
+                    datasourcePaths(member.value, at: child, into: &result)
+                }
+            } else if let elements = value.elements {
+                for (index, element) in elements.enumerated() {
+                    datasourcePaths(element, at: path + [.index(index)], into: &result)
+                }
+            }
+        }
 
         /// Points every Prometheus datasource reference that names no existing datasource (a
         /// dangling uid, an export's `${DS_PROMETHEUS}` input, an unknown datasource name) at
@@ -57,10 +87,8 @@ extension Grafana {
         /// left alone. Returns what was repaired: each dangling reference with its count.
         public mutating func repairDatasources(existingUIDs: Set<String>, existingNames: Set<String>, target: String) -> [DatasourceRepair] {
             var variables: Set<String> = []
-            if case .array(let list)? = model["templating"]?["list"] {
-                for variable in list where variable["type"]?.stringValue == "datasource" {
-                    if let name = variable["name"]?.stringValue { variables.insert(name) }
-                }
+            for variable in model["templating"]?["list"]?.elements ?? [] where variable["type"]?.string == "datasource" {
+                if let name = variable["name"]?.string { variables.insert(name) }
             }
             func isVariable(_ reference: String) -> Bool {
                 guard reference.hasPrefix("$") else { return false }
@@ -73,34 +101,33 @@ extension Grafana {
                 if counts[reference] == nil { order.append(reference) }
                 counts[reference, default: 0] += 1
             }
+            var paths: [JSONPath] = []
+            Self.datasourcePaths(model, into: &paths)
             var removeInputs = false
-            model.transform { value in
-                guard case .object(var members) = value else { return }
-                for index in members.indices where members[index].key == "datasource" {
-                    switch members[index].value {
-                    case .object:
-                        var reference = members[index].value
-                        guard let uid = reference["uid"]?.stringValue else { continue }
-                        let type = reference["type"]?.stringValue
-                        guard type == nil || type == "prometheus" else { continue }
-                        if existingUIDs.contains(uid) || Self.builtInDatasources.contains(uid) || isVariable(uid) { continue }
-                        if uid.hasPrefix("${DS_") || uid.hasPrefix("$DS_") { removeInputs = true }
-                        note(uid)
-                        reference["uid"] = .string(target)
-                        if type == nil { reference["type"] = .string("prometheus") }
-                        members[index].value = reference
-                    case .string(let reference):
-                        if existingNames.contains(reference) || existingUIDs.contains(reference) || Self.builtInDatasources.contains(reference) || isVariable(reference) { continue }
-                        if reference.hasPrefix("${DS_") || reference.hasPrefix("$DS_") { removeInputs = true }
-                        note(reference)
-                        members[index].value = .object([OrderedJSON.Member("type", .string("prometheus")), OrderedJSON.Member("uid", .string(target))])
-                    default:
-                        continue
-                    }
+            let replacement = JSONDocument(object: [("type", JSONDocument("prometheus")), ("uid", JSONDocument(target))])
+            for path in paths {
+                guard let reference = model[path: path] else { continue }
+                switch reference.kind {
+                case .object:
+                    guard let uid = reference["uid"]?.string else { continue }
+                    let type = reference["type"]?.string
+                    guard type == nil || type == "prometheus" else { continue }
+                    if existingUIDs.contains(uid) || Self.builtInDatasources.contains(uid) || isVariable(uid) { continue }
+                    if uid.hasPrefix("${DS_") || uid.hasPrefix("$DS_") { removeInputs = true }
+                    note(uid)
+                    _ = try? model.set(JSONDocument(target), at: path + [.key("uid")])
+                    if type == nil { _ = try? model.set(JSONDocument("prometheus"), at: path + [.key("type")]) }
+                case .string:
+                    let name = reference.string ?? ""
+                    if existingNames.contains(name) || existingUIDs.contains(name) || Self.builtInDatasources.contains(name) || isVariable(name) { continue }
+                    if name.hasPrefix("${DS_") || name.hasPrefix("$DS_") { removeInputs = true }
+                    note(name)
+                    _ = try? model.set(replacement, at: path)
+                default:
+                    continue
                 }
-                value = .object(members)
             }
-            if removeInputs { model["__inputs"] = nil }
+            if removeInputs, model["__inputs"] != nil { _ = try? model.remove(at: [.key("__inputs")]) }
             return order.map { DatasourceRepair(reference: $0, count: counts[$0]!, target: target) }
         }
     }
@@ -138,9 +165,9 @@ extension Grafana.Client {
         struct Envelope: Decodable { var meta: Grafana.DashboardMeta }
         do {
             let envelope = try JSONDecoder().decode(Envelope.self, from: body)
-            let tree = try Grafana.OrderedJSON(data: body)
-            guard let model = tree["dashboard"], case .object = model else {
-                throw Grafana.OrderedJSON.ParseError(line: 1, column: 1, message: "no \"dashboard\" object")
+            let document = try JSONDocument(parsing: body, source: path)
+            guard let model = document["dashboard"], model.kind == .object else {
+                throw Grafana.DashboardJSON.ShapeError(message: "no \"dashboard\" object")
             }
             return Grafana.StoredDashboard(dashboard: Grafana.DashboardJSON(model: model), meta: envelope.meta)
         } catch {

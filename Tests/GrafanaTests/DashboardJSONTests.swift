@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 import Testing
 @testable import Grafana
 
@@ -15,24 +16,25 @@ struct DashboardJSONTests {
         #expect(dashboard.uid == file.replacingOccurrences(of: ".json", with: ""))
     }
 
-    @Test("key order survives parsing and serialising")
+    @Test("key order survives parsing and exporting; id and version go, nested ids stay")
     func keyOrder() throws {
-        let text = #"{"zeta": 1, "alpha": {"b": [1, 2.5, "x\n"], "a": null}, "mid": true}"#
-        let json = try Grafana.OrderedJSON(data: Data(text.utf8))
-        let out = String(decoding: json.serialized(), as: UTF8.self)
-        #expect(out == "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"b\": [\n      1,\n      2.5,\n      \"x\\n\"\n    ],\n    \"a\": null\n  },\n  \"mid\": true\n}\n")
+        let text = #"{"zeta": 1, "id": 9, "alpha": {"b": [1, 2.5, "x\n"], "a": null, "id": 3}, "version": 4, "mid": true}"#
+        let dashboard = try Grafana.DashboardJSON(data: Data(text.utf8))
+        let out = String(decoding: dashboard.exported(), as: UTF8.self)
+        #expect(out == "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"b\": [\n      1,\n      2.5,\n      \"x\\n\"\n    ],\n    \"a\": null,\n    \"id\": 3\n  },\n  \"mid\": true\n}\n")
     }
 
     @Test("invalid JSON names line and column")
     func invalidJSON() {
-        #expect(throws: Grafana.OrderedJSON.ParseError.self) {
-            try Grafana.OrderedJSON(data: Data("{\n  \"a\": 1,\n  oops\n}".utf8))
-        }
         do {
-            _ = try Grafana.OrderedJSON(data: Data("{\n  \"a\": 1,\n  oops\n}".utf8))
-        } catch {
+            _ = try Grafana.DashboardJSON(data: Data("{\n  \"a\": 1,\n  oops\n}".utf8))
+            Issue.record("parsed invalid JSON")
+        } catch let error as JSONDocument.ParseError {
             #expect(error.line == 3)
+        } catch {
+            Issue.record("unexpected error \(error)")
         }
+        #expect(throws: Grafana.DashboardJSON.ShapeError.self) { try Grafana.DashboardJSON(data: Data("[1, 2]".utf8)) }
     }
 
     @Test("comparison ignores id, version and key order, but not panel changes")

@@ -35,12 +35,10 @@ struct DashboardQueryTests {
         let desired = try Grafana.Sources(repositoryRoot: repositoryRoot).load()
         var result: [Query] = []
         for source in desired.dashboards {
-            guard case .array(let panels)? = source.dashboard.model["panels"] else { continue }
-            for panel in panels {
-                guard case .array(let targets)? = panel["targets"] else { continue }
-                for target in targets {
-                    guard let expr = target["expr"]?.stringValue else { continue }
-                    let name = "\(source.dashboard.uid ?? "?") / \(panel["title"]?.stringValue ?? "?") / \(target["refId"]?.stringValue ?? "?")"
+            for panel in source.dashboard.model["panels"]?.elements ?? [] {
+                for target in panel["targets"]?.elements ?? [] {
+                    guard let expr = target["expr"]?.string else { continue }
+                    let name = "\(source.dashboard.uid ?? "?") / \(panel["title"]?.string ?? "?") / \(target["refId"]?.string ?? "?")"
                     result.append(Query(source: name, expression: grafanaVariablesReplaced(expr)))
                 }
             }

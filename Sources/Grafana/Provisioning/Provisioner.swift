@@ -150,7 +150,7 @@ extension Grafana {
                     report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: action, detail: detail))
                     continue
                 }
-                let body = dashboard.saveRequest(folderUid: folderUid, version: stored?.meta.version ?? stored?.dashboard.model["version"]?.intValue,
+                let body = dashboard.saveRequest(folderUid: folderUid, version: stored?.meta.version ?? stored?.dashboard.model["version"]?.int,
                                                  message: "stackpilot provision from \(URL(fileURLWithPath: source.path).lastPathComponent)")
                 do {
                     _ = try await client.saveDashboard(body: body)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 import Yams
 
 extension Grafana {
@@ -202,7 +203,9 @@ extension Grafana.Sources {
             }
             let dashboard: Grafana.DashboardJSON
             do {
-                dashboard = try Grafana.DashboardJSON(data: data)
+                dashboard = try Grafana.DashboardJSON(data: data, source: file.path)
+            } catch let error as JSONDocument.ParseError {
+                throw .invalidSource(path: file.path, reason: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
             } catch {
                 throw .invalidSource(path: file.path, reason: "\(error)")
             }
