@@ -7,11 +7,19 @@ extension Doctor {
     /// is provisioned with, so a problem shows up in doctor before (or without) Grafana's alerting.
     static func alertChecks(_ prometheus: PrometheusAPI.Client, alerts: [GuideAlert]) -> [Check] {
         alerts.map { alert in
-            Check(.alerts, alert.uid) { try await alertFinding(prometheus, alert) }
+            Check(.alerts, alert.uid) {
+                do {
+                    return try await alertFinding(prometheus, alert)
+                } catch let error as PrometheusAPI.Error {
+                    // Said once by the Prometheus checks; not repeated as six more failures.
+                    guard case .transport = error else { throw error }
+                    return .notApplicable("cannot evaluate: Prometheus does not answer (see the Prometheus checks)")
+                }
+            }
         }
     }
 
-    static func alertFinding(_ prometheus: PrometheusAPI.Client, _ alert: GuideAlert) async throws -> Finding {
+    static func alertFinding(_ prometheus: PrometheusAPI.Client, _ alert: GuideAlert) async throws(PrometheusAPI.Error) -> Finding {
         let now = worst(try await prometheus.query(alert.expression).vector.map(\.value), alert)
         guard let now else {
             if alert.expression.contains("gpu_") {

@@ -23,6 +23,17 @@ extension Doctor {
         let grafana = setup.client
         let url = grafana.url
         let reprovision = "provision Grafana: stackpilot provision"
+        /// Grafana being down is the health check's failure; the others say they could not look.
+        func whenReachable(_ name: String, _ body: @escaping @Sendable () async throws -> Finding) -> Check {
+            Check(.grafana, name) {
+                do {
+                    return try await body()
+                } catch let error as Grafana.ClientError {
+                    if case .transport = error { return .notApplicable("cannot look: Grafana does not answer (see the health check)") }
+                    throw error
+                }
+            }
+        }
         return [
             Check(.grafana, "health") {
                 do {
@@ -38,7 +49,7 @@ extension Doctor {
                     ])
                 }
             },
-            Check(.grafana, "credentials") {
+            whenReachable("credentials") {
                 do {
                     try await grafana.verifyCredentials()
                     return .ok("Grafana accepts \(grafana.credentials)")
@@ -47,16 +58,16 @@ extension Doctor {
                                     remedy: ["set GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"])
                 }
             },
-            Check(.grafana, "default-password") {
+            whenReachable("default-password") {
                 if try await grafana.accepts(user: "admin", password: "admin") {
                     return .warning("Grafana still accepts the default admin/admin", remedy: [
-                        "set another password: GRAFANA_ADMIN_PASSWORD (or GRAFANA_ADMIN_PASSWORD_FILE) for the grafana service, then recreate it with stackpilot up",
+                        "set another password: GRAFANA_ADMIN_PASSWORD in stacks/.env (or the environment) for the grafana service, then recreate it with stackpilot up",
                         "or change it in Grafana and give stackpilot the new one through GRAFANA_PASSWORD",
                     ])
                 }
                 return .ok("the default admin/admin password has been changed")
             },
-            Check(.grafana, "datasource") {
+            whenReachable("datasource") {
                 guard try await grafana.datasource(uid: setup.datasourceUID) != nil else {
                     return .failure("the Prometheus datasource \(setup.datasourceUID) is missing", remedy: [reprovision], fix: .provisionGrafana)
                 }
@@ -68,7 +79,7 @@ extension Doctor {
                 }
                 return .ok("datasource \(setup.datasourceUID) works: \(health.message)")
             },
-            Check(.grafana, "dashboards") {
+            whenReachable("dashboards") {
                 var missing: [String] = []
                 for uid in setup.dashboardUIDs where try await grafana.dashboard(uid: uid) == nil {
                     missing.append(uid)
@@ -80,7 +91,7 @@ extension Doctor {
                 }
                 return .ok("all \(setup.dashboardUIDs.count) dashboards of dashboards/ are in Grafana")
             },
-            Check(.grafana, "alert-rules") {
+            whenReachable("alert-rules") {
                 let present = Set(try await grafana.alertRules().compactMap { $0["uid"]?.stringValue })
                 let missing = setup.alertRuleUIDs.filter { !present.contains($0) }
                 guard missing.isEmpty else {

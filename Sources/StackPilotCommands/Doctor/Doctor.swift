@@ -41,13 +41,13 @@ extension StackPilot {
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
         func run() async throws {
-            let setup = try await makeSetup()
+            let setup = try Self.makeSetup(manifest: manifest, engine: try engine.makeClient(logger: GrafanaOptions.logger("stackpilot.docker")))
             let groups = only.isEmpty ? nil : Set(only)
             var report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
             if fix {
                 let fixes = report.results.compactMap(\.finding.fix)
                 if !fixes.isEmpty {
-                    let applied = await Self.apply(fixes, setup: setup, options: try grafanaOptions())
+                    let applied = await Self.apply(fixes, setup: setup, options: try Self.grafanaOptions(manifest: manifest))
                     for line in applied { StandardError.line(line) }
                     report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
                 }
@@ -65,13 +65,13 @@ extension StackPilot {
             if report.hasFailure { throw ExitCode.failure }
         }
 
-        func grafanaOptions() throws -> GrafanaOptions {
+        static func grafanaOptions(manifest: String?) throws -> GrafanaOptions {
             try GrafanaOptions.parse(manifest.map { ["--manifest", $0] } ?? [])
         }
 
         /// Everything the checks talk to; bad input (manifest, URLs, credential files) fails here
         /// with exit 2 before any check runs.
-        func makeSetup() async throws -> Doctor.Setup {
+        static func makeSetup(manifest: String?, engine client: DockerEngine.Client) throws -> Doctor.Setup {
             let environment = ProcessInfo.processInfo.environment
             let path = Manifest.locate(explicit: manifest, environment: environment)
             let loaded: Manifest
@@ -82,7 +82,6 @@ extension StackPilot {
             } catch {
                 throw CommandFailure(badInput: error.description)
             }
-            let client = try engine.makeClient(logger: GrafanaOptions.logger("stackpilot.docker"))
             let prometheusTransport: CurlTransport
             do {
                 prometheusTransport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(loaded.prometheus.url)),
@@ -92,17 +91,14 @@ extension StackPilot {
             }
             let prometheus = PrometheusAPI.Client(transport: prometheusTransport, endpoint: loaded.prometheus.url,
                                                   logger: GrafanaOptions.logger("stackpilot.prometheus"), timeout: .seconds(5))
-            let options = try grafanaOptions()
+            let options = try grafanaOptions(manifest: manifest)
             let resolved: GrafanaOptions.Resolved
             do {
                 resolved = try options.resolve(environment: environment)
             } catch {
                 throw CommandFailure(badInput: "\(error)")
             }
-            let sources = Grafana.Sources(
-                dashboardsDirectory: resolved.dashboardsDirectory,
-                datasourcesDirectory: resolved.provisioningDirectory?.appendingPathComponent("datasources"),
-                alertingDirectory: resolved.provisioningDirectory?.appendingPathComponent("alerting"))
+            let sources = GrafanaOptions.sources(resolved)
             let desired: Grafana.DesiredState
             do {
                 desired = try sources.load()
@@ -133,13 +129,8 @@ extension StackPilot {
                     case .restartContainer(let id, _):
                         try await setup.engine.restartContainer(id, timeout: 10)
                     case .provisionGrafana:
-                        guard let grafana = setup.grafana else { continue }
-                        let resolved = try options.resolve()
-                        let sources = Grafana.Sources(
-                            dashboardsDirectory: resolved.dashboardsDirectory,
-                            datasourcesDirectory: resolved.provisioningDirectory?.appendingPathComponent("datasources"),
-                            alertingDirectory: resolved.provisioningDirectory?.appendingPathComponent("alerting"))
-                        let report = try await Grafana.Provisioner(client: grafana.client, sources: sources, healthTimeout: .seconds(10)).sync()
+                        let provisioner = try options.makeProvisioner(logger: GrafanaOptions.logger("stackpilot.provision"), healthTimeout: .seconds(10))
+                        let report = try await provisioner.sync()
                         guard report.succeeded else { throw CommandFailure(failed: "provisioning reported failures") }
                     }
                     lines.append("fixed: \(fix.description)")

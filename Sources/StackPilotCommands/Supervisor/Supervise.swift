@@ -4,6 +4,10 @@ import DockerEngine
 import Foundation
 import Logging
 import Supervisor
+import Compose
+import Doctor
+import Prometheus
+import ServiceLifecycle
 
 extension StackPilot {
     /// `stackpilot supervise`: the long-running side of StackPilot. Now: the Prometheus exporter of
@@ -34,6 +38,67 @@ extension StackPilot {
 
         @Option(name: .customLong("cache"), help: ArgumentHelp("Serve scrapes within this many seconds of the last collection from it.", valueName: "seconds"))
         var cacheSeconds: Double = 2
+
+        @Option(name: .customLong("manifest"), help: "Manifest whose stacks are healed and doctored (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml, when present).")
+        var manifest: String?
+
+        @Option(name: .customLong("project"), help: ArgumentHelp("Heal this compose project too (repeatable); without a manifest, only these are healed.", valueName: "name"))
+        var projects: [String] = []
+
+        @Flag(name: .customLong("no-heal"), help: "Do not restart unhealthy containers.")
+        var noHeal = false
+
+        @Option(name: .customLong("heal-grace"), help: ArgumentHelp("Seconds a container must stay unhealthy before it is restarted.", valueName: "seconds"))
+        var healGrace: Int = 30
+
+        @Option(name: .customLong("heal-max-restarts"), help: ArgumentHelp("Restarts per hour before giving up on a service.", valueName: "n"))
+        var healMaxRestarts: Int = 5
+
+        @Option(name: .customLong("doctor-interval"), help: ArgumentHelp("Run doctor every this many seconds and export stackpilot_check_status (0: never; needs the manifest).", valueName: "seconds"))
+        var doctorInterval: Int = 60
+
+        @Flag(name: .customLong("watch-dashboards"), help: "Provision Grafana again when the dashboards folder changes.")
+        var watchDashboards = false
+
+        /// Healing, re-provisioning and doctor-as-metrics for the manifest's stacks (and --project).
+        func supervisionServices(engine client: DockerEngine.Client, registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
+            let path = Manifest.locate(explicit: manifest)
+            let loaded: Manifest?
+            if manifest != nil || FileManager.default.fileExists(atPath: path) {
+                do { loaded = try Manifest.load(path: path) } catch { throw CommandFailure(badInput: error.description) }
+            } else {
+                loaded = nil
+                logger.info("no manifest at \(path): healing only --project stacks, no doctor metrics, no re-provisioning")
+            }
+            let grafanaOptions = loaded == nil ? nil : try DoctorCommand.grafanaOptions(manifest: manifest)
+            let reprovision: @Sendable () async -> Void = {
+                guard let grafanaOptions else { return }
+                do {
+                    let report = try await grafanaOptions.makeProvisioner(logger: logger, healthTimeout: .seconds(120)).sync()
+                    logger.info("Grafana provisioned", metadata: ["created": "\(report.count(.created))", "updated": "\(report.count(.updated))", "unchanged": "\(report.count(.unchanged))"])
+                } catch {
+                    logger.error("could not provision Grafana: \(error)")
+                }
+            }
+            var services: [any Service] = []
+            let healed = (loaded?.deployment.map(\.project) ?? []) + projects
+            if !noHeal && !healed.isEmpty {
+                let policy = HealPolicy(gracePeriod: .seconds(healGrace), maxRestarts: healMaxRestarts)
+                services.append(Healer(engine: client, configuration: .init(projects: healed, policy: policy), registry: registry, logger: logger,
+                                       onGrafanaStart: reprovision))
+            }
+            if loaded != nil, doctorInterval > 0 {
+                let setup = try DoctorCommand.makeSetup(manifest: manifest, engine: client)
+                services.append(DoctorMetricsService(interval: .seconds(doctorInterval), registry: registry, logger: logger) {
+                    // The supervisor's own stats check is left out: it would measure the exporter measuring.
+                    Doctor.checks(setup).filter { $0.group != .resources }
+                })
+            }
+            if watchDashboards, let loaded {
+                services.append(DirectoryWatcher(directory: loaded.dashboardsDirectory, interval: .seconds(2), logger: logger, onChange: reprovision))
+            }
+            return services
+        }
 
         func validate() throws {
             do {
@@ -67,7 +132,10 @@ extension StackPilot {
             logger.info("collecting container stats", metadata: ["source": "\(resolved.0.rawValue)", "engine": "\(client.endpoint.description)"])
 
             let http = ExporterServer.makeService(exporter: exporter, host: address.host, port: address.port, logger: logger)
-            let group = SupervisorGroup(services: [http])
+            var group = SupervisorGroup(services: [http])
+            for service in try supervisionServices(engine: client, registry: exporter.registry, logger: logger) {
+                group.add(service)
+            }
             do {
                 try await group.run(logger: logger)
             } catch {

@@ -14,6 +14,7 @@ public final class DoctorMetricsService: Service, Sendable {
     private let registry: PrometheusCollectorRegistry
     private let logger: Logger
     private let gauges = Mutex<[String: Gauge]>([:])
+    private let lastStatus = Mutex<[String: Doctor.Status]>([:])
     private let runs: Counter
     private let lastRun: Gauge
 
@@ -40,9 +41,21 @@ public final class DoctorMetricsService: Service, Sendable {
         publish(report)
         runs.increment()
         lastRun.set(Date().timeIntervalSince1970)
-        let problems = report.results.filter { $0.finding.status == .warning || $0.finding.status == .failure }
-        for problem in problems {
-            logger.warning("doctor: \(problem.group.rawValue)/\(problem.check): \(problem.finding.summary)", metadata: ["status": "\(problem.finding.status.rawValue)"])
+        // Log changes only: a problem is said when it appears and when it goes away, not every run.
+        let changed = lastStatus.withLock { last in
+            report.results.filter { result in
+                let key = "\(result.group.rawValue)/\(result.check)"
+                defer { last[key] = result.finding.status }
+                return last[key] != result.finding.status && (last[key] != nil || result.finding.status >= .warning)
+            }
+        }
+        for result in changed {
+            let message = "doctor: \(result.group.rawValue)/\(result.check): \(result.finding.summary)"
+            if result.finding.status >= .warning {
+                logger.warning("\(message)", metadata: ["status": "\(result.finding.status.rawValue)"])
+            } else {
+                logger.info("\(message)", metadata: ["status": "\(result.finding.status.rawValue)"])
+            }
         }
         return report
     }
