@@ -268,3 +268,94 @@ struct EngineIntegrationTests {
         #expect(!text.contains("\n"))
     }
 }
+
+/// `stackpilot version` as a user runs it: the built binary, its stdout, stderr and exit code.
+@Suite("stackpilot version, for real", .requiresEngine)
+struct VersionCommandTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// `.build/debug/stackpilot`, built by `swift build --build-tests` (scripts/test).
+    static let binary: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/stackpilot")
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("--format json reports the client, the engine and the negotiated API version the client also sees")
+    func json() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the stackpilot product first (swift build)")
+        let engine = try await TestEngine.client()
+        let version = try await engine.version()
+        let run = try Self.run(["version", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Any]])
+        #expect(json["client"]?["version"] as? String == "0.1.0")
+        #expect(json["engine"]?["version"] as? String == version.version)
+        #expect(json["engine"]?["negotiatedAPIVersion"] as? String == (try await engine.apiVersion()).description)
+        #expect(["1", "2"].contains(json["engine"]?["cgroupVersion"] as? String ?? ""))
+    }
+
+    @Test("the table names the endpoint and the negotiated API; no colour codes with NO_COLOR")
+    func table() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let run = try Self.run(["version"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Negotiated API:"))
+        #expect(run.stdout.contains("Endpoint:"))
+        #expect(!run.stdout.contains("\u{1B}["))
+    }
+
+    @Test("a dead socket is one sentence on stderr naming it, exit 1, nothing on stdout")
+    func deadSocket() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let path = "/tmp/sptest-engine-nosock-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let run = try Self.run(["version", "-H", "unix://\(path)"])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains(path))
+        #expect(run.stderr.contains("sudo dockerd"))
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        var environment: [String: String]
+        var mentions: String
+        var testDescription: String { "\(arguments) \(environment)" }
+    }
+
+    @Test("bad input exits 2 with the reason, before reaching any engine", arguments: [
+        BadInput(arguments: ["version", "--format", "xml"], environment: [:], mentions: "'xml' is invalid"),
+        BadInput(arguments: ["version", "--no-such-flag"], environment: [:], mentions: "Unknown option"),
+        BadInput(arguments: ["version", "-H", "tcp://127.0.0.1:2375"], environment: [:], mentions: "STACKPILOT_ALLOW_PLAIN_TCP=1"),
+        BadInput(arguments: ["version"], environment: ["DOCKER_HOST": "ftp://x"], mentions: "unknown scheme"),
+        BadInput(arguments: ["version"], environment: ["DOCKER_API_VERSION": "1.12"], mentions: "DOCKER_API_VERSION=1.12"),
+    ])
+    func badInput(_ input: BadInput) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let run = try Self.run(input.arguments, environment: input.environment)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains(input.mentions), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+}
