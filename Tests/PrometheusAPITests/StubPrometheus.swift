@@ -82,7 +82,11 @@ enum StubPrometheus {
             router: router(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "stub-prometheus"))
+            logger: {
+                var logger = Logger(label: "stub-prometheus")
+                logger.logLevel = .critical
+                return logger
+            }())
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             var iterator = ports.makeAsyncIterator()

@@ -111,7 +111,7 @@ struct WorkloadRequestTests {
         try await Workload.with(Workload.configuration(.modelAPI)) { (model: RunningWorkload) async throws -> Void in
             let response = try await model.post("/v1/infer", json: "{not json")
             #expect(response.status == 400)
-            #expect(try await model.value("model_errors_total", ["type": "invalid_input"]) == 1)
+            #expect(try await model.value("model_errors_total", ["model": "rag-llm", "type": "invalid_input"]) == 1)
         }
     }
 
