@@ -105,15 +105,6 @@ let package = Package(
         .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
-        .testTarget(name: "PrometheusAPITests", dependencies: [
-            "PrometheusAPI", "HTTPTransport",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
-        .testTarget(name: "WorkloadSimTests", dependencies: [
-            "WorkloadSim", "PrometheusAPI", "HTTPTransport",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
         .testTarget(name: "GrafanaTests", dependencies: [
             "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
