@@ -1,4 +1,5 @@
 import DockerEngine
+@testable import StackPilotCommands
 import Foundation
 import HTTPTransport
 import Testing
@@ -357,5 +358,74 @@ struct VersionCommandTests {
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains(input.mentions), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
+    }
+}
+
+/// The shared output renderer and error reporting (no engine needed; kept with the version tests).
+@Suite("Output rendering and error reporting")
+struct OutputRenderingTests {
+    struct Row: OutputRenderable {
+        var name: String
+        var state: String
+        var table: OutputTable { .rows(headers: ["name", "state"], rows: [[name, state], ["a-much-longer-name", "exited"]]) }
+    }
+
+    @Test("tables pad columns to the widest cell, upper-case headers, no trailing spaces")
+    func table() throws {
+        let text = try OutputRenderer.render(Row(name: "web", state: "running"), format: .table)
+        #expect(text == """
+        NAME                 STATE
+        web                  running
+        a-much-longer-name   exited
+
+        """)
+    }
+
+    @Test("json and yaml come from the payload's Encodable form", arguments: [OutputFormat.json, .yaml])
+    func structured(_ format: OutputFormat) throws {
+        let text = try OutputRenderer.render(Row(name: "web", state: "running"), format: format)
+        #expect(text.contains("web"))
+        #expect(text.contains("running"))
+        #expect(!text.contains("a-much-longer-name"), "the table-only row must not leak into \(format)")
+        #expect(text.hasSuffix("\n"))
+    }
+
+    @Test("colour only on a tty, never with NO_COLOR or TERM=dumb")
+    func colour() {
+        #expect(TerminalStyle(isTTY: false, color: true).color == false)
+        #expect(TerminalStyle.wantsColor(environment: ["NO_COLOR": ""]) == false)
+        #expect(TerminalStyle.wantsColor(environment: ["TERM": "dumb"]) == false)
+        #expect(TerminalStyle.wantsColor(environment: ["TERM": "xterm-256color"]) == true)
+        #expect(TerminalStyle.plain.bold("x") == "x")
+        #expect(TerminalStyle(isTTY: true, color: true).bold("x") == "\u{1B}[1mx\u{1B}[0m")
+    }
+
+    @Test("errors map to exit codes: failure 1, bad input 2, usage 2")
+    func exitCodes() {
+        #expect(ErrorReporting.report(for: CommandFailure(failed: "engine said no")).exitCode == 1)
+        #expect(ErrorReporting.report(for: CommandFailure(badInput: "bad file")).exitCode == 2)
+        #expect(ErrorReporting.report(for: DockerEngine.Error.http(status: 500, message: "boom")).exitCode == 1)
+        #expect(ErrorReporting.report(for: DockerEngine.Error.invalidHost("x", reason: "y")).exitCode == 2)
+        let usage = ErrorReporting.report(for: StackPilot.parseUsageError(["version", "--nope"]))
+        #expect(usage.exitCode == 2)
+        #expect(usage.message.contains("--nope"))
+    }
+
+    @Test("the entry point returns 0 for --help and 2 for a usage error")
+    func entryPoint() async {
+        #expect(await StackPilot.execute(["version", "--help"]) == 0)
+        #expect(await StackPilot.execute(["version", "--format", "csv"]) == 2)
+    }
+}
+
+extension StackPilot {
+    /// The error ArgumentParser throws while parsing these arguments.
+    static func parseUsageError(_ arguments: [String]) -> any Error {
+        do {
+            _ = try parseAsRoot(arguments)
+            return CommandFailure(failed: "parsed without error")
+        } catch {
+            return error
+        }
     }
 }
