@@ -24,19 +24,22 @@ struct StatsIntegrationTests {
     static func startLoaded(_ fixture: EngineFixture) async throws -> Loaded {
         let image = try await TestImages.busybox(fixture.engine)
         let project = fixture.prefix
-        func start(_ service: String, _ script: String, memory: Int64?) async throws -> StatsTarget {
+        func start(_ service: String, _ script: String, memory: Int64?, nanoCPUs: Int64? = nil) async throws -> StatsTarget {
             var labels = fixture.labels
             labels[StatsTarget.projectLabel] = project
             labels[StatsTarget.serviceLabel] = service
             var host = DockerEngine.HostConfig()
             host.memory = memory
+            host.nanoCpus = nanoCPUs
             let name = fixture.name(service)
             let created = try await fixture.engine.createContainer(name: name, .init(image: image, cmd: ["sh", "-c", script], labels: labels, hostConfig: host))
             fixture.removeContainerLater(created.id)
             try await fixture.engine.startContainer(created.id)
             return StatsTarget(id: created.id, name: name, image: image, labels: labels)
         }
-        let burner = try await start("burner", "while :; do :; done", memory: nil)
+        // Capped at half a core, so its load is known and steady even while other tests share the
+        // two cores: both tools then measure the same ~50 %, not whatever the scheduler gave it.
+        let burner = try await start("burner", "while :; do :; done", memory: nil, nanoCPUs: 500_000_000)
         // dd fills a 100 MiB buffer, then blocks writing it into a pipe nobody reads: it stays resident.
         let holder = try await start("holder", "dd if=/dev/zero bs=100M count=1 | sleep 3600", memory: 512 << 20)
         let engine = fixture.engine
