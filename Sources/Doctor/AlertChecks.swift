@@ -35,7 +35,8 @@ extension Doctor {
         var evidence = ["now \(format(now)) (alert when \(alert.conditionDescription))"]
         if alert.holdFor > .zero { evidence.append("least alarming value over the last \(minutes) min: \(held.map(format) ?? "no data")") }
         evidence.append("query: \(alert.expression)")
-        let remedy = alert.hints.isEmpty ? [] : [alert.hints.trimmingCharacters(in: .whitespacesAndNewlines)]
+        let hints = renderTemplate(alert.hints, value: held ?? now)
+        let remedy = hints.isEmpty ? [] : [hints]
         if let held, alert.fires(held) {
             return .failure("\(alert.summary) (\(format(held)))", evidence: evidence, remedy: remedy)
         }
@@ -43,6 +44,25 @@ extension Doctor {
             return .warning("\(alert.title.lowercased()) now (\(format(now))), not yet for \(minutes) min", evidence: evidence, remedy: remedy)
         }
         return .ok("no \(alert.title.lowercased()) (\(format(now)))", evidence: evidence)
+    }
+
+    /// The rule's description is a Grafana template: `{{ $values.B }}` becomes the value doctor saw,
+    /// `{{ $labels.instance }}` the word "instance", so the remedy reads as a sentence.
+    static func renderTemplate(_ text: String, value: Double) -> String {
+        var result = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        while let open = result.range(of: "{{"), let close = result.range(of: "}}", range: open.upperBound..<result.endIndex) {
+            let inner = result[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let replacement: String
+            if inner.hasPrefix("$values") || inner.hasPrefix("$value") {
+                replacement = format(value)
+            } else if inner.hasPrefix("$labels.") {
+                replacement = "the " + inner.dropFirst("$labels.".count)
+            } else {
+                replacement = "…"
+            }
+            result.replaceSubrange(open.lowerBound..<close.upperBound, with: replacement)
+        }
+        return result.prefix(1).uppercased() + result.dropFirst()
     }
 
     /// The most alarming of several series (e.g. one per instance or mount point).

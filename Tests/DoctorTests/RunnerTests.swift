@@ -82,3 +82,13 @@ final class Signal: Sendable {
         }
     }
 }
+
+@Suite("Doctor alert remedies")
+struct AlertRemedyTests {
+    @Test("Grafana templates in a rule's description become the observed value and plain words")
+    func template() {
+        let text = Doctor.renderTemplate("{{ $labels.instance }} has been {{ $values.B }} % busy. Find the busy container.", value: 93.456)
+        #expect(text == "The instance has been 93.46 % busy. Find the busy container.")
+        #expect(!Doctor.renderTemplate("p95 is {{ $values.B }} s; {{ humanize 3 }}", value: 6).contains("{{"))
+    }
+}
