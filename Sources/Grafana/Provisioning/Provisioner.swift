@@ -124,7 +124,7 @@ extension Grafana {
             var knownUIDs = Set(datasources.map(\.uid))
             knownUIDs.formUnion(desired.datasources.compactMap { $0["uid"]?.stringValue })
             let knownNames = Set(datasources.map(\.name)).union(desired.datasources.compactMap { $0["name"]?.stringValue })
-            let target = desired.datasources.first { $0["type"]?.stringValue == "prometheus" }?["uid"]?.stringValue ?? Grafana.datasourceUID
+            let target = desired.prometheusDatasourceUID
 
             for source in desired.dashboards {
                 var dashboard = source.dashboard

@@ -66,6 +66,12 @@ extension Grafana {
         public var dashboards: [DashboardSource]
         public var dashboardFolders: [FolderSpec]
         public var alertGroups: [AlertGroupSpec]
+
+        /// The uid of the Prometheus datasource the repository provisions (the stable default when
+        /// the files name none): what dashboards are repaired to and what doctor checks.
+        public var prometheusDatasourceUID: String {
+            datasources.first { $0["type"]?.stringValue == "prometheus" }?["uid"]?.stringValue ?? Grafana.datasourceUID
+        }
     }
 }
 

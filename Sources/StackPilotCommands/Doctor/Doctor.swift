@@ -109,7 +109,7 @@ extension StackPilot {
             let grafanaClient = try options.client(for: resolved.connection, logger: GrafanaOptions.logger("stackpilot.grafana"))
             let grafana = Doctor.GrafanaSetup(
                 client: grafanaClient,
-                datasourceUID: desired.datasources.first { $0["type"]?.stringValue == "prometheus" }?["uid"]?.stringValue ?? Grafana.datasourceUID,
+                datasourceUID: desired.prometheusDatasourceUID,
                 dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
                 alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue })
             return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
