@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries and the one shim target with fixed-signature wrappers for their variadic calls.
@@ -58,14 +59,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Doctor", dependencies: [
-            "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana",
+            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Supervisor", dependencies: [
             "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StackPilotCommands", dependencies: [
@@ -74,6 +77,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "stackpilot", dependencies: ["StackPilotCommands"]),
 
@@ -103,18 +108,25 @@ let package = Package(
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
         .testTarget(name: "GrafanaTests", dependencies: [
             "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration"]),
-        .testTarget(name: "GrafanaStandInTests", dependencies: ["GrafanaStandIn", "HTTPTransport"]),
+        .testTarget(name: "OrchestrationTests", dependencies: [
+            "Orchestration", "Compose",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "GrafanaStandInTests", dependencies: [
+            "GrafanaStandIn", "HTTPTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HTTPTransportTests", dependencies: [
             "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
@@ -130,6 +142,7 @@ let package = Package(
             "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "ContainerStatsTests", dependencies: [
             "ContainerStats", "DockerEngine",
@@ -143,9 +156,12 @@ let package = Package(
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
-            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "StackPilotCommands", "WorkloadSim",
+            "ContainerStats", "PrometheusAPI", "Grafana", "GrafanaStandIn", "Doctor", "Supervisor", "StackPilotCommands",
+            "WorkloadSim",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],
     swiftLanguageModes: [.v6]
