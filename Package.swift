@@ -107,6 +107,11 @@ let package = Package(
         .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
+        // TestSupport: helpers the test targets share (servers stopped gracefully, free ports).
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
@@ -119,27 +124,28 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GrafanaStandInTests", dependencies: [
-            "GrafanaStandIn", "HTTPTransport",
+            "TestSupport", "GrafanaStandIn", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HTTPTransportTests", dependencies: [
-            "HTTPTransport",
+            "TestSupport", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
-            "PrometheusAPI", "HTTPTransport",
+            "TestSupport", "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "WorkloadSimTests", dependencies: [
-            "WorkloadSim", "PrometheusAPI", "HTTPTransport",
+            "TestSupport", "WorkloadSim", "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DockerEngineTests", dependencies: [
-            "DockerEngine", "HTTPTransport",
+            "TestSupport", "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -155,7 +161,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
+            "TestSupport", "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "GrafanaStandIn", "Doctor", "Supervisor", "StackPilotCommands",
             "WorkloadSim",
             .product(name: "Logging", package: "swift-log"),

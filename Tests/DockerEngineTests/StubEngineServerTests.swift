@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 /// A fake engine on a unix socket (Hummingbird) behind the real `CurlTransport`: what the client
@@ -87,18 +88,10 @@ struct StubEngineServerTests {
         let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
                               onServerRunning: { _ in readyContinuation.finish() }, logger: logger)
         defer { unlink(path) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        return try await TestServers.with({ try await app.runService(gracefulShutdownSignals: []) }) {
             for await _ in ready {}
-            do {
-                let client = try DockerEngine.Client(host: DockerEngine.Host.resolve(host: "unix://\(path)", environment: [:]))
-                let result = try await body(client, recorder)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            let client = try DockerEngine.Client(host: DockerEngine.Host.resolve(host: "unix://\(path)", environment: [:]))
+            return try await body(client, recorder)
         }
     }
 

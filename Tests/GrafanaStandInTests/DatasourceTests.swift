@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GrafanaStandIn
 
@@ -112,7 +113,7 @@ struct DatasourceTests {
 
     @Test("health of a Prometheus datasource that does not answer is status ERROR with 400")
     func healthOfDeadPrometheus() async throws {
-        let port = try freePort()
+        let port = try TestServers.freePort()
         try await Fixture.withStandIn { client async throws in
             _ = try await client.post("/api/datasources", ["name": "Dead", "type": "prometheus", "uid": "dead", "url": "http://127.0.0.1:\(port)"])
             let health = try await client.get("/api/datasources/uid/dead/health")
@@ -136,7 +137,7 @@ struct DatasourceTests {
 
     @Test("health failures never repeat credentials written into the datasource URL")
     func healthRedactsCredentials() async throws {
-        let port = try freePort()
+        let port = try TestServers.freePort()
         try await Fixture.withStandIn { client async throws in
             _ = try await client.post("/api/datasources", ["name": "Creds", "type": "prometheus", "uid": "creds", "url": "http://user:hunter2@127.0.0.1:\(port)"])
             let health = try await client.get("/api/datasources/uid/creds/health")

@@ -2,6 +2,7 @@ import Foundation
 import GrafanaStandIn
 import HTTPTransport
 import Logging
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -98,26 +99,6 @@ enum Fixture {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bind to port 0, read it back, release it).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw POSIXError(.EINVAL) }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 /// Debian's Prometheus on 127.0.0.1 and a free port, with a temporary config and storage.
 final class LocalPrometheus {
@@ -130,7 +111,7 @@ final class LocalPrometheus {
 
     init() async throws {
         directory = try Fixture.temporaryDirectory()
-        let port = try freePort()
+        let port = try TestServers.freePort()
         url = "http://127.0.0.1:\(port)"
         let config = directory.appendingPathComponent("prometheus.yml")
         try Fixture.write("global:\n  scrape_interval: 15s\nscrape_configs: []\n", to: config)

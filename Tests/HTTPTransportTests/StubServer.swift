@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
+import TestSupport
 
 /// What the stub server saw of one request.
 struct RecordedRequest: Sendable {
@@ -121,17 +123,9 @@ struct StubServer: Sendable {
             logger: logger
         )
         defer { unlink(path) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        return try await TestServers.with({ try await app.runService(gracefulShutdownSignals: []) }) {
             for await _ in ready {}
-            do {
-                let result = try await body(StubServer(socketPath: path, recorder: recorder))
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            return try await body(StubServer(socketPath: path, recorder: recorder))
         }
     }
 
@@ -175,7 +169,8 @@ struct StubServer: Sendable {
         router.get("/slow") { request, context in
             _ = try await record(request, context)
             let ms = request.uri.queryParameters.get("ms", as: Int.self) ?? 1000
-            try await Task.sleep(for: .milliseconds(ms))
+            // Hummingbird does not cancel a handler whose client left: end the wait at shutdown instead.
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(ms)) }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "slow")))
         }
 

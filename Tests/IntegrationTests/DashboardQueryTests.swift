@@ -3,6 +3,7 @@ import Grafana
 import HTTPTransport
 import Logging
 import PrometheusAPI
+import TestSupport
 import Testing
 import WorkloadSim
 
@@ -135,10 +136,10 @@ struct LocalPrometheus: Sendable {
 
         try await withWorkload(role: .modelAPI, modelAPIURL: "http://127.0.0.1:9", loadRate: 10, logger: logger) { modelPort in
             try await withWorkload(role: .api, modelAPIURL: "http://127.0.0.1:\(modelPort)", loadRate: 5, logger: logger) { apiPort in
-                let nodePort = try freePort()
+                let nodePort = try TestServers.freePort()
                 let node = try launch(nodeExporterBinary, ["--web.listen-address=127.0.0.1:\(nodePort)"], directory: directory, name: "node-exporter")
                 defer { stop(node) }
-                let prometheusPort = try freePort()
+                let prometheusPort = try TestServers.freePort()
                 let config = """
                 global:
                   scrape_interval: 1s
@@ -183,25 +184,13 @@ struct LocalPrometheus: Sendable {
         let configuration = WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: loadRate, faults: faults)
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await server.run(shutdownSignals: []) { port in continuation.yield(port) }
-            }
+        try await TestServers.with({
+            defer { continuation.finish() }
+            try await server.run(shutdownSignals: []) { port in continuation.yield(port) }
+        }) {
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.waitForAll()
-                Issue.record("workload-sim \(role) did not start")
-                return
-            }
-            do {
-                try await body(port)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-            try? await group.waitForAll()
+            let port = try #require(await iterator.next(), "workload-sim \(role) did not start")
+            try await body(port)
         }
     }
 
@@ -225,18 +214,6 @@ struct LocalPrometheus: Sendable {
         process.waitUntilExit()
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 extension Trait where Self == ConditionTrait {

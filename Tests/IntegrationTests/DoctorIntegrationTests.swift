@@ -5,6 +5,7 @@ import GrafanaStandIn
 import HTTPTransport
 import Logging
 import PrometheusAPI
+import TestSupport
 import Testing
 import WorkloadSim
 @testable import Doctor
@@ -52,7 +53,7 @@ struct DoctorIntegrationTests {
             #expect(notMetrics.status == .failure)
             #expect(notMetrics.summary.contains("answers 404"))
 
-            let dead = try await Doctor.metricsFinding(try Self.target("api", port: try LocalPrometheus.freePort(), metrics: ["http_requests_total"]))
+            let dead = try await Doctor.metricsFinding(try Self.target("api", port: try TestServers.freePort(), metrics: ["http_requests_total"]))
             #expect(dead.status == .failure)
             #expect(dead.summary.contains("does not answer"))
         }
@@ -63,17 +64,16 @@ struct DoctorIntegrationTests {
         let configuration = WorkloadConfiguration(role: .modelAPI, host: "127.0.0.1", port: 0, modelAPIURL: "http://127.0.0.1:9", loadRate: 8, faults: faults)
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await server.run(shutdownSignals: []) { continuation.yield($0) }
-            }
+        try await TestServers.with({
+            defer { continuation.finish() }
+            try await server.run(shutdownSignals: []) { continuation.yield($0) }
+        }) {
             var iterator = ports.makeAsyncIterator()
             let modelPort = try #require(await iterator.next())
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-doctor-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let port = try LocalPrometheus.freePort()
+            let port = try TestServers.freePort()
             try Data("""
                 global: {scrape_interval: 1s, evaluation_interval: 1s}
                 scrape_configs:
@@ -89,7 +89,6 @@ struct DoctorIntegrationTests {
             let client = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: logger)
             _ = await EngineFixture.eventually(timeout: .seconds(30)) { (try? await client.ready()) == true }
             try await body(client)
-            group.cancelAll()
         }
     }
 
@@ -140,7 +139,7 @@ struct DoctorIntegrationTests {
 
     @Test("Prometheus stopped: the ready check fails, and the alert checks say they cannot evaluate instead of failing six times")
     func prometheusDown() async throws {
-        let url = "http://127.0.0.1:\(try LocalPrometheus.freePort())"
+        let url = "http://127.0.0.1:\(try TestServers.freePort())"
         let prometheus = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: Self.logger)
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data("""
             {"path":"/m","directory":"/","deployment":[],"network":"n","prometheus":{"url":"\(url)"},

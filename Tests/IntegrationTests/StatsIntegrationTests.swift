@@ -5,6 +5,7 @@ import HTTPTransport
 import Logging
 import PrometheusAPI
 import Supervisor
+import TestSupport
 import Testing
 
 /// ContainerStats and the exporter against the real engine: containers with known load (one
@@ -171,52 +172,52 @@ struct StatsIntegrationTests {
             // Serve it over real HTTP on a loopback port and scrape it with the real transport.
             let port = PortBox()
             let service = ExporterServer.makeService(exporter: exporter, host: "127.0.0.1", port: 0, logger: Self.logger) { await port.set($0) }
-            let server = Task { try await SupervisorGroup(services: [service]).run(logger: Self.logger) }
-            defer { server.cancel() }
-            let bound = await EngineFixture.eventually(timeout: .seconds(10)) { await port.value != nil }
-            try #require(bound, "the exporter did not start listening")
-            let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(await port.value!)")))
+            try await TestServers.with({ try await SupervisorGroup(services: [service]).run(logger: Self.logger) }) {
+                let bound = await EngineFixture.eventually(timeout: .seconds(10)) { await port.value != nil }
+                try #require(bound, "the exporter did not start listening")
+                let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(await port.value!)")))
 
-            func scrape() async throws -> [MetricFamily] {
-                let response = try await transport.send(HTTPRequest(path: "/metrics"))
-                #expect(response.status == 200)
-                return try ExpositionParser().parse(String(decoding: response.body, as: UTF8.self))
-            }
-
-            let names: Set<String> = [loaded.burner.name, loaded.holder.name]
-            let metrics = [
-                "container_cpu_usage_seconds_total", "container_memory_usage_bytes", "container_memory_working_set_bytes",
-                "container_spec_memory_limit_bytes", "container_network_receive_bytes_total", "container_network_transmit_bytes_total",
-                "container_fs_reads_bytes_total", "container_fs_writes_bytes_total", "container_pids", "container_last_seen",
-            ]
-            // Block I/O lists can be empty for a container that never touched a disk (this engine
-            // reports none for overlay writes): fs metrics are checked only where the engine has devices.
-            let first = try await scrape()
-            for metric in metrics {
-                let family = first[family: metric]
-                let seen = Set(family?.samples.compactMap { $0.label("name") } ?? [])
-                if metric.hasPrefix("container_fs_") {
-                    let hasDevices = try await !fixture.engine.stats(loaded.holder.id).blkioStats.ioServiceBytesRecursive.isEmpty
-                    if !hasDevices { continue }
+                func scrape() async throws -> [MetricFamily] {
+                    let response = try await transport.send(HTTPRequest(path: "/metrics"))
+                    #expect(response.status == 200)
+                    return try ExpositionParser().parse(String(decoding: response.body, as: UTF8.self))
                 }
-                #expect(seen == names, "\(metric): \(seen.sorted())")
-            }
-            let working = try #require(first[family: "container_memory_working_set_bytes"]?.samples.first { $0.label("name") == loaded.holder.name })
-            #expect(working.value > Double(100 << 20))
-            #expect(working.label("container_label_com_docker_compose_service") == "holder")
-            #expect(first[family: "container_spec_memory_limit_bytes"]?.samples.first { $0.label("name") == loaded.holder.name }?.value == Double(512 << 20))
-            #expect(first[family: "stackpilot_exporter_up"]?.samples.first?.value == 1)
 
-            let health = try await transport.send(HTTPRequest(path: "/healthz"))
-            #expect(health.status == 200)
+                let names: Set<String> = [loaded.burner.name, loaded.holder.name]
+                let metrics = [
+                    "container_cpu_usage_seconds_total", "container_memory_usage_bytes", "container_memory_working_set_bytes",
+                    "container_spec_memory_limit_bytes", "container_network_receive_bytes_total", "container_network_transmit_bytes_total",
+                    "container_fs_reads_bytes_total", "container_fs_writes_bytes_total", "container_pids", "container_last_seen",
+                ]
+                // Block I/O lists can be empty for a container that never touched a disk (this engine
+                // reports none for overlay writes): fs metrics are checked only where the engine has devices.
+                let first = try await scrape()
+                for metric in metrics {
+                    let family = first[family: metric]
+                    let seen = Set(family?.samples.compactMap { $0.label("name") } ?? [])
+                    if metric.hasPrefix("container_fs_") {
+                        let hasDevices = try await !fixture.engine.stats(loaded.holder.id).blkioStats.ioServiceBytesRecursive.isEmpty
+                        if !hasDevices { continue }
+                    }
+                    #expect(seen == names, "\(metric): \(seen.sorted())")
+                }
+                let working = try #require(first[family: "container_memory_working_set_bytes"]?.samples.first { $0.label("name") == loaded.holder.name })
+                #expect(working.value > Double(100 << 20))
+                #expect(working.label("container_label_com_docker_compose_service") == "holder")
+                #expect(first[family: "container_spec_memory_limit_bytes"]?.samples.first { $0.label("name") == loaded.holder.name }?.value == Double(512 << 20))
+                #expect(first[family: "stackpilot_exporter_up"]?.samples.first?.value == 1)
 
-            try await fixture.engine.stopContainer(loaded.holder.id, timeout: 1)
-            let after = try await scrape()
-            for metric in metrics {
-                let seen = Set(after[family: metric]?.samples.compactMap { $0.label("name") } ?? [])
-                #expect(!seen.contains(loaded.holder.name), "\(metric) still has the stopped container")
+                let health = try await transport.send(HTTPRequest(path: "/healthz"))
+                #expect(health.status == 200)
+
+                try await fixture.engine.stopContainer(loaded.holder.id, timeout: 1)
+                let after = try await scrape()
+                for metric in metrics {
+                    let seen = Set(after[family: metric]?.samples.compactMap { $0.label("name") } ?? [])
+                    #expect(!seen.contains(loaded.holder.name), "\(metric) still has the stopped container")
+                }
+                #expect(after[family: "container_cpu_usage_seconds_total"]?.samples.contains { $0.label("name") == loaded.burner.name } == true)
             }
-            #expect(after[family: "container_cpu_usage_seconds_total"]?.samples.contains { $0.label("name") == loaded.burner.name } == true)
         }
     }
 

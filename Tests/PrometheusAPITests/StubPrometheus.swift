@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import TestSupport
 import Testing
 
 /// A small HTTP server answering as Prometheus does (bodies taken from the API documentation's
@@ -87,11 +88,9 @@ enum StubPrometheus {
                 logger.logLevel = .critical
                 return logger
             }())
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+        return try await TestServers.with({ try await app.run() }) {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            defer { group.cancelAll() }
             return try await body("http://127.0.0.1:\(port)")
         }
     }

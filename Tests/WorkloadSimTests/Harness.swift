@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import Logging
 import PrometheusAPI
+import TestSupport
 import Testing
 @testable import WorkloadSim
 
@@ -55,24 +56,15 @@ enum Workload {
         logger.logLevel = .critical
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await server.run(shutdownSignals: []) { port in continuation.yield(port) }
-                continuation.finish()
-            }
+        return try await TestServers.with({
+            defer { continuation.finish() }
+            try await server.run(shutdownSignals: []) { port in continuation.yield(port) }
+        }) {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next(), "workload-sim did not start")
             let running = RunningWorkload(
                 port: port, server: server, transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(port)"))))
-            do {
-                let result = try await body(running)
-                group.cancelAll()
-                try await group.waitForAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            return try await body(running)
         }
     }
 }
