@@ -38,9 +38,11 @@ struct StatsIntegrationTests {
             try await fixture.engine.startContainer(created.id)
             return StatsTarget(id: created.id, name: name, image: image, labels: labels)
         }
-        // Capped at half a core, so its load is known and steady even while other tests share the
-        // two cores: both tools then measure the same ~50 %, not whatever the scheduler gave it.
-        let burner = try await start("burner", "while :; do :; done", memory: nil, nanoCPUs: 500_000_000)
+        // Capped at a fifth of a core, so its load is known and steady even while builds and other
+        // tests keep both cores busy (a fair share under that load is still well above 20 %, while a
+        // half-core cap was not always reached): both tools then measure the same ~20 %, not whatever
+        // the scheduler gave it in two windows that do not start at the same instant.
+        let burner = try await start("burner", "while :; do :; done", memory: nil, nanoCPUs: 200_000_000)
         // dd fills a 100 MiB buffer, then blocks writing it into a pipe nobody reads: it stays resident.
         let holder = try await start("holder", "dd if=/dev/zero bs=100M count=1 | sleep 3600", memory: 512 << 20)
         let engine = fixture.engine
@@ -117,11 +119,10 @@ struct StatsIntegrationTests {
             let peerBurner = try #require(peer[loaded.burner.name])
             let peerHolder = try #require(peer[loaded.holder.name])
 
-            // The burner uses as much of a core as it gets (other tests and builds share the
-            // machine): both say the same, within a few points of each other.
+            // The burner runs at its 20 % cap: both say so, within a few points of each other.
             let peerCPU = try #require(peerBurner.cpu)
             #expect(burner.cpuPercent > 10, "burner CPU \(burner.cpuPercent) % (docker: \(peerCPU) %)")
-            #expect(abs(burner.cpuPercent - peerCPU) < 8, "burner CPU \(burner.cpuPercent) % vs docker \(peerCPU) %")
+            #expect(abs(burner.cpuPercent - peerCPU) < 5, "burner CPU \(burner.cpuPercent) % vs docker \(peerCPU) %")
             #expect(holder.cpuPercent < 5)
 
             // The holder holds ~100 MiB: memory within 5 % of docker's figure, and the limit is the 512 MiB we set.
