@@ -94,7 +94,7 @@ let package = Package(
         ]),
         .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"]),
         .target(name: "GrafanaStandIn", dependencies: [
-            "HTTPTransport",
+            "HTTPTransport", "JSONDocument",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 
 /// An alert rule of the repository (stacks/grafana/provisioning/alerting), read as a condition
 /// that can be evaluated now: the one definition both Grafana's alerting and `doctor` use.
@@ -33,14 +34,14 @@ public struct GuideAlert: Sendable, Equatable {
     }
 
     /// Reads a provisioned rule; nil when it is not of the query → reduce → threshold shape.
-    public init?(rule: Grafana.JSONValue) {
+    public init?(rule: JSONValue) {
         guard let uid = rule["uid"]?.stringValue, let data = rule["data"]?.arrayValue else { return nil }
         let query = data.first { $0["datasourceUid"]?.stringValue != "__expr__" && $0["model"]?["expr"]?.stringValue != nil }
         let threshold = data.first { $0["model"]?["type"]?.stringValue == "threshold" }
         guard let expression = query?["model"]?["expr"]?.stringValue,
               let evaluator = threshold?["model"]?["conditions"]?.arrayValue?.first?["evaluator"],
               let type = evaluator["type"]?.stringValue,
-              let value = evaluator["params"]?.arrayValue?.first?.numberValue
+              let value = evaluator["params"]?.arrayValue?.first?.doubleValue
         else { return nil }
         switch type {
         case "gt": comparison = .above

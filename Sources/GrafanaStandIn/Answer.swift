@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 
 /// One HTTP answer of the stand-in: a status and a JSON body (possibly empty).
 struct Answer: Sendable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONDocument
 
 /// Grafana's datasource, as the HTTP API shows it (`GET /api/datasources/uid/:uid`).
 /// Secrets (`secureJsonData`, passwords) are stored but never answered: only `secureJsonFields`.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import Hummingbird
+import JSONDocument
 import Logging
 
 /// The request context: Hummingbird's core storage plus who sent the request.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 
 /// Who sent a request.
 enum Identity: Sendable, Equatable {

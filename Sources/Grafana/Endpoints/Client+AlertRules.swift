@@ -1,23 +1,24 @@
 import Foundation
+import JSONDocument
 
 extension Grafana.Client {
     /// Maps to `GET /api/v1/provisioning/alert-rules`.
-    public func alertRules() async throws(Grafana.ClientError) -> [Grafana.JSONValue] {
+    public func alertRules() async throws(Grafana.ClientError) -> [JSONValue] {
         try await get("/api/v1/provisioning/alert-rules")
     }
 
     /// Maps to `GET /api/v1/provisioning/alert-rules/:uid`; `nil` when Grafana answers 404.
-    public func alertRule(uid: String) async throws(Grafana.ClientError) -> Grafana.JSONValue? {
+    public func alertRule(uid: String) async throws(Grafana.ClientError) -> JSONValue? {
         try await getIfExists("/api/v1/provisioning/alert-rules/\(Self.escape(uid))")
     }
 
     /// Maps to `POST /api/v1/provisioning/alert-rules`.
-    public func createAlertRule(_ rule: Grafana.JSONValue) async throws(Grafana.ClientError) {
+    public func createAlertRule(_ rule: JSONValue) async throws(Grafana.ClientError) {
         try await send(.post, "/api/v1/provisioning/alert-rules", json: encode(rule))
     }
 
     /// Maps to `PUT /api/v1/provisioning/alert-rules/:uid`.
-    public func updateAlertRule(uid: String, _ rule: Grafana.JSONValue) async throws(Grafana.ClientError) {
+    public func updateAlertRule(uid: String, _ rule: JSONValue) async throws(Grafana.ClientError) {
         try await send(.put, "/api/v1/provisioning/alert-rules/\(Self.escape(uid))", json: encode(rule))
     }
 

@@ -129,9 +129,9 @@ extension Grafana.Sources {
     /// Keys of Grafana's datasource provisioning format that the HTTP API does not take.
     static let fileOnlyDatasourceKeys: Set<String> = ["orgId", "editable", "version"]
 
-    static func loadDatasources(_ directory: URL) throws(Grafana.ProvisionError) -> [Grafana.JSONValue] {
-        struct File: Decodable { var datasources: [Grafana.JSONValue]? }
-        var result: [Grafana.JSONValue] = []
+    static func loadDatasources(_ directory: URL) throws(Grafana.ProvisionError) -> [JSONValue] {
+        struct File: Decodable { var datasources: [JSONValue]? }
+        var result: [JSONValue] = []
         var seen: [String: String] = [:]
         for file in try yamlFiles(directory) {
             for (index, entry) in (try decodeYAML(File.self, file).datasources ?? []).enumerated() {
@@ -156,13 +156,13 @@ extension Grafana.Sources {
     // MARK: alert rules
 
     static func loadAlertGroups(_ directory: URL) throws(Grafana.ProvisionError) -> [Grafana.AlertGroupSpec] {
-        struct Group: Decodable { var name: String; var folder: String; var interval: String?; var rules: [Grafana.JSONValue]? }
+        struct Group: Decodable { var name: String; var folder: String; var interval: String?; var rules: [JSONValue]? }
         struct File: Decodable { var groups: [Group]? }
         var result: [Grafana.AlertGroupSpec] = []
         var seen: [String: String] = [:]
         for file in try yamlFiles(directory) {
             for group in try decodeYAML(File.self, file).groups ?? [] {
-                var rules: [Grafana.JSONValue] = []
+                var rules: [JSONValue] = []
                 for (index, rule) in (group.rules ?? []).enumerated() {
                     guard let object = rule.objectValue else {
                         throw .invalidSource(path: file.path, reason: "group \"\(group.name)\" rules[\(index)] is not a mapping")

@@ -46,13 +46,9 @@ struct GrafanaOptions: ParsableArguments {
             let names = loaded.grafana.credentials
             let hasOwn = ["GRAFANA_TOKEN", "GRAFANA_TOKEN_FILE", "GRAFANA_USER", "GRAFANA_USER_FILE", "GRAFANA_PASSWORD", "GRAFANA_PASSWORD_FILE"].contains { env[$0] != nil }
             if !hasOwn {
-                do {
-                    let (user, password) = try names.resolve(environment)
-                    env["GRAFANA_USER"] = user
-                    env["GRAFANA_PASSWORD"] = password
-                } catch {
-                    throw GrafanaCommandError.badInput(String(describing: error))
-                }
+                let (user, password) = names.resolve(environment)
+                env["GRAFANA_USER"] = user
+                env["GRAFANA_PASSWORD"] = password
             }
         }
         let connection: Grafana.Connection
