@@ -86,6 +86,7 @@ public final class Healer: Service, Sendable {
                 for try await event in events.cancelOnGracefulShutdown() {
                     await handle(event)
                 }
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 // The engine ended the stream (it is shutting down): reconnect.
                 logger.warning("engine events stream ended; reconnecting")
             } catch {
@@ -217,11 +218,25 @@ public final class Healer: Service, Sendable {
         }
     }
 
+    /// What the healer knows of one container.
+    public struct Status: Sendable, Equatable {
+        public var name: String
+        public var service: String
+        public var health: String
+        public var state: String
+        /// When the healer restarted it, oldest first (within the policy's window): the healer's own
+        /// record, so the spacing of the backoff can be read from it.
+        public var restartTimes: [ContinuousClock.Instant]
+        public var givenUp: Bool
+        public var restarts: Int { restartTimes.count }
+    }
+
     /// What the healer currently knows, for tests and `/healthz`.
-    public func snapshot() -> [(name: String, service: String, health: String, state: String, restarts: Int, givenUp: Bool)] {
+    public func snapshot() -> [Status] {
         state.withLock { tracked in
             tracked.values.sorted { $0.name < $1.name }.map {
-                ($0.name, $0.service, $0.observation.health.rawValue, $0.observation.state.rawValue, $0.tracker.restarts.count, $0.tracker.givenUp)
+                Status(name: $0.name, service: $0.service, health: $0.observation.health.rawValue, state: $0.observation.state.rawValue,
+                       restartTimes: $0.tracker.restarts, givenUp: $0.tracker.givenUp)
             }
         }
     }
@@ -238,7 +253,7 @@ final class HealMetrics: Sendable {
         self.registry = registry
         reconnects = registry.makeCounter(descriptor: .init(metricName: "stackpilot_events_reconnects_total", unitName: "", helpText: "Times the engine's events stream was reconnected."))
         reprovisions = registry.makeCounter(descriptor: .init(metricName: "stackpilot_grafana_reprovisions_total", unitName: "", helpText: "Re-provisionings of Grafana triggered by its container starting or the dashboards changing."))
-        connected = registry.makeGauge(descriptor: .init(metricName: "stackpilot_events_connected", unitName: "", helpText: "1 while the engine's events stream is connected."))
+        connected = registry.makeGauge(descriptor: .init(metricName: "stackpilot_events_connected", unitName: "", helpText: "Whether the engine's events stream is connected (1) or not (0)."))
     }
 
     func restarts(_ labels: [(String, String)]) -> Counter {
