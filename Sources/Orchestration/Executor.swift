@@ -167,6 +167,12 @@ extension Orchestration {
             let gate = ConditionGate()
             let starts = toStart.withLock { $0 }
             let selected = Set(plan.actions.compactMap(\.service))
+            // Each planned service's containers once this run is through with them: the ones it
+            // created, started or restarted, and the ones it found up to date (removed ones are gone).
+            var known: [String: [String]] = [:]
+            for (service, list) in starts { known[service, default: []] += list.map(\.id) }
+            for a in plan.actions where a.kind == .upToDate { if let s = a.service, let id = a.containerID { known[s, default: []].append(id) } }
+            let containersOf = known
             let startGraph = graph.restricted(to: selected)
             let outcomes = try await startGraph.run { service in
                 guard let s = project.service(service) else { return }
@@ -177,7 +183,7 @@ extension Orchestration {
                     progress(.waiting(service: service, dependency: dep.service, condition: dep.condition))
                     do {
                         try await gate.wait(key: "\(dep.service)|\(dep.condition.rawValue)") {
-                            try await waitForCondition(project, service: d, condition: dep.condition, hub: hub)
+                            try await waitForCondition(project, service: d, condition: dep.condition, hub: hub, containerIDs: containersOf[dep.service])
                         }
                     } catch let e as OrchestrationError {
                         if dep.required {
@@ -331,23 +337,30 @@ extension Orchestration {
         // MARK: conditions
 
         /// Waits until every container of `service` meets `condition`; throws `.dependencyFailed` otherwise.
-        func waitForCondition(_ project: DesiredProject, service: DesiredService, condition: DependencyCondition, hub: EventHub) async throws {
-            let containers = try await engine.listContainers(project: project.name).filter { $0.service == service.name && !$0.isOneOff }
-            if containers.isEmpty {
+        /// `containerIDs`: the service's containers when this run knows them (it just created, started or
+        /// kept each one); otherwise they are listed.
+        func waitForCondition(_ project: DesiredProject, service: DesiredService, condition: DependencyCondition, hub: EventHub, containerIDs: [String]? = nil) async throws {
+            let ids: [String]
+            if let containerIDs, !containerIDs.isEmpty {
+                ids = containerIDs
+            } else {
+                ids = try await engine.listContainers(project: project.name).filter { $0.service == service.name && !$0.isOneOff }.map(\.id)
+            }
+            if ids.isEmpty {
                 throw OrchestrationError.dependencyFailed(service: service.name, container: "(none)", state: "missing", reason: "the service has no container", logTail: [], dependents: [])
             }
-            for c in containers {
+            for id in ids {
                 while true {
                     try Task.checkCancellation()
-                    let seen = await hub.counter(c.id)
-                    let d = try await engine.inspectContainer(id: c.id)
+                    let seen = await hub.counter(id)
+                    let d = try await engine.inspectContainer(id: id)
                     switch Self.evaluate(d, condition: condition) {
                     case .met:
                         progress(.ready(service: service.name, detail: "\(d.name) \(d.stateDescription)"))
                     case .failed(let reason):
                         throw OrchestrationError.dependencyFailed(service: service.name, container: d.name, state: d.stateDescription, reason: reason, logTail: await tail(of: d), dependents: [])
                     case .pending:
-                        await hub.wait(for: c.id, after: seen, fallback: pollFallback)
+                        await hub.wait(for: id, after: seen, fallback: pollFallback)
                         continue
                     }
                     break
@@ -468,10 +481,15 @@ extension Orchestration {
         public func down(projectName: String, project: DesiredProject?, options: DownOptions = DownOptions()) async throws(OrchestrationError) {
             let engine = self.engine
             let progress = self.progress
+            // The networks are read alongside the containers (both reads, one round trip of waiting);
+            // they are removed only once every container is gone.
+            let networkNames = project?.networks.filter { !$0.external }.map(\.name) ?? []
+            async let listedNetworks = Self.capture { try await engine.listNetworks(project: projectName, names: networkNames) }
             let containers: [ObservedContainer]
             do {
                 containers = try await engine.listContainers(project: projectName)
             } catch {
+                _ = await listedNetworks
                 throw Self.wrap(error, operation: "list containers of", target: "project \(projectName)")
             }
             let defined = project.map { Set($0.services.map(\.name)) }
@@ -497,43 +515,60 @@ extension Orchestration {
             let errors = Locked<[OrchestrationError]>([])
             let byService = Dictionary(grouping: doomed) { $0.service ?? "" }
             let timeout = options.timeout
-            // Stop dependents before their dependencies; removal then needs no order.
-            _ = try? await graph.run { service in
-                await withTaskGroup(of: Void.self) { group in
-                    for c in byService[service] ?? [] where c.state == .running || c.state == .restarting || c.state == .paused {
-                        group.addTask {
-                            let stopTimeout = timeout ?? project?.service(service)?.stopTimeout
-                            progress(.container(name: c.name, verb: "stop", .started))
-                            do {
-                                try await engine.stopContainer(id: c.id, timeout: stopTimeout)
-                                progress(.container(name: c.name, verb: "stop", .done))
-                            } catch {
-                                // Removal below forces it; say so but go on.
-                                progress(.container(name: c.name, verb: "stop", .failed(Self.message(of: error))))
+            // Stop dependents before their dependencies. Removal needs no order: each container is
+            // removed as soon as it has stopped, while its dependencies are still being stopped.
+            let (stopped, stoppedSink) = AsyncStream.makeStream(of: ObservedContainer.self)
+            let all = doomed
+            await withTaskGroup(of: Void.self) { phases in
+                phases.addTask {
+                    _ = try? await graph.run { service in
+                        await withTaskGroup(of: Void.self) { group in
+                            for c in byService[service] ?? [] {
+                                guard c.state == .running || c.state == .restarting || c.state == .paused else {
+                                    stoppedSink.yield(c)
+                                    continue
+                                }
+                                group.addTask {
+                                    let stopTimeout = timeout ?? project?.service(service)?.stopTimeout
+                                    progress(.container(name: c.name, verb: "stop", .started))
+                                    do {
+                                        try await engine.stopContainer(id: c.id, timeout: stopTimeout)
+                                        progress(.container(name: c.name, verb: "stop", .done))
+                                    } catch {
+                                        // Removal below forces it; say so but go on.
+                                        progress(.container(name: c.name, verb: "stop", .failed(Self.message(of: error))))
+                                    }
+                                    stoppedSink.yield(c)
+                                }
                             }
                         }
                     }
+                    // Whatever the graph did not reach (a cancelled run) is still removed, as before.
+                    for c in all { stoppedSink.yield(c) }
+                    stoppedSink.finish()
                 }
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for c in doomed {
-                    group.addTask {
-                        progress(.container(name: c.name, verb: "remove", .started))
-                        do {
-                            try await engine.removeContainer(id: c.id, force: true, volumes: false)
-                            progress(.container(name: c.name, verb: "remove", .done))
-                        } catch {
-                            let e = Self.wrap(error, operation: "remove container", target: c.name)
-                            progress(.container(name: c.name, verb: "remove", .failed(e.description)))
-                            errors.withLock { $0.append(e) }
+                phases.addTask {
+                    await withTaskGroup(of: Void.self) { group in
+                        var removed = Set<String>()
+                        for await c in stopped where removed.insert(c.id).inserted {
+                            group.addTask {
+                                progress(.container(name: c.name, verb: "remove", .started))
+                                do {
+                                    try await engine.removeContainer(id: c.id, force: true, volumes: false)
+                                    progress(.container(name: c.name, verb: "remove", .done))
+                                } catch {
+                                    let e = Self.wrap(error, operation: "remove container", target: c.name)
+                                    progress(.container(name: c.name, verb: "remove", .failed(e.description)))
+                                    errors.withLock { $0.append(e) }
+                                }
+                            }
                         }
                     }
                 }
             }
             // Networks, then volumes.
             do {
-                let networkNames = project?.networks.filter { !$0.external }.map(\.name) ?? []
-                let networks = try await engine.listNetworks(project: projectName, names: networkNames).filter { n in
+                let networks = try await listedNetworks.get().filter { n in
                     // A network another project created (a shared one) is that project's to remove.
                     n.labels[Labels.project] == projectName || (n.labels[Labels.project] == nil && networkNames.contains(n.name))
                 }
@@ -572,9 +607,9 @@ extension Orchestration {
             } catch {
                 errors.withLock { $0.append(Self.wrap(error, operation: "list networks/volumes of", target: "project \(projectName)")) }
             }
-            let all = errors.withLock { $0 }
-            if all.count == 1 { throw all[0] }
-            if !all.isEmpty { throw .multiple(all) }
+            let failures = errors.withLock { $0 }
+            if failures.count == 1 { throw failures[0] }
+            if !failures.isEmpty { throw .multiple(failures) }
         }
 
         /// Restarts the containers of `services` (all when empty), dependencies first.
@@ -637,6 +672,11 @@ extension Orchestration {
         }
 
         // MARK: helpers
+
+        /// The outcome of `body` as a value, so a concurrent read can be awaited later without throwing early.
+        static func capture<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, any Error> {
+            do { return .success(try await body()) } catch { return .failure(error) }
+        }
 
         static func checkCancelled() throws(OrchestrationError) {
             if Task.isCancelled { throw .cancelled }

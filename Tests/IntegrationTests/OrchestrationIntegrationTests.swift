@@ -10,19 +10,26 @@ import Testing
 /// Counts the engine requests that go through it, split into reads (GET/HEAD) and writes.
 final class CountingTransport: HTTPTransport {
     let inner: any HTTPTransport
-    private let counts = Mutex<(reads: Int, writes: Int, writePaths: [String])>((0, 0, []))
+    private let counts = Mutex<(reads: Int, writes: Int, writePaths: [String], readPaths: [String])>((0, 0, [], []))
 
     init(_ inner: any HTTPTransport) { self.inner = inner }
 
     var reads: Int { counts.withLock { $0.reads } }
     var writes: Int { counts.withLock { $0.writes } }
     var writePaths: [String] { counts.withLock { $0.writePaths } }
+    var readPaths: [String] { counts.withLock { $0.readPaths } }
 
-    func reset() { counts.withLock { $0 = (0, 0, []) } }
+    func reset() { counts.withLock { $0 = (0, 0, [], []) } }
 
     private func count(_ r: HTTPRequest) {
         counts.withLock {
-            if r.method == .get || r.method == .head { $0.reads += 1 } else { $0.writes += 1; $0.writePaths.append("\(r.method.rawValue) \(r.path)") }
+            if r.method == .get || r.method == .head {
+                $0.reads += 1
+                $0.readPaths.append(r.path)
+            } else {
+                $0.writes += 1
+                $0.writePaths.append("\(r.method.rawValue) \(r.path)")
+            }
         }
     }
 
@@ -290,6 +297,87 @@ struct OrchestrationIntegrationTests {
             #expect(networks.filter { $0.name == "\(f.name)_default" }.isEmpty)
             // Again, with nothing there.
             try await f.executor.down(projectName: f.name, project: desired, options: .init(timeout: 1))
+        }
+    }
+
+    @Test("down removes a dependent as soon as it has stopped, while its dependency is still stopping")
+    func downRemovesEarly() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            // db's sleep is PID 1 without a SIGTERM handler, so its stop lasts the whole grace period:
+            // a lower bound, which is what the order below relies on (no upper bound on anything).
+            try f.write("""
+            services:
+              db:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_grace_period: 5s
+              web:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+                depends_on: [db]
+            """)
+            try await f.up()
+            let desired = try f.load()
+            let before = f.events.all.count
+            try await f.executor.down(projectName: f.name, project: desired)
+            let events = Array(f.events.all.dropFirst(before))
+            func index(_ container: String, _ verb: String, _ status: String) -> Int? {
+                events.firstIndex { $0.contains("\"\(f.name)-\(container)-1\"") && $0.contains("verb: \"\(verb)\"") && $0.hasSuffix(".\(status))") }
+            }
+            let webStopped = try #require(index("web", "stop", "done"), "events: \(events)")
+            let webRemoved = try #require(index("web", "remove", "started"), "events: \(events)")
+            let dbStopStarted = try #require(index("db", "stop", "started"), "events: \(events)")
+            let dbStopped = try #require(index("db", "stop", "done"), "events: \(events)")
+            // Order of stops is unchanged: the dependent first, then its dependency.
+            #expect(webStopped < dbStopStarted)
+            // The dependent's removal does not wait for the dependency's stop.
+            #expect(webRemoved < dbStopped, "events: \(events)")
+            #expect(try await f.containers().isEmpty)
+            let networks = try await f.client.listNetworks(filters: DockerEngine.Filters().name("\(f.name)_default"))
+            #expect(networks.filter { $0.name == "\(f.name)_default" }.isEmpty)
+        }
+    }
+
+    @Test("service_started dependencies this run started gate their dependents without listing containers again")
+    func conditionsUseKnownContainers() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            services:
+              a:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+              b:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+                depends_on: [a]
+              c:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+                depends_on: [b]
+            """)
+            f.transport.reset()
+            try await f.up()
+            let lists = f.transport.readPaths.filter { $0.contains("/containers/json") }
+            // One list, by observe; the conditions inspect the containers the run itself started.
+            #expect(lists.count == 1, "container lists: \(lists)")
+            let inspects = f.transport.readPaths.filter { $0.hasSuffix("/json") && $0.contains("/containers/") && !$0.contains("/containers/json") }
+            #expect(inspects.count == 2, "a and b are each inspected once before their dependents start: \(inspects)")
+            for s in ["a", "b", "c"] {
+                #expect(try await f.container(s).state?.running == true)
+            }
+            // An existing, running dependency (no start in this run) still gates without a list.
+            try await f.client.stopContainer(try await f.container("c").id, timeout: 0)
+            f.transport.reset()
+            let plan = try await f.up()
+            #expect(plan.actions(for: "c").map(\.kind) == [.startContainer])
+            #expect(f.transport.readPaths.filter { $0.contains("/containers/json") }.count == 1)
+            #expect(try await f.container("c").state?.running == true)
         }
     }
 
