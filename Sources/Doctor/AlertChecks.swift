@@ -38,6 +38,19 @@ extension Doctor {
         let hints = renderTemplate(alert.hints, value: held ?? now)
         let remedy = hints.isEmpty ? [] : [hints]
         if let held, alert.fires(held) {
+            // `for: 5m` is a claim about five minutes of evaluations. When Prometheus has fewer (a
+            // deployment that started two minutes ago), the rule would be pending in Grafana, not
+            // firing: say what is known, as a warning.
+            if alert.holdFor > .zero {
+                let steps = Int(alert.holdFor.components.seconds / GuideAlert.heldStepSeconds)
+                let seen = Int(try await prometheus.query(alert.coverageExpression).vector.map(\.value).filter { !$0.isNaN }.max() ?? 0)
+                if seen < max(1, steps - 1) {
+                    let observed = seen * Int(GuideAlert.heldStepSeconds)
+                    evidence.insert("Prometheus has \(seen) of the \(steps) evaluations of the last \(minutes) min (\(observed) s of data)", at: 1)
+                    return .warning("\(alert.title.lowercased()) for all \(observed) s of data so far (\(format(held))), not yet for \(minutes) min",
+                                    evidence: evidence, remedy: remedy)
+                }
+            }
             return .failure("\(alert.summary) (\(format(held)))", evidence: evidence, remedy: remedy)
         }
         if alert.fires(now) {
@@ -73,5 +86,16 @@ extension Doctor {
 
     static func format(_ value: Double) -> String {
         abs(value) >= 100 || value == value.rounded() ? String(format: "%.0f", value) : String(format: "%.2f", value)
+    }
+}
+
+extension GuideAlert {
+    /// The step of `heldExpression`'s subquery (`[300s:15s]`).
+    static let heldStepSeconds: Int64 = 15
+
+    /// How many of the hold window's evaluations have a value, per series: fewer than the window
+    /// holds means Prometheus has not seen the condition for the whole window (yet).
+    var coverageExpression: String {
+        "count_over_time((\(expression))[\(holdFor.components.seconds)s:\(Self.heldStepSeconds)s])"
     }
 }

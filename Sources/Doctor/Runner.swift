@@ -53,7 +53,7 @@ extension Doctor {
             }
         }
 
-        static func format(_ duration: Duration) -> String {
+        public static func format(_ duration: Duration) -> String {
             let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             return seconds >= 1 ? "\(Int(seconds.rounded())) s" : "\(Int((seconds * 1000).rounded())) ms"
         }

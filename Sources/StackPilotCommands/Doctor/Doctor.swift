@@ -45,11 +45,8 @@ extension StackPilot {
             let groups = only.isEmpty ? nil : Set(only)
             var report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
             if fix {
-                let fixes = report.results.compactMap(\.finding.fix)
-                if !fixes.isEmpty {
-                    let applied = await Self.apply(fixes, setup: setup, options: try Self.grafanaOptions(manifest: manifest))
-                    for line in applied { StandardError.line(line) }
-                    report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
+                report = await Self.repair(report, setup: setup, groups: groups, options: try Self.grafanaOptions(manifest: manifest)) {
+                    StandardError.line($0)
                 }
             }
             switch format {
@@ -114,6 +111,45 @@ extension StackPilot {
                 alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue })
             return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
                                 alerts: rules.compactMap(GuideAlert.init(rule:)))
+        }
+
+        /// `--fix`: applies the report's fixes, waits for what they repaired to settle (a started
+        /// container's healthcheck, Prometheus' next scrape), and checks again. A repair can reveal
+        /// the next one (Grafana started, then found unprovisioned), so this goes up to three rounds;
+        /// a fix is never applied twice. Returns the last report; `say` gets one line per step.
+        static func repair(_ first: Doctor.Report, setup: Doctor.Setup, groups: Set<Doctor.Group>?, options: GrafanaOptions,
+                           settling: Doctor.Settling = Doctor.Settling(), say: (String) -> Void) async -> Doctor.Report {
+            let runner = Doctor.Runner()
+            var report = first
+            var tried: [Doctor.Fix] = []
+            for _ in 1...3 {
+                var fixes: [Doctor.Fix] = []
+                for fix in report.results.compactMap(\.finding.fix) where !tried.contains(fix) && !fixes.contains(fix) {
+                    fixes.append(fix)
+                }
+                guard !fixes.isEmpty else { break }
+                tried += fixes
+                for line in await apply(fixes, setup: setup, options: options) { say(line) }
+                let waited = fixes.compactMap { fix -> String? in
+                    switch fix {
+                    case .startContainer(_, let service), .restartContainer(_, let service): service
+                    case .provisionGrafana: nil
+                    }
+                }
+                if !waited.isEmpty { say("waiting for \(waited.joined(separator: ", ")) to run healthy, then checking again") }
+                for (service, settlement) in await Doctor.waitForFixedContainers(setup.engine, fixes: fixes, timeout: settling.containerTimeout) {
+                    if case .unsettled(let state) = settlement {
+                        say("\(service) did not become healthy within \(Doctor.Runner.format(settling.containerTimeout)): \(state)")
+                    }
+                }
+                let checks = Doctor.checks(setup, only: groups)
+                report = await runner.run(checks)
+                // What the repaired services feed settles on its own schedule: Prometheus marks a
+                // target up at its next scrape, Grafana's datasource health follows Prometheus.
+                report = await runner.recheckFailures(report, checks: checks, groups: [.stacks, .metrics, .prometheus, .grafana],
+                                                      timeout: settling.recheckTimeout, pollInterval: settling.pollInterval)
+            }
+            return report
         }
 
         /// Applies each distinct fix once and says what it did.
