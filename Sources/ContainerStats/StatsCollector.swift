@@ -40,6 +40,8 @@ public actor StatsCollector {
     private let cgroup: CgroupReader?
     private let logger: Logger
     private var previous: [String: ContainerStatsResponse] = [:]
+    /// Resolved cgroup directories by container id (cgroup source), so a round costs only reads.
+    private var paths: [String: CgroupReader.Paths] = [:]
     private let machineMemory: UInt64
     private let onlineCPUs: UInt32
 
@@ -114,9 +116,47 @@ public actor StatsCollector {
     /// Two rounds `window` apart, so the second carries CPU % over that window: what
     /// `stats --no-stream` shows. Containers that fail either round are in `failures`.
     public func sampleTwice(_ targets: [StatsTarget], window: Duration) async throws -> StatsSnapshot {
-        _ = await sample(targets)
+        await primeCPU(targets)
         try await Task.sleep(for: window)
         return await sample(targets)
+    }
+
+    /// The earlier of the two samples behind CPU %, kept for the next `sample`. From cgroupfs only
+    /// the CPU counters are read (one file per container); the API has no lighter request than a
+    /// full one-shot round. Containers that cannot be read are left out (the next round reports them).
+    public func primeCPU(_ targets: [StatsTarget]) async {
+        switch source {
+        case .api:
+            for (target, result) in await sampleAPI(targets) {
+                if case .success(let stats) = result { previous[target.id] = stats }
+            }
+        case .cgroup:
+            guard let cgroup else { return }
+            for target in targets {
+                do throws(ContainerStatsError) {
+                    let resolved = try resolvedPaths(target, cgroup)
+                    previous[target.id] = try cgroup.cpuSample(target: target, paths: resolved, onlineCPUs: onlineCPUs)
+                } catch {
+                    paths[target.id] = nil
+                }
+            }
+        }
+    }
+
+    /// Adopts CPU samples taken before this collector existed (`CPUBaselines.take`, e.g. while
+    /// the engine was still listing the containers). Only for the cgroup source: the engine's
+    /// host CPU counter is a different clock. Returns the ids adopted.
+    @discardableResult
+    public func adopt(_ baselines: CPUBaselines, for targets: [StatsTarget]) -> Set<String> {
+        guard source == .cgroup else { return [] }
+        var adopted = Set<String>()
+        for target in targets {
+            guard let sample = baselines.samples[target.id] else { continue }
+            previous[target.id] = sample
+            if let resolved = baselines.paths[target.id] { paths[target.id] = resolved }
+            adopted.insert(target.id)
+        }
+        return adopted
     }
 
     private func sampleAPI(_ targets: [StatsTarget]) async -> [(StatsTarget, Result<ContainerStatsResponse, ContainerStatsError>)] {
@@ -143,10 +183,51 @@ public actor StatsCollector {
         guard let cgroup else { return [] }
         return targets.map { target in
             do throws(ContainerStatsError) {
-                return (target, .success(try cgroup.read(target: target, machineMemory: machineMemory, onlineCPUs: onlineCPUs)))
+                let resolved = try resolvedPaths(target, cgroup)
+                return (target, .success(try cgroup.read(target: target, paths: resolved, detail: .figures, machineMemory: machineMemory, onlineCPUs: onlineCPUs)))
             } catch {
+                // Resolved again next time: the container may have been recreated or stopped.
+                paths[target.id] = nil
                 return (target, .failure(error))
             }
         }
+    }
+
+    private func resolvedPaths(_ target: StatsTarget, _ cgroup: CgroupReader) throws(ContainerStatsError) -> CgroupReader.Paths {
+        if let known = paths[target.id] { return known }
+        let resolved = try cgroup.paths(for: target)
+        paths[target.id] = resolved
+        return resolved
+    }
+}
+
+/// CPU counters of every container that has a cgroup on this host, read straight from cgroupfs
+/// before anyone asked the engine which containers exist: `stats --no-stream` takes them first
+/// thing, so the window behind CPU % runs while the engine lists the containers.
+public struct CPUBaselines: Sendable {
+    /// When the counters were read.
+    public var taken: ContinuousClock.Instant
+    /// By container id; only `cpu_stats` (and `id`, `read`) are filled.
+    public var samples: [String: ContainerStatsResponse]
+    /// The directories found on the way, by container id.
+    public var paths: [String: CgroupReader.Paths]
+
+    /// Reads the CPU counter of every container directory under the reader's root.
+    public static func take(_ reader: CgroupReader) -> CPUBaselines {
+        let onlineCPUs = reader.onlineCPUs()
+        var samples: [String: ContainerStatsResponse] = [:]
+        var paths: [String: CgroupReader.Paths] = [:]
+        let taken = ContinuousClock.now
+        for id in reader.containerIDs() {
+            let target = StatsTarget(id: id, name: id, image: "")
+            do throws(ContainerStatsError) {
+                let resolved = try reader.paths(for: target)
+                samples[id] = try reader.cpuSample(target: target, paths: resolved, onlineCPUs: onlineCPUs)
+                paths[id] = resolved
+            } catch {
+                continue
+            }
+        }
+        return CPUBaselines(taken: taken, samples: samples, paths: paths)
     }
 }

@@ -85,6 +85,13 @@ extension StackPilot {
             let noStream = noStream
             let choice = source
 
+            // The engine on this machine: read every container's CPU counter from cgroupfs first
+            // thing, so the window behind CPU % runs while the engine lists the containers.
+            let early: CPUBaselines? = if client.isLocal, choice != .api, let reader = try? CgroupReader() {
+                CPUBaselines.take(reader)
+            } else {
+                nil
+            }
             let first = try await targets(client: client, selection: selection)
             if first.isEmpty {
                 throw CommandFailure(failed: "no running containers \(selection.description)")
@@ -99,7 +106,16 @@ extension StackPilot {
 
             let window = sampleWindow.flatMap(Self.parseDuration) ?? Self.window(resolved.0)
             if noStream {
-                let snapshot = window == .zero ? await collector.sample(first) : try await collector.sampleTwice(first, window: window)
+                let snapshot: StatsSnapshot
+                if window == .zero {
+                    snapshot = await collector.sample(first)
+                } else if let early, await collector.adopt(early, for: first).count == first.count {
+                    // Every container was in the early sample: wait out what is left of the window.
+                    try await Task.sleep(until: early.taken + window, clock: .continuous)
+                    snapshot = await collector.sample(first)
+                } else {
+                    snapshot = try await collector.sampleTwice(first, window: window)
+                }
                 report(snapshot.failures)
                 if snapshot.entries.isEmpty {
                     throw CommandFailure(failed: "no container could be sampled \(selection.description)")
@@ -121,7 +137,7 @@ extension StackPilot {
             window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle
         ) async throws {
             try await withInterruptCancellation {
-                _ = await collector.sample(first)
+                await collector.primeCPU(first)
                 try await Task.sleep(for: window)
                 while !Task.isCancelled {
                     let current = try await targets(client: client, selection: selection)
