@@ -70,7 +70,12 @@ public enum OutputRenderer {
             var lines: [String] = []
             if !headers.isEmpty { lines.append(line(headers.map { $0.uppercased() }, header: true)) }
             lines += rows.map { line($0, header: false) }
-            return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
+            // Trailing whitespace trimmed by hand: a regular expression would load ICU for every table.
+            return lines.map { line in
+                var line = line
+                while line.last?.isWhitespace == true { line.removeLast() }
+                return line
+            }.joined(separator: "\n") + "\n"
         case .sections(let sections):
             var lines: [String] = []
             for (index, section) in sections.enumerated() {
