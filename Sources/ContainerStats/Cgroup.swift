@@ -458,7 +458,11 @@ public struct CgroupReader: Sendable {
     }
 
     /// Reads a small pseudo-file with plain read(2) calls (sysfs/procfs report a size of 4096 or 0,
-    /// so reading until EOF is the only correct way). `nil` when it cannot be opened.
+    /// so the size cannot be asked first). These are seq_files: a read returns as many whole lines
+    /// as fit the kernel's page-sized buffer, so a short read that stayed under half a page is the
+    /// end of the file (one read(2) instead of two for the usual counter files); longer contents
+    /// (/proc/stat on many CPUs, big cgroup.procs) are read until read(2) returns 0.
+    /// `nil` when it cannot be opened.
     static func readFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
@@ -467,15 +471,16 @@ public struct CgroupReader: Sendable {
         var filled = 0
         while true {
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let asked = bytes.count - filled
             let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+                Glibc.read(fd, buffer.baseAddress! + filled, asked)
             }
             if n < 0 {
                 if errno == EINTR { continue }
                 return nil
             }
-            if n == 0 { break }
             filled += n
+            if n == 0 || (n < asked && filled < 2048) { break }
         }
         bytes.removeSubrange(filled...)
         return bytes

@@ -197,3 +197,30 @@ struct NoEngine: StatsEngine {
     func runningContainers(labels: [String]) async throws -> [StatsTarget] { throw Unused() }
     func oneShotStats(id: String) async throws -> ContainerStatsResponse { throw Unused() }
 }
+
+@Suite("CgroupReader.readFile")
+struct ReadFileTests {
+    @Test("files of any size are read whole: short ones in one read, long ones until the end", arguments: [0, 5, 2047, 2048, 4095, 4096, 4097, 10_000, 70_000])
+    func sizes(size: Int) throws {
+        let host = try FakeHost()
+        defer { host.remove() }
+        let text = String((0..<size).map { index in index % 50 == 49 ? "\n" : Character(String(index % 10)) })
+        try host.write("file", text)
+        let bytes = try #require(CgroupReader.readFile(host.root.appendingPathComponent("file").path))
+        #expect(bytes.count == size)
+        #expect(bytes == Array(text.utf8))
+    }
+
+    @Test("a missing file is nil, not empty")
+    func missing() {
+        #expect(CgroupReader.readFile("/nonexistent/sptest-stats/file") == nil)
+    }
+
+    @Test("this machine's /proc/stat is read whole (it can exceed a page on many CPUs)")
+    func procStat() throws {
+        let bytes = try #require(CgroupReader.readFile("/proc/stat"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("cpu "))
+        #expect(text.contains("\nctxt "), "the lines after the cpu lines are there too")
+    }
+}

@@ -309,13 +309,22 @@ struct ContainerSeries {
         }
     }
 
-    /// `/dev/<DEVNAME>` from `/sys/dev/block/MAJ:MIN/uevent`, else `MAJ:MIN`.
+    /// `/dev/<DEVNAME>` from `/sys/dev/block/MAJ:MIN/uevent`, else `MAJ:MIN`. Looked up once per
+    /// device, not at every scrape for every container.
     static func deviceName(major: UInt64, minor: UInt64, sysRoot: String) -> String {
         let id = "\(major):\(minor)"
-        guard let text = try? String(contentsOfFile: "\(sysRoot)/dev/block/\(id)/uevent", encoding: .utf8) else { return id }
-        for line in text.split(separator: "\n") where line.hasPrefix("DEVNAME=") {
-            return "/dev/" + line.dropFirst("DEVNAME=".count)
+        let key = "\(sysRoot)|\(id)"
+        if let known = deviceNames.withLock({ $0[key] }) { return known }
+        var name = id
+        if let text = try? String(contentsOfFile: "\(sysRoot)/dev/block/\(id)/uevent", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("DEVNAME=") {
+                name = "/dev/" + line.dropFirst("DEVNAME=".count)
+                break
+            }
         }
-        return id
+        deviceNames.withLock { $0[key] = name }
+        return name
     }
+
+    private static let deviceNames = Mutex<[String: String]>([:])
 }
