@@ -48,9 +48,11 @@ struct DoctorRepairTests {
         let checks = [stuck.check(.metrics, "api")]
         let runner = Doctor.Runner()
         let first = await runner.run(checks)
-        let report = await runner.recheckFailures(first, checks: checks, groups: [.metrics], timeout: .milliseconds(300), pollInterval: .milliseconds(20))
+        let report = await runner.recheckFailures(first, checks: checks, groups: [.metrics], timeout: .seconds(1), pollInterval: .milliseconds(20))
         #expect(report.results[0].finding.status == .failure)
-        #expect(stuck.count > 2, "it was retried")
+        // The first round starts right after the deadline is set, so there is at least one retry
+        // however slow the machine (how many more depends on its load).
+        #expect(stuck.count >= 2, "it was retried")
         #expect(report.results[0].finding.summary == "not yet (run \(stuck.count))")
     }
 
