@@ -141,6 +141,31 @@ struct StatsIntegrationTests {
         }
     }
 
+    @Test("stats --no-stream through the binary: the first sample is taken (CPU % over the window, not 0), figures as the library's", arguments: ["cgroup", "api"])
+    func command(source: String) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: VersionCommandTests.binary.path), "build the stackpilot product first (swift build)")
+        try await EngineFixture.with(area: "stats") { fixture in
+            let loaded = try await Self.startLoaded(fixture)
+            let arguments = ["stats", "--no-stream", "-p", loaded.project, "--source", source, "--format", "json"]
+            let run = try await Task.detached { try VersionCommandTests.run(arguments) }.value
+            #expect(run.status == 0, "\(run.stderr)")
+            let entries = try JSONDecoder().decode([ContainerStatsEntry].self, from: Data(run.stdout.utf8))
+            #expect(Set(entries.map(\.name)) == [loaded.burner.name, loaded.holder.name])
+            let burner = try #require(entries.first { $0.name == loaded.burner.name })
+            let holder = try #require(entries.first { $0.name == loaded.holder.name })
+            #expect(burner.source.rawValue == source && holder.source.rawValue == source)
+            // The burner spins (capped at a fifth of a core): with both samples taken its CPU % is
+            // above 0 even on a busy machine; a missing first sample would show exactly 0.
+            #expect(burner.cpuPercent > 0, "burner CPU \(burner.cpuPercent) %")
+            #expect(burner.cpuPercent < 60, "burner CPU \(burner.cpuPercent) % is above its 20 % cap by far")
+            #expect(holder.cpuPercent < 5)
+            #expect(holder.memoryUsedBytes > 100 << 20 && holder.memoryUsedBytes < 120 << 20)
+            #expect(holder.memoryLimitBytes == 512 << 20)
+            #expect(holder.service == "holder" && holder.project == loaded.project)
+            #expect(holder.pids >= 2)
+        }
+    }
+
     @Test("cgroup and API sources agree on the same container's counters")
     func sourcesAgree() async throws {
         try await EngineFixture.with(area: "stats") { fixture in
