@@ -130,7 +130,7 @@ struct WorkloadRequestTests {
         }
     }
 
-    @Test("after cancellation the server is gone: its port refuses connections")
+    @Test("after its graceful shutdown the server is gone: its port refuses connections")
     func stops() async throws {
         let url = try await Workload.with(Workload.configuration(.api)) { (api: RunningWorkload) async throws -> String in
             #expect(try await api.get("/health").status == 200)
