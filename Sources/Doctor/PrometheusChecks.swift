@@ -53,7 +53,7 @@ extension Doctor {
                                     evidence: evidence, remedy: [
                                         "a target that is down cannot be scraped: is the service running (stackpilot ps) and on Prometheus' network?",
                                         "lastError says why; 'connection refused' means the service is not listening, 'no such host' that it is not on the network",
-                                    ])
+                                    ] + down.compactMap { diagnosis($0, manifest: manifest) })
                 }
                 if !absent.isEmpty {
                     return .failure("Prometheus has no target for \(absent.joined(separator: ", "))", evidence: evidence,
@@ -65,6 +65,26 @@ extension Doctor {
                 return .ok("all \(targets.count) targets are up", evidence: evidence)
             },
         ]
+    }
+
+    /// What a down target's lastError most likely means, in terms of the manifest's service.
+    static func diagnosis(_ target: PrometheusAPI.Target, manifest: Manifest) -> String? {
+        guard let job = target.job, let expected = manifest.target(job: job) else { return nil }
+        let error = target.lastError.lowercased()
+        let service = "\(expected.service) (\(expected.project))"
+        if error.contains("no such host") || error.contains("server misbehaving") {
+            return "\(job): \(service) is not running or not on the network \(manifest.network) — see its stacks check"
+        }
+        if error.contains("connection refused") {
+            return "\(job): \(service) runs but nothing listens on \(expected.address)"
+        }
+        if error.contains("deadline exceeded") || error.contains("timeout") {
+            return "\(job): \(service) does not answer in time — hung or overloaded (its healthcheck and stackpilot stats say which)"
+        }
+        if error.contains("server returned http status") {
+            return "\(job): \(service) answers, but not with metrics at \(target.scrapeUrl)"
+        }
+        return nil
     }
 
     static func seconds(_ duration: Duration) -> String {

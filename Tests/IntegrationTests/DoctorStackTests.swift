@@ -129,10 +129,13 @@ struct DoctorStackTests {
         let api = try await deployment.container("api", project: deployment.appProject)
         try await deployment.engine.stopContainer(api.id, timeout: 5)
         do {
+            // A stopped container leaves the network: once Prometheus has scraped since, it cannot
+            // resolve api any more (a scrape racing the stop may see "connection refused" first).
+            let diagnosis = "api: api (\(deployment.appProject)) is not running or not on the network \(deployment.network) — see its stacks check"
             var latest: (run: DoctorStackDeployment.Run, report: Doctor.Report)?
             let seen = try await EngineFixture.eventually(timeout: .seconds(120)) {
                 latest = try await deployment.doctor(["--only", "stacks", "metrics", "prometheus"])
-                return latest?.report.finding(.prometheus, "targets")?.status == .failure
+                return latest?.report.finding(.prometheus, "targets")?.remedy.contains(diagnosis) == true
             }
             let (run, report) = try #require(latest)
             #expect(seen, "Prometheus never reported api down:\n\(run)")
@@ -145,6 +148,8 @@ struct DoctorStackTests {
             #expect(!lastError.isEmpty, "no lastError in \(apiLine)")
             #expect(targets.evidence.filter { $0.hasSuffix(": up") }.count == 4, "\(targets.evidence)")
             #expect(targets.remedy.contains { $0.contains("lastError") })
+            // The stopped container is gone from the network: Prometheus cannot resolve it, and the remedy says what that means.
+            #expect(targets.remedy.contains(diagnosis), "\(targets.remedy)")
 
             let stack = try #require(report.finding(.stacks, "\(deployment.appProject)/api"))
             #expect(stack.status == .failure && stack.summary.hasPrefix("api is not running"), "\(stack)")
