@@ -37,6 +37,7 @@ extension StackPilot {
             let renderer = ProgressRenderer(mode: progress)
             let options = Orchestration.DownOptions(removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout)
             try await withInterruptCancellation {
+                await connection.negotiate()
                 var failures: [String] = []
                 for target in targets.reversed() {
                     let executor = Orchestration.Executor(engine: connection.backend, progress: renderer.handler(project: target.projectName))

@@ -94,6 +94,13 @@ struct StackEngine {
         backend = Orchestration.DockerEngineBackend(client: client)
         if case .unixSocket = client.endpoint.address { isLocal = true } else { isLocal = false }
     }
+
+    /// Negotiates the API version with one `/_ping` before a command's first concurrent requests
+    /// (which would otherwise each ping). An engine that does not answer is reported by the request
+    /// that follows, as before.
+    func negotiate() async {
+        _ = try? await client.apiVersion()
+    }
 }
 
 extension OrchestrationError {

@@ -100,6 +100,7 @@ extension StackPilot {
             let dryRun = self.dryRun
             let format = self.format
             let plans = try await withInterruptCancellation { () async throws -> [Orchestration.Plan] in
+                await connection.negotiate()
                 var plans: [Orchestration.Plan] = []
                 // In a dry run, what earlier stacks would create (a shared network) counts as there.
                 var pendingNetworks: [Orchestration.ObservedNetwork] = []
