@@ -39,6 +39,8 @@ public final class Healer: Service, Sendable {
         var observation: HealObservation
         var tracker: HealTracker
         var reportedGiveUp = false
+        /// The value last set on `stackpilot_heal_given_up` for it (nil: none yet).
+        var publishedGivenUp: Bool?
     }
 
     private let engine: DockerEngine.Client
@@ -157,9 +159,10 @@ public final class Healer: Service, Sendable {
                 await onGrafanaStart()
             }
         default:
-            if action.hasPrefix("health_status") || ["die", "stop", "kill", "restart", "pause", "unpause", "create", "oom"].contains(action) {
-                try? await refresh(id: id)
-            }
+            // Other events (exec_* from every healthcheck run, attach, resize, ...) change nothing
+            // the healer looks at: no inspect, no evaluation.
+            guard action.hasPrefix("health_status") || ["die", "stop", "kill", "restart", "pause", "unpause", "create", "oom"].contains(action) else { return }
+            try? await refresh(id: id)
         }
         await evaluate()
     }
@@ -179,14 +182,23 @@ public final class Healer: Service, Sendable {
             tracked.keys.sorted().compactMap { id in
                 guard var entry = tracked[id] else { return nil }
                 let decision = entry.tracker.decide(entry.observation, at: now)
-                if case .giveUp = decision {
-                    if entry.reportedGiveUp { tracked[id] = entry; return nil }
+                // Only what needs doing leaves the lock: a restart, a give-up said once, and the
+                // given-up gauge set to 0 once per recovery (not re-set every tick for every container).
+                let act: Bool
+                switch decision {
+                case .restart: act = true
+                case .giveUp:
+                    act = !entry.reportedGiveUp
                     entry.reportedGiveUp = true
-                } else if case .nothing = decision {
+                    entry.publishedGivenUp = true
+                case .nothing:
+                    act = entry.publishedGivenUp != false
                     entry.reportedGiveUp = false
+                    entry.publishedGivenUp = false
+                case .wait, .leaveAlone: act = false
                 }
                 tracked[id] = entry
-                return (id, entry, decision)
+                return act ? (id, entry, decision) : nil
             }
         }
         for (id, entry, decision) in decisions {
