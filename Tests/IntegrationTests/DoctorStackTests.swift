@@ -33,7 +33,15 @@ struct DoctorStackTests {
     @Test("healthy deployment: no check fails, exit 0; the only warning is Grafana's default admin/admin (besides the host's own load)")
     func healthy() async throws {
         let deployment = try DoctorStackDeployment.shared()
-        let (run, report) = try await deployment.doctor()
+        // The latency and error-rate conditions are rates: they need two scrapes of model-api with
+        // traffic in between (15 s apart); until then doctor rightly says "no data yet".
+        var latest: (run: DoctorStackDeployment.Run, report: Doctor.Report)?
+        let evaluated = try await EngineFixture.eventually(timeout: .seconds(120)) {
+            latest = try await deployment.doctor()
+            return ["high-inference-latency", "high-error-rate"].allSatisfy { latest?.report.finding(.alerts, $0)?.status != .notApplicable }
+        }
+        let (run, report) = try #require(latest)
+        #expect(evaluated, "the rate-based alert conditions never had data:\n\(Self.describe(report.results.filter { $0.group == .alerts }))")
         let failures = report.results.filter { $0.finding.status == .failure }
         #expect(failures.isEmpty, "\(Self.describe(failures))")
         #expect(run.status == 0, "\(run)")
