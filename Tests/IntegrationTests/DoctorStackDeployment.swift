@@ -361,7 +361,13 @@ struct DoctorStackDeploymentTrait: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let deployment = try await DoctorStackDeployment.start()
+        let deployment: DoctorStackDeployment
+        do {
+            deployment = try await DoctorStackDeployment.start()
+        } catch let error as DoctorStackDeployment.Failure where error.description.contains("already allocated") || error.description.contains("address already in use") {
+            // A free port taken by someone else between choosing and publishing it: once more, with others.
+            deployment = try await DoctorStackDeployment.start()
+        }
         do {
             try await DoctorStackDeployment.$current.withValue(deployment) { try await function() }
         } catch {
