@@ -10,18 +10,25 @@ import Prometheus
 import ServiceLifecycle
 
 extension StackPilot {
-    /// `stackpilot supervise`: the long-running side of StackPilot. Now: the Prometheus exporter of
-    /// per-container stats (cAdvisor's metric names). Each part is a `Service` in one
-    /// `ServiceGroup`, so healing and re-provisioning join as further services.
+    /// `stackpilot supervise`: the long-running side of StackPilot. The Prometheus exporter of
+    /// per-container stats (cAdvisor's metric names), the healer of unhealthy containers, Grafana
+    /// re-provisioning after its container starts or the dashboards change, and doctor as metrics;
+    /// each part is a `Service` in one `ServiceGroup` (SupervisorGroup), stopped together on SIGTERM.
     struct Supervise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "supervise",
-            abstract: "Run the exporter: per-container metrics (cAdvisor names) on /metrics, health on /healthz.",
+            abstract: "Export container metrics, heal unhealthy containers, re-provision Grafana, export doctor's checks.",
             discussion: """
+            Serves /metrics (per-container stats with cAdvisor's names, heal counters, \
+            stackpilot_check_status{group,check}: 0 ok, 1 warning, 2 failure) and /healthz. \
             Collects on scrape (at most once per --cache), from cgroupfs when the engine is local and \
             /sys/fs/cgroup is readable (mount it read-only into the exporter container, with the \
             socket, and run it in the host's pid namespace for network counters), else from the \
-            engine's one-shot stats. Stops cleanly on SIGTERM or SIGINT.
+            engine's one-shot stats. Follows the engine's events (reconnecting when the engine \
+            restarts) and restarts containers of the manifest's stacks (and --project) that stay \
+            unhealthy past --heal-grace, with growing delays, giving up after --heal-max-restarts \
+            per hour; containers restarting, stopped on purpose or labelled io.stackpilot.heal=false \
+            are left alone. Stops cleanly on SIGTERM or SIGINT.
             """
         )
 
@@ -109,12 +116,28 @@ extension StackPilot {
             guard cacheSeconds >= 0, cacheSeconds <= 300 else {
                 throw ValidationError("--cache \(cacheSeconds) must be between 0 and 300 seconds")
             }
+            guard healGrace >= 0 else {
+                throw ValidationError("--heal-grace \(healGrace) must be 0 or more seconds")
+            }
+            guard healMaxRestarts >= 1 else {
+                throw ValidationError("--heal-max-restarts \(healMaxRestarts) must be at least 1 (--no-heal turns healing off)")
+            }
+            guard doctorInterval >= 0 else {
+                throw ValidationError("--doctor-interval \(doctorInterval) must be 0 (never) or more seconds")
+            }
+            if projects.contains("") {
+                throw ValidationError("--project needs a compose project name")
+            }
         }
 
         func run() async throws {
             let address = try ExporterServer.parseListen(listen)
             let client = try engine.makeClient()
             let logger = Logger(label: "stackpilot.supervise")
+            // The manifest, the doctor setup and the credentials first: bad input (exit 2) never
+            // reaches the engine and never starts a server.
+            let registry = PrometheusCollectorRegistry()
+            let supervision = try supervisionServices(engine: client, registry: registry, logger: logger)
 
             // Pick the source now when a container runs; otherwise decide without a probe.
             let probe = try? await client.runningContainers(labels: labels).first
@@ -128,14 +151,11 @@ extension StackPilot {
             let exporter = ContainerMetricsExporter(
                 engine: client, collector: collector,
                 configuration: .init(labels: labels, cacheTTL: .milliseconds(Int64(cacheSeconds * 1000))),
-                logger: logger)
+                registry: registry, logger: logger)
             logger.info("collecting container stats", metadata: ["source": "\(resolved.0.rawValue)", "engine": "\(client.endpoint.description)"])
 
             let http = ExporterServer.makeService(exporter: exporter, host: address.host, port: address.port, logger: logger)
-            var group = SupervisorGroup(services: [http])
-            for service in try supervisionServices(engine: client, registry: exporter.registry, logger: logger) {
-                group.add(service)
-            }
+            let group = SupervisorGroup(services: [http] + supervision)
             do {
                 try await group.run(logger: logger)
             } catch {
