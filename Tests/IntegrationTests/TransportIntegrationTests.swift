@@ -16,7 +16,7 @@ private func engineTransport() throws -> CurlTransport {
                       options: .init(connectTimeout: .seconds(3), timeout: .seconds(30)))
 }
 
-/// CurlTransport against the real Docker engine. Read-only: it creates nothing on the engine.
+/// CurlTransport against the real Docker engine. It creates one network of its own, briefly, and nothing else.
 @Suite("CurlTransport against the real engine", .requiresEngine)
 struct TransportIntegrationTests {
     @Test("GET /_ping on the engine socket answers 200 OK with the engine's API version header")
@@ -64,19 +64,30 @@ struct TransportIntegrationTests {
         #expect(statuses.allSatisfy { $0 == 200 })
     }
 
-    @Test("a bounded events stream arrives as NDJSON lines that each parse")
+    @Test("a bounded events stream arrives as NDJSON lines that each parse, holding the events we caused")
     func eventsStream() async throws {
         let transport = try engineTransport()
-        let now = Int(Date().timeIntervalSince1970)
-        let response = try await transport.stream(HTTPRequest(path: "/events?since=\(now - 3600)&until=\(now)"))
+        // Cause two events of our own: a network created and removed.
+        let name = "sptest-transport-\(UInt32.random(in: 0...UInt32.max))"
+        let since = Int(Date().timeIntervalSince1970) - 1
+        let created = try await transport.send(HTTPRequest(
+            method: .post, path: "/networks/create", headers: [("Content-Type", "application/json")],
+            body: Data("{\"Name\":\"\(name)\"}".utf8)))
+        #expect(created.status == 201)
+        let removed = try await transport.send(HTTPRequest(method: .delete, path: "/networks/\(name)"))
+        #expect(removed.status == 204)
+        let until = Int(Date().timeIntervalSince1970) + 1
+        let response = try await transport.stream(HTTPRequest(path: "/events?since=\(since)&until=\(until)"))
         #expect(response.status == 200)
+        var ours: [String] = []
         var count = 0
         for try await line in response.body.lines where !line.isEmpty {
             let event = try JSONDocument(parsing: line, source: "event \(count)")
             #expect(event["Type"]?.string != nil)
+            if event["Actor"]?["Attributes"]?["name"]?.string == name, let action = event["Action"]?.string { ours.append(action) }
             count += 1
         }
-        #expect(count >= 0)
+        #expect(ours == ["create", "destroy"], "events for \(name): \(ours) of \(count)")
     }
 
     @Test("cancelling an open-ended events stream ends it with CancellationError")
