@@ -93,8 +93,9 @@ final class DoctorStackDeployment: Sendable {
 
     /// Runs `stackpilot ARGUMENTS` in the deployment's directory. Blocking reads happen off the
     /// cooperative pool.
-    func stackpilot(_ arguments: [String]) async throws -> Run {
+    func stackpilot(_ arguments: [String], timeout: Duration = .seconds(600)) async throws -> Run {
         let environment = self.environment
+        let seconds = Double(timeout.components.seconds)
         let directory = self.directory
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
@@ -108,6 +109,11 @@ final class DoctorStackDeployment: Sendable {
                     process.standardOutput = out
                     process.standardError = err
                     try process.run()
+                    // A command that hangs (e.g. waiting on a dependency that crash-loops) is ended,
+                    // so the suite fails with what it printed instead of sitting out its time limit.
+                    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+                    defer { watchdog.cancel() }
                     // stderr on its own thread, so neither pipe can fill up and block the child.
                     let errBox = DataBox()
                     let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
@@ -174,8 +180,10 @@ final class DoctorStackDeployment: Sendable {
         do {
             try deployment.writeCopy()
             try deployment.verifyCopy()
-            let up = try await deployment.stackpilot(["up", "--wait", "--wait-timeout", "300s", "--progress", "plain"])
-            guard up.status == 0 else { throw Failure(description: "stackpilot up failed:\n\(up)") }
+            let up = try await deployment.stackpilot(["up", "--wait", "--wait-timeout", "300s", "--progress", "plain"], timeout: .seconds(420))
+            guard up.status == 0 else {
+                throw Failure(description: "stackpilot up failed (exit \(up.status); 15 is the test's own 420 s limit):\n\(up)\ncontainers:\n\(await deployment.containerStates())")
+            }
             try await deployment.waitForAllTargetsUp()
             return deployment
         } catch {
@@ -249,6 +257,20 @@ final class DoctorStackDeployment: Sendable {
         guard problems.isEmpty else {
             throw Failure(description: "the test copy of stacks/ in \(directory.path) is not isolated from a user deployment: \(problems.joined(separator: "; ")) — adapt DoctorStackDeployment.writeCopy to the stack files")
         }
+    }
+
+    /// Each container of the deployment with its state and last log lines, for failure messages.
+    func containerStates() async -> String {
+        var lines: [String] = []
+        for project in [monitoringProject, appProject] {
+            let filter = DockerEngine.Filters().label("com.docker.compose.project=\(project)")
+            for summary in (try? await engine.listContainers(all: true, filters: filter)) ?? [] {
+                let state = (try? await engine.inspectContainer(summary.id))?.state
+                lines.append("\(summary.name): \(state?.status ?? "?") exit \(state?.exitCode ?? 0)\(state?.health?.status.map { ", health \($0)" } ?? "")")
+                if let tail = try? await Doctor.logTail(engine, id: summary.id, lines: 3) { lines += tail.map { "  \($0)" } }
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Prometheus scrapes every 15 s: polls its targets (generously) until all are up.
