@@ -173,6 +173,8 @@ extension Orchestration {
             for (service, list) in starts { known[service, default: []] += list.map(\.id) }
             for a in plan.actions where a.kind == .upToDate { if let s = a.service, let id = a.containerID { known[s, default: []].append(id) } }
             let containersOf = known
+            // --wait-timeout bounds the whole start, dependency waits included.
+            let dependencyDeadline = options.wait ? options.waitTimeout.map { (ContinuousClock.now + $0, $0) } : nil
             let startGraph = graph.restricted(to: selected)
             let outcomes = try await startGraph.run { service in
                 guard let s = project.service(service) else { return }
@@ -183,7 +185,8 @@ extension Orchestration {
                     progress(.waiting(service: service, dependency: dep.service, condition: dep.condition))
                     do {
                         try await gate.wait(key: "\(dep.service)|\(dep.condition.rawValue)") {
-                            try await waitForCondition(project, service: d, condition: dep.condition, hub: hub, containerIDs: containersOf[dep.service])
+                            try await waitForCondition(project, service: d, condition: dep.condition, hub: hub, containerIDs: containersOf[dep.service],
+                                                       deadline: dependencyDeadline)
                         }
                     } catch let e as OrchestrationError {
                         if dep.required {
@@ -339,7 +342,12 @@ extension Orchestration {
         /// Waits until every container of `service` meets `condition`; throws `.dependencyFailed` otherwise.
         /// `containerIDs`: the service's containers when this run knows them (it just created, started or
         /// kept each one); otherwise they are listed.
-        func waitForCondition(_ project: DesiredProject, service: DesiredService, condition: DependencyCondition, hub: EventHub, containerIDs: [String]? = nil) async throws {
+        /// Waits until every container of `service` meets `condition`. Fails when it never will: it
+        /// exited, turned unhealthy, or (for service_healthy) keeps restarting — a crash loop under a
+        /// restart policy is never unhealthy, so without this the wait would not end — or when the
+        /// deadline (the --wait-timeout, and how long it was) passes.
+        func waitForCondition(_ project: DesiredProject, service: DesiredService, condition: DependencyCondition, hub: EventHub, containerIDs: [String]? = nil,
+                              deadline: (ContinuousClock.Instant, Duration)? = nil) async throws {
             let ids: [String]
             if let containerIDs, !containerIDs.isEmpty {
                 ids = containerIDs
@@ -350,17 +358,29 @@ extension Orchestration {
                 throw OrchestrationError.dependencyFailed(service: service.name, container: "(none)", state: "missing", reason: "the service has no container", logTail: [], dependents: [])
             }
             for id in ids {
+                var firstRestartCount: Int?
                 while true {
                     try Task.checkCancellation()
                     let seen = await hub.counter(id)
                     let d = try await engine.inspectContainer(id: id)
-                    switch Self.evaluate(d, condition: condition) {
+                    let restarts = d.restartCount - (firstRestartCount ?? d.restartCount)
+                    if firstRestartCount == nil { firstRestartCount = d.restartCount }
+                    var evaluation = Self.evaluate(d, condition: condition)
+                    if evaluation == .pending, condition == .serviceHealthy, restarts >= Self.crashLoopRestarts {
+                        evaluation = .failed("it keeps restarting instead of becoming healthy (restarted \(restarts) times while waiting, last exit code \(d.exitCode))")
+                    }
+                    if evaluation == .pending, let (end, length) = deadline, ContinuousClock.now >= end {
+                        evaluation = .failed("it did not become \(condition == .serviceHealthy ? "healthy" : "ready") within the --wait-timeout of \(length)")
+                    }
+                    switch evaluation {
                     case .met:
                         progress(.ready(service: service.name, detail: "\(d.name) \(d.stateDescription)"))
                     case .failed(let reason):
                         throw OrchestrationError.dependencyFailed(service: service.name, container: d.name, state: d.stateDescription, reason: reason, logTail: await tail(of: d), dependents: [])
                     case .pending:
-                        await hub.wait(for: id, after: seen, fallback: pollFallback)
+                        var wait = pollFallback
+                        if let (end, _) = deadline { wait = max(min(wait, end - ContinuousClock.now), .milliseconds(10)) }
+                        await hub.wait(for: id, after: seen, fallback: wait)
                         continue
                     }
                     break
@@ -369,6 +389,9 @@ extension Orchestration {
         }
 
         enum Evaluation: Equatable { case met, pending, failed(String) }
+
+        /// Restarts seen while waiting for service_healthy that make it a crash loop, not a slow start.
+        static let crashLoopRestarts = 2
 
         /// Whether a container meets a depends_on condition now, never will, or may later.
         static func evaluate(_ d: ContainerDetails, condition: DependencyCondition) -> Evaluation {
@@ -418,6 +441,7 @@ extension Orchestration {
                 }
                 var pending = containers
                 var last: [String: ContainerDetails] = [:]
+                var firstRestartCounts: [String: Int] = [:]
                 while !pending.isEmpty {
                     try Task.checkCancellation()
                     var still: [ObservedContainer] = []
@@ -426,7 +450,13 @@ extension Orchestration {
                         counters[c.id] = await hub.counter(c.id)
                         let d = try await engine.inspectContainer(id: c.id)
                         last[c.id] = d
-                        switch Self.readiness(d) {
+                        let first = firstRestartCounts[c.id] ?? d.restartCount
+                        firstRestartCounts[c.id] = first
+                        var readiness = Self.readiness(d)
+                        if readiness == .pending, d.restartCount - first >= Self.crashLoopRestarts {
+                            readiness = .failed("it keeps restarting (restarted \(d.restartCount - first) times while waiting, last exit code \(d.exitCode))")
+                        }
+                        switch readiness {
                         case .met: progress(.ready(service: c.service ?? "?", detail: "\(d.name) \(d.stateDescription)"))
                         case .pending: still.append(c)
                         case .failed(let reason):

@@ -283,6 +283,76 @@ struct OrchestrationIntegrationTests {
         }
     }
 
+    @Test("a service_healthy dependency that crash-loops under a restart policy fails the up (it would never turn unhealthy), naming the restarts")
+    func crashLoopingDependency() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            services:
+              model:
+                image: \(image)
+                command: ["sh", "-c", "echo crash-loop-marker; sleep 0.2; exit 3"]
+                restart: always
+                stop_grace_period: 1s
+                healthcheck:
+                  test: ["CMD", "true"]
+                  interval: 30s
+              api:
+                image: \(image)
+                command: ["sleep", "3600"]
+                depends_on:
+                  model:
+                    condition: service_healthy
+            """)
+            // No --wait-timeout: the crash loop alone must end the wait.
+            let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
+            guard case .dependencyFailed(let service, _, _, let reason, let tail, let dependents)? = error else {
+                Issue.record("expected dependencyFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(service == "model")
+            #expect(reason.contains("keeps restarting"), "\(reason)")
+            #expect(reason.contains("exit code 3"), "\(reason)")
+            #expect(tail.contains("crash-loop-marker"))
+            #expect(dependents == ["\(f.name)-api-1"])
+        }
+    }
+
+    @Test("--wait-timeout also bounds the wait for a service_healthy dependency")
+    func dependencyWaitTimeout() async throws {
+        try await OrchestrationFixture.with { f in
+            let image = try await TestImages.busybox(f.client)
+            try f.write("""
+            services:
+              slow:
+                image: \(image)
+                command: ["sleep", "3600"]
+                stop_grace_period: 1s
+                healthcheck:
+                  test: ["CMD", "false"]
+                  interval: 30s
+                  start_period: 60s
+              api:
+                image: \(image)
+                command: ["sleep", "3600"]
+                depends_on:
+                  slow:
+                    condition: service_healthy
+            """)
+            let error = await #expect(throws: OrchestrationError.self) {
+                try await f.up(.init(wait: true, waitTimeout: .seconds(3)))
+            }
+            guard case .dependencyFailed(let service, _, _, let reason, _, _)? = error else {
+                Issue.record("expected dependencyFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(service == "slow")
+            #expect(reason.contains("--wait-timeout of 3"), "\(reason)")
+            let api = try await f.container("api")
+            #expect(api.state?.status == "created")
+        }
+    }
+
     @Test("down removes every container and the network, and a stack that is not up is fine")
     func downLeavesNothing() async throws {
         try await OrchestrationFixture.with { f in
