@@ -144,7 +144,7 @@ extension StackPilot {
                 return
             }
             if !noProvision && !noStart {
-                await Self.provisionHook(targets: targets, renderer: renderer)
+                await Self.provisionHook(targets: targets, manifest: stacks.manifest, renderer: renderer)
             }
         }
 
@@ -163,7 +163,8 @@ extension StackPilot.Up {
     /// Provisions Grafana through the `provision` command when the deployment comes from the
     /// manifest and has a grafana service. Looked up by name so `up` does not depend on how the
     /// Grafana module is put together; if the command does not exist (yet), up says so.
-    static func provisionHook(targets: [StackTarget], renderer: ProgressRenderer) async {
+    /// `manifest`: up's own --manifest, passed on so both read the same deployment.
+    static func provisionHook(targets: [StackTarget], manifest: String?, renderer: ProgressRenderer) async {
         guard targets.contains(where: { $0.desired?.service("grafana") != nil }) else { return }
         let project = targets.first { $0.desired?.service("grafana") != nil }!.projectName
         guard StackPilot.configuration.subcommands.contains(where: { $0.configuration.commandName == "provision" }) else {
@@ -172,7 +173,7 @@ extension StackPilot.Up {
         }
         renderer.note("provisioning Grafana (stackpilot provision; --no-provision skips this)", project: project)
         do {
-            var command = try StackPilot.parseAsRoot(["provision"])
+            var command = try StackPilot.parseAsRoot(["provision"] + (manifest.map { ["--manifest", $0] } ?? []))
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {
