@@ -210,6 +210,29 @@ struct LocalPrometheus: Sendable {
         return process
     }
 
+    /// Debian's Prometheus on a free loopback port, keeping its files in `directory`, scraping one
+    /// model-api target on 127.0.0.1:`modelAPIPort` every second. Stop the process with `stop`.
+    static func launchScraping(modelAPIPort: Int, directory: URL, logger: Logger) throws -> (process: Process, client: PrometheusAPI.Client) {
+        let port = try TestServers.freePort()
+        try Data("""
+            global: {scrape_interval: 1s, evaluation_interval: 1s}
+            scrape_configs:
+              - job_name: model-api
+                static_configs: [{targets: ["127.0.0.1:\(modelAPIPort)"]}]
+            """.utf8).write(to: directory.appendingPathComponent("prometheus.yml"))
+        let process = try launch(prometheusBinary, [
+            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+            "--web.listen-address=127.0.0.1:\(port)",
+        ], directory: directory, name: "prometheus")
+        let url = "http://127.0.0.1:\(port)"
+        do {
+            return (process, PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: logger))
+        } catch {
+            stop(process)
+            throw error
+        }
+    }
+
     static func stop(_ process: Process) {
         guard process.isRunning else { return }
         process.terminate()

@@ -73,20 +73,8 @@ struct DoctorIntegrationTests {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-doctor-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let port = try TestServers.freePort()
-            try Data("""
-                global: {scrape_interval: 1s, evaluation_interval: 1s}
-                scrape_configs:
-                  - job_name: model-api
-                    static_configs: [{targets: ["127.0.0.1:\(modelPort)"]}]
-                """.utf8).write(to: directory.appendingPathComponent("prometheus.yml"))
-            let prometheus = try LocalPrometheus.launch(LocalPrometheus.prometheusBinary, [
-                "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-                "--web.listen-address=127.0.0.1:\(port)",
-            ], directory: directory, name: "prometheus")
+            let (prometheus, client) = try LocalPrometheus.launchScraping(modelAPIPort: modelPort, directory: directory, logger: logger)
             defer { LocalPrometheus.stop(prometheus) }
-            let url = "http://127.0.0.1:\(port)"
-            let client = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: logger)
             _ = await EngineFixture.eventually(timeout: .seconds(30)) { (try? await client.ready()) == true }
             try await body(client)
         }

@@ -91,21 +91,8 @@ struct SuperviseDoctorMetricsTests {
             }) {
                 var iterator = ports.makeAsyncIterator()
                 let modelPort = try #require(await iterator.next(), "workload-sim did not start")
-                let prometheusPort = try TestServers.freePort()
-                try Data("""
-                    global: {scrape_interval: 1s, evaluation_interval: 1s}
-                    scrape_configs:
-                      - job_name: model-api
-                        static_configs: [{targets: ["127.0.0.1:\(modelPort)"]}]
-                    """.utf8).write(to: directory.appendingPathComponent("prometheus.yml"))
-                let prometheusProcess = try LocalPrometheus.launch(LocalPrometheus.prometheusBinary, [
-                    "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-                    "--web.listen-address=127.0.0.1:\(prometheusPort)",
-                ], directory: directory, name: "prometheus")
+                let (prometheusProcess, prometheus) = try LocalPrometheus.launchScraping(modelAPIPort: modelPort, directory: directory, logger: Self.logger)
                 defer { LocalPrometheus.stop(prometheusProcess) }
-                let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
-                let prometheus = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(prometheusURL))),
-                                                      endpoint: prometheusURL, logger: Self.logger)
                 let scraped = await EngineFixture.eventually(timeout: .seconds(60)) {
                     ((try? await prometheus.query("gpu_memory_total_mb").vector.count) ?? 0) > 0
                 }
