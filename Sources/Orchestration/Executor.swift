@@ -363,11 +363,11 @@ extension Orchestration {
                     try Task.checkCancellation()
                     let seen = await hub.counter(id)
                     let d = try await engine.inspectContainer(id: id)
-                    let restarts = d.restartCount - (firstRestartCount ?? d.restartCount)
-                    if firstRestartCount == nil { firstRestartCount = d.restartCount }
+                    let first = firstRestartCount ?? d.restartCount
+                    firstRestartCount = first
                     var evaluation = Self.evaluate(d, condition: condition)
-                    if evaluation == .pending, condition == .serviceHealthy, restarts >= Self.crashLoopRestarts {
-                        evaluation = .failed("it keeps restarting instead of becoming healthy (restarted \(restarts) times while waiting, last exit code \(d.exitCode))")
+                    if evaluation == .pending, condition == .serviceHealthy, let loop = Self.crashLoop(d, restartCountBefore: first) {
+                        evaluation = loop
                     }
                     if evaluation == .pending, let (end, length) = deadline, ContinuousClock.now >= end {
                         evaluation = .failed("it did not become \(condition == .serviceHealthy ? "healthy" : "ready") within the --wait-timeout of \(length)")
@@ -392,6 +392,13 @@ extension Orchestration {
 
         /// Restarts seen while waiting for service_healthy that make it a crash loop, not a slow start.
         static let crashLoopRestarts = 2
+
+        /// `.failed` when `d` restarted `crashLoopRestarts` times since its count was `restartCountBefore`.
+        static func crashLoop(_ d: ContainerDetails, restartCountBefore: Int) -> Evaluation? {
+            let restarts = d.restartCount - restartCountBefore
+            guard restarts >= crashLoopRestarts else { return nil }
+            return .failed("it keeps restarting (restarted \(restarts) times while waiting, last exit code \(d.exitCode))")
+        }
 
         /// Whether a container meets a depends_on condition now, never will, or may later.
         static func evaluate(_ d: ContainerDetails, condition: DependencyCondition) -> Evaluation {
@@ -453,8 +460,8 @@ extension Orchestration {
                         let first = firstRestartCounts[c.id] ?? d.restartCount
                         firstRestartCounts[c.id] = first
                         var readiness = Self.readiness(d)
-                        if readiness == .pending, d.restartCount - first >= Self.crashLoopRestarts {
-                            readiness = .failed("it keeps restarting (restarted \(d.restartCount - first) times while waiting, last exit code \(d.exitCode))")
+                        if readiness == .pending, let loop = Self.crashLoop(d, restartCountBefore: first) {
+                            readiness = loop
                         }
                         switch readiness {
                         case .met: progress(.ready(service: c.service ?? "?", detail: "\(d.name) \(d.stateDescription)"))
