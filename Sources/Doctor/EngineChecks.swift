@@ -1,3 +1,4 @@
+import ContainerStats
 import DockerEngine
 import Foundation
 import HTTPTransport
@@ -64,20 +65,7 @@ struct DiskSpace: Sendable, Equatable {
     }
 
     var fractionAvailable: Double { total == 0 ? 0 : Double(available) / Double(total) }
-    var availableDescription: String { Bytes.describe(available) }
-    var totalDescription: String { Bytes.describe(total) }
+    var availableDescription: String { ByteFormat.binary(available) }
+    var totalDescription: String { ByteFormat.binary(total) }
     var percentAvailableDescription: String { String(format: "%.1f %%", fractionAvailable * 100) }
-}
-
-enum Bytes {
-    static func describe(_ bytes: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
 }

@@ -33,7 +33,7 @@ extension Doctor {
         let byMemory = entries.sorted { $0.memoryUsedBytes > $1.memoryUsedBytes }
         var evidence = ["source: \(snapshot.source.rawValue), \(entries.count) containers"]
         evidence += byCPU.prefix(3).map { String(format: "CPU    %6.1f %%  %@", $0.cpuPercent, $0.name) }
-        evidence += byMemory.prefix(3).map { "memory \(Bytes.describe($0.memoryUsedBytes))\($0.memoryLimitBytes > 0 ? String(format: " (%.1f %% of its limit)", $0.memoryPercent) : "")  \($0.name)" }
+        evidence += byMemory.prefix(3).map { "memory \(ByteFormat.binary($0.memoryUsedBytes))\($0.memoryLimitBytes > 0 ? String(format: " (%.1f %% of its limit)", $0.memoryPercent) : "")  \($0.name)" }
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
         let nearLimit = entries.filter { $0.memoryPercent >= 90 && $0.memoryLimitBytes > 0 && $0.memoryLimitBytes < UInt64(ProcessInfo.processInfo.physicalMemory) }
         if let top = nearLimit.first {
@@ -48,7 +48,7 @@ extension Doctor {
         }
         let top = byCPU[0]
         let heaviest = byMemory[0]
-        return .ok("most CPU: \(top.name) (\(String(format: "%.1f", top.cpuPercent)) %), most memory: \(heaviest.name) (\(Bytes.describe(heaviest.memoryUsedBytes)))",
+        return .ok("most CPU: \(top.name) (\(String(format: "%.1f", top.cpuPercent)) %), most memory: \(heaviest.name) (\(ByteFormat.binary(heaviest.memoryUsedBytes)))",
                    evidence: evidence)
     }
 }

@@ -253,34 +253,12 @@ struct StatsPayload: OutputRenderable {
                 [
                     e.name, e.service ?? "-",
                     String(format: "%.2f%%", e.cpuPercent),
-                    "\(StatsFormat.binary(e.memoryUsedBytes)) / \(StatsFormat.binary(e.memoryLimitBytes))",
+                    "\(ByteFormat.binary(e.memoryUsedBytes)) / \(ByteFormat.binary(e.memoryLimitBytes))",
                     String(format: "%.2f%%", e.memoryPercent),
-                    "\(StatsFormat.decimal(e.networkRxBytes)) / \(StatsFormat.decimal(e.networkTxBytes))",
-                    "\(StatsFormat.decimal(e.blockReadBytes)) / \(StatsFormat.decimal(e.blockWriteBytes))",
+                    "\(ByteFormat.decimal(e.networkRxBytes)) / \(ByteFormat.decimal(e.networkTxBytes))",
+                    "\(ByteFormat.decimal(e.blockReadBytes)) / \(ByteFormat.decimal(e.blockWriteBytes))",
                     "\(e.pids)",
                 ]
             })
-    }
-}
-
-/// Sizes as docker stats prints them (docker/go-units): memory in binary units with 4
-/// significant digits (`100.8MiB`), network and block I/O in decimal units with 3 (`1.04kB`).
-enum StatsFormat {
-    static func binary(_ bytes: UInt64) -> String {
-        scaled(Double(bytes), base: 1024, units: ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"], digits: 4)
-    }
-
-    static func decimal(_ bytes: UInt64) -> String {
-        scaled(Double(bytes), base: 1000, units: ["B", "kB", "MB", "GB", "TB", "PB", "EB"], digits: 3)
-    }
-
-    private static func scaled(_ value: Double, base: Double, units: [String], digits: Int) -> String {
-        var value = value
-        var index = 0
-        while value >= base, index < units.count - 1 {
-            value /= base
-            index += 1
-        }
-        return String(format: "%.\(digits)g", value) + units[index]
     }
 }
