@@ -14,6 +14,9 @@ extension Doctor {
         public var grafana: GrafanaSetup?
         /// The repository's alert rules (stacks/grafana/provisioning/alerting), evaluated now.
         public var alerts: [GuideAlert]
+        /// How long the targets check waits for the next scrape of a target whose container
+        /// started after its last scrape (the default waits at most 30 s).
+        public var pendingScrapes = PendingScrapeWait()
 
         public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?, alerts: [GuideAlert]) {
             self.engine = engine
@@ -31,7 +34,7 @@ extension Doctor {
         var checks = engineChecks(setup.engine)
         checks += stackChecks(setup.engine, projects: setup.projects)
         checks += metricsChecks(setup.manifest.targets)
-        checks += prometheusChecks(setup.prometheus, manifest: setup.manifest)
+        checks += prometheusChecks(setup.prometheus, manifest: setup.manifest, engine: setup.engine, pendingScrapes: setup.pendingScrapes)
         if let grafana = setup.grafana {
             checks += grafanaChecks(grafana)
         }
