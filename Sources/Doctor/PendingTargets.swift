@@ -40,7 +40,7 @@ extension Doctor {
         /// or has no start time, or Prometheus has scraped it since the container started.
         case judgeNow
         /// Its container started after the last scrape: wait up to `budget` for a scrape that began
-        /// after `after`, and judge on that one.
+        /// after `after` (the start plus the start-up grace), and judge on that one.
         case waitForScrape(after: Date, budget: Duration)
         /// Its container started after the last scrape, and that scrape (at `lastScrape`) is over
         /// two intervals old: Prometheus is not scraping it, waiting would not help.
@@ -71,8 +71,8 @@ extension Doctor {
         if let lastScrape, now.timeIntervalSince(lastScrape) > (interval * 2 + policy.slack).timeInterval {
             return .overdue(lastScrape: lastScrape)
         }
-        let after = max(lastScrape ?? started, started)
-        return .waitForScrape(after: after, budget: min(policy.limit, interval + policy.slack))
+        // The scrape to judge on must begin after the start-up grace too, for the same reason.
+        return .waitForScrape(after: started.addingTimeInterval(policy.startupGrace.timeInterval), budget: min(policy.limit, interval + policy.slack))
     }
 
     /// A Prometheus duration (`15s`, `1m30s`, `500ms`, `1h`) as a `Duration`; nil when it is not one.

@@ -21,8 +21,9 @@ struct ScrapeTimingTests {
 
     @Test("recreated 3 s ago, last (failed) scrape 8 s ago: wait for a scrape after the start, at most interval + slack")
     func restartedAfterLastScrape() {
+        // The scrape to judge on must begin after the start plus the 2 s start-up grace.
         let started = Self.now.addingTimeInterval(-3)
-        #expect(Self.timing(lastScrapeSecondsAgo: 8, container: Self.running(startedSecondsAgo: 3)) == .waitForScrape(after: started, budget: .seconds(20)))
+        #expect(Self.timing(lastScrapeSecondsAgo: 8, container: Self.running(startedSecondsAgo: 3)) == .waitForScrape(after: started + 2, budget: .seconds(20)))
     }
 
     @Test("scraped 5 s after the container started and still down: judged now, no waiting")
@@ -58,7 +59,7 @@ struct ScrapeTimingTests {
     func neverScraped() {
         let started = Self.now.addingTimeInterval(-600)
         #expect(Self.timing(.unknown, lastScrapeSecondsAgo: nil, container: Self.running(startedSecondsAgo: 600))
-                == .waitForScrape(after: started, budget: .seconds(20)))
+                == .waitForScrape(after: started + 2, budget: .seconds(20)))
     }
 
     @Test("clock edges around the start: a scrape at the same instant or within the start-up grace does not count; one just after it does",
@@ -71,8 +72,8 @@ struct ScrapeTimingTests {
                 Issue.record("expected a wait, got \(timing)")
                 return
             }
-            // The next scrape must begin after both the start and the scrape already seen.
-            #expect(after == Self.now.addingTimeInterval(-10 + max(0, scrapeAfterStart)))
+            // The scrape to judge on must begin after the grace, so not the one already seen.
+            #expect(after == Self.now.addingTimeInterval(-8))
         } else {
             #expect(timing == .judgeNow)
         }
@@ -83,24 +84,27 @@ struct ScrapeTimingTests {
         let policy = Doctor.PendingScrapeWait(startupGrace: .zero)
         #expect(Self.timing(lastScrapeSecondsAgo: 10, container: Self.running(startedSecondsAgo: 10), policy: policy) == .judgeNow)
         #expect(Self.timing(lastScrapeSecondsAgo: 10.001, container: Self.running(startedSecondsAgo: 10), policy: policy)
-                != .judgeNow)
+                == .waitForScrape(after: Self.now.addingTimeInterval(-10), budget: .seconds(20)))
     }
 
     @Test("the container's start lies in the future of this clock (skew): still a bounded wait")
     func startInTheFuture() {
         let timing = Self.timing(lastScrapeSecondsAgo: 4, container: Self.running(startedSecondsAgo: -3))
-        #expect(timing == .waitForScrape(after: Self.now.addingTimeInterval(3), budget: .seconds(20)))
+        #expect(timing == .waitForScrape(after: Self.now.addingTimeInterval(5), budget: .seconds(20)))
         #expect(Doctor.age(Self.now.addingTimeInterval(3), now: Self.now) == "0 s")
     }
 
     @Test("the wait is the target's interval plus the slack, capped by the limit")
     func budget() {
         let container = Self.running(startedSecondsAgo: 1)
-        #expect(Self.timing(lastScrapeSecondsAgo: 1.5, container: container, interval: .seconds(2)) == .waitForScrape(after: Self.now.addingTimeInterval(-1), budget: .seconds(7)))
+        let after = Self.now.addingTimeInterval(1)
+        #expect(Self.timing(lastScrapeSecondsAgo: 1.5, container: container, interval: .seconds(2)) == .waitForScrape(after: after, budget: .seconds(7)))
         let long = Self.timing(lastScrapeSecondsAgo: 30, container: container, interval: .seconds(60))
-        #expect(long == .waitForScrape(after: Self.now.addingTimeInterval(-1), budget: .seconds(30)))
+        #expect(long == .waitForScrape(after: after, budget: .seconds(30)))
         let tight = Self.timing(lastScrapeSecondsAgo: 5, container: container, policy: .init(limit: .seconds(3)))
-        #expect(tight == .waitForScrape(after: Self.now.addingTimeInterval(-1), budget: .seconds(3)))
+        #expect(tight == .waitForScrape(after: after, budget: .seconds(3)))
+        let none = Self.timing(lastScrapeSecondsAgo: 5, container: container, policy: .init(limit: .zero))
+        #expect(none == .waitForScrape(after: after, budget: .zero))
     }
 
     @Test("last scrape more than two intervals + slack ago and none since the start: Prometheus is overdue, fail now instead of waiting")
@@ -109,7 +113,7 @@ struct ScrapeTimingTests {
         let last = Self.now.addingTimeInterval(-36)
         #expect(Self.timing(lastScrapeSecondsAgo: 36, container: container) == .overdue(lastScrape: last))
         // Just inside 2 × 15 s + 5 s: still worth a wait.
-        #expect(Self.timing(lastScrapeSecondsAgo: 35, container: container) == .waitForScrape(after: Self.now.addingTimeInterval(-20), budget: .seconds(20)))
+        #expect(Self.timing(lastScrapeSecondsAgo: 35, container: container) == .waitForScrape(after: Self.now.addingTimeInterval(-18), budget: .seconds(20)))
     }
 
     @Test("Prometheus durations", arguments: [
