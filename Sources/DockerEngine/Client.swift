@@ -7,12 +7,16 @@ extension DockerEngine {
     /// The Engine API client. Cheap to copy; copies share the negotiated API version.
     ///
     /// The first request asks `/_ping` for the engine's newest API version and negotiates (see
-    /// `APIVersion.negotiate`); every request then goes to `/v<negotiated>/…`.
+    /// `APIVersion.negotiate`); every request then goes to `/v<negotiated>/…`. Requests that start
+    /// together on a fresh client share that one ping (see `apiVersion()`).
     public struct Client: Sendable {
         public let endpoint: HTTPEndpoint
         let transport: any HTTPTransport
         let logger: Logger
         private let negotiation: Negotiation
+        /// How many calls wait for the version ping in flight (tests use it to start a ping's answer
+        /// only once every caller waits for it).
+        var callersWaitingForPing: Int { negotiation.waiting }
 
         /// - Parameters:
         ///   - apiVersion: pins the version instead of negotiating (as `DOCKER_API_VERSION` does for
@@ -37,16 +41,42 @@ extension DockerEngine {
         }
 
         /// The API version in use, negotiating it on first use.
+        ///
+        /// Single-flight: however many requests start together on a fresh client (or on its copies),
+        /// one `/_ping` is in flight and they all wait for its answer. A failed ping is not kept: its
+        /// error goes to everyone waiting for it, and the next call pings again. A pinned version
+        /// never pings. A caller cancelled while waiting stops waiting at once (with
+        /// `.transport(…, CancellationError)`, as a cancelled request); the ping itself is cancelled
+        /// only when nobody waits for it any more.
         public func apiVersion() async throws(DockerEngine.Error) -> APIVersion {
-            if let known = negotiation.value.withLock({ $0 }) { return known }
-            let ping = try await ping()
-            guard let engineVersion = ping.apiVersion else {
-                throw .decoding("/_ping answered without an API-Version header", body: "")
+            if let known = negotiation.known { return known }
+            let waiter = negotiation.makeID()
+            let cancelled = DockerEngine.Error.transport(endpoint: endpoint.description, underlying: CancellationError())
+            let outcome = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    negotiation.join(waiter, continuation, ifCancelled: cancelled) { generation in
+                        Task { [self] in negotiation.finish(generation, await negotiate()) }
+                    }
+                }
+            } onCancel: {
+                negotiation.leave(waiter, with: cancelled)
             }
-            let chosen = try APIVersion.negotiate(engine: engineVersion)
-            logger.debug("negotiated Docker API version", metadata: ["engine": "\(engineVersion)", "using": "\(chosen)"])
-            negotiation.value.withLock { $0 = chosen }
-            return chosen
+            return try outcome.get()
+        }
+
+        /// One ping and the choice of version; `apiVersion()` runs one at a time.
+        private func negotiate() async -> Result<APIVersion, DockerEngine.Error> {
+            do throws(DockerEngine.Error) {
+                let ping = try await ping()
+                guard let engineVersion = ping.apiVersion else {
+                    throw .decoding("/_ping answered without an API-Version header", body: "")
+                }
+                let chosen = try APIVersion.negotiate(engine: engineVersion)
+                logger.debug("negotiated Docker API version", metadata: ["engine": "\(engineVersion)", "using": "\(chosen)"])
+                return .success(chosen)
+            } catch {
+                return .failure(error)
+            }
         }
 
         // MARK: - Request helpers (internal)
@@ -226,10 +256,90 @@ extension DockerEngine {
         }
     }
 
-    /// The negotiated version, shared by copies of a client.
+    /// The negotiated version, shared by copies of a client, and the one ping in flight while it is
+    /// not known yet with the callers waiting for it.
     final class Negotiation: Sendable {
-        let value: Mutex<APIVersion?>
-        init(pinned: APIVersion?) { value = Mutex(pinned) }
+        typealias Outcome = Result<APIVersion, DockerEngine.Error>
+        typealias Waiter = CheckedContinuation<Outcome, Never>
+
+        enum State {
+            case unknown
+            /// `generation` tells this ping's answer from one that was abandoned (all its waiters
+            /// cancelled) before a new ping started.
+            case negotiating(generation: UInt64, ping: Task<Void, Never>, waiters: [UInt64: Waiter])
+            case known(APIVersion)
+        }
+
+        private let state: Mutex<State>
+        private let ids = Atomic<UInt64>(0)
+
+        init(pinned: APIVersion?) {
+            state = Mutex(pinned.map(State.known) ?? .unknown)
+        }
+
+        var known: APIVersion? {
+            state.withLock { if case .known(let version) = $0 { version } else { nil } }
+        }
+
+        /// How many callers wait for the ping in flight (for tests).
+        var waiting: Int {
+            state.withLock { if case .negotiating(_, _, let waiters) = $0 { waiters.count } else { 0 } }
+        }
+
+        func makeID() -> UInt64 { ids.add(1, ordering: .relaxed).newValue }
+
+        /// Waits for the ping in flight, or starts it (`startPing`) when none is; answers at once
+        /// when the version is known, or when the caller is already cancelled.
+        func join(_ waiter: UInt64, _ continuation: Waiter, ifCancelled cancelled: DockerEngine.Error, startPing: (UInt64) -> Task<Void, Never>) {
+            let immediate: Outcome? = state.withLock { state in
+                switch state {
+                case .known(let version):
+                    return .success(version)
+                case _ where Task.isCancelled:
+                    // Checked under the lock: a cancellation handler that ran before this found no
+                    // waiter to resume, and one that runs after it finds this one.
+                    return .failure(cancelled)
+                case .negotiating(let generation, let ping, var waiters):
+                    waiters[waiter] = continuation
+                    state = .negotiating(generation: generation, ping: ping, waiters: waiters)
+                    return nil
+                case .unknown:
+                    let generation = makeID()
+                    state = .negotiating(generation: generation, ping: startPing(generation), waiters: [waiter: continuation])
+                    return nil
+                }
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+
+        /// A cancelled caller stops waiting; the last one to leave cancels the ping.
+        func leave(_ waiter: UInt64, with cancelled: DockerEngine.Error) {
+            let (continuation, abandoned): (Waiter?, Task<Void, Never>?) = state.withLock { state in
+                guard case .negotiating(let generation, let ping, var waiters) = state,
+                      let continuation = waiters.removeValue(forKey: waiter) else { return (nil, nil) }
+                if waiters.isEmpty {
+                    state = .unknown
+                    return (continuation, ping)
+                }
+                state = .negotiating(generation: generation, ping: ping, waiters: waiters)
+                return (continuation, nil)
+            }
+            abandoned?.cancel()
+            continuation?.resume(returning: .failure(cancelled))
+        }
+
+        /// The ping's answer: kept when it is a version, forgotten when it is an error; either
+        /// way it goes to everyone waiting.
+        func finish(_ generation: UInt64, _ outcome: Outcome) {
+            let waiters: [Waiter] = state.withLock { state in
+                guard case .negotiating(let current, _, let waiters) = state, current == generation else {
+                    return [] // abandoned: nobody waits for it, and a newer ping may be in flight
+                }
+                if case .success(let version) = outcome { state = .known(version) } else { state = .unknown }
+                return Array(waiters.values)
+            }
+            for waiter in waiters { waiter.resume(returning: outcome) }
+        }
     }
 
     /// An empty JSON object (`{}`), for bodies and for maps such as `ExposedPorts` whose values are `{}`.

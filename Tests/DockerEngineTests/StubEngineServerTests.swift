@@ -40,8 +40,27 @@ struct StubEngineServerTests {
         return buffer
     }
 
-    static func withStubEngine<T: Sendable>(_ body: @Sendable (DockerEngine.Client, Recorder) async throws -> T) async throws -> T {
+    /// Serves `router` on a fresh unix socket and gives `body` a client of it (real `CurlTransport`).
+    static func serve<T: Sendable>(
+        _ router: Router<BasicRequestContext>,
+        apiVersion: DockerEngine.APIVersion? = nil,
+        _ body: @Sendable (DockerEngine.Client) async throws -> T
+    ) async throws -> T {
         let path = "/tmp/sptest-engine-stub-\(UInt32.random(in: 0...UInt32.max)).sock"
+        var logger = Logger(label: "sptest-engine-stub")
+        logger.logLevel = .critical
+        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
+                              onServerRunning: { _ in readyContinuation.finish() }, logger: logger)
+        defer { unlink(path) }
+        return try await TestServers.with({ try await app.runService(gracefulShutdownSignals: []) }) {
+            for await _ in ready {}
+            let client = try DockerEngine.Client(host: DockerEngine.Host.resolve(host: "unix://\(path)", environment: [:]), apiVersion: apiVersion)
+            return try await body(client)
+        }
+    }
+
+    static func withStubEngine<T: Sendable>(_ body: @Sendable (DockerEngine.Client, Recorder) async throws -> T) async throws -> T {
         let recorder = Recorder()
         let router = Router()
         router.get("/_ping") { request, _ in
@@ -82,17 +101,7 @@ struct StubEngineServerTests {
                 try await writer.finish(nil)
             })
         }
-        var logger = Logger(label: "sptest-engine-stub")
-        logger.logLevel = .critical
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
-                              onServerRunning: { _ in readyContinuation.finish() }, logger: logger)
-        defer { unlink(path) }
-        return try await TestServers.with({ try await app.runService(gracefulShutdownSignals: []) }) {
-            for await _ in ready {}
-            let client = try DockerEngine.Client(host: DockerEngine.Host.resolve(host: "unix://\(path)", environment: [:]))
-            return try await body(client, recorder)
-        }
+        return try await serve(router) { client in try await body(client, recorder) }
     }
 
     @Test("the wire carries the negotiated version, the User-Agent and the JSON body")
