@@ -200,6 +200,25 @@ struct DoctorPendingTargetTests {
         }
     }
 
+    @Test("both targets restarted together: both are waited for in the same wait and reported up")
+    func twoRestartedTogether() async throws {
+        try await Self.withDeployment { deployment in
+            var waitedForBoth = false
+            for _ in 0..<3 where !waitedForBoth {
+                try await deployment.killAndWaitUntilDown("api")
+                try await deployment.killAndWaitUntilDown("model-api")
+                try await deployment.start("api")
+                try await deployment.start("model-api")
+                let finding = try await deployment.targetsCheck()
+                #expect(finding.status == .ok, "\(finding)")
+                #expect(finding.summary == "all 2 targets are up", "\(finding)")
+                let notes = finding.evidence.filter { $0.contains(": up at its first scrape since ") }
+                waitedForBoth = notes.contains { $0.hasPrefix("api: ") } && notes.contains { $0.hasPrefix("model-api: ") }
+            }
+            #expect(waitedForBoth, "the check never had to wait for both targets' first scrapes")
+        }
+    }
+
     @Test("the wait runs out before Prometheus scrapes the restarted target: a failure that says it was not scraped since the start")
     func waitRunsOut() async throws {
         try await Self.withDeployment { deployment in
