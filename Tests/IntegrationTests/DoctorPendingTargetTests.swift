@@ -26,9 +26,12 @@ struct DoctorPendingTargetTests {
         /// Container ids by service.
         var containers: [String: String]
 
-        /// The targets check as `doctor` runs it (through the runner, with its timeout).
+        /// The targets check as `doctor` runs it: from the catalogue, through the runner, with its timeout.
         func targetsCheck(_ policy: Doctor.PendingScrapeWait = .init()) async throws -> Doctor.Finding {
-            let checks = Doctor.prometheusChecks(prometheus, manifest: manifest, engine: engine, pendingScrapes: policy)
+            var setup = Doctor.Setup(engine: engine, manifest: manifest, projects: [], prometheus: prometheus, grafana: nil, alerts: [])
+            setup.pendingScrapes = policy
+            let checks = Doctor.checks(setup, only: [.prometheus])
+            try #require(checks.contains { $0.name == "targets" && $0.timeout == policy.limit + .seconds(10) })
             let report = await Doctor.Runner().run(checks.filter { $0.name == "targets" })
             // doctor --format json stays valid with the new evidence.
             let json = try JSONEncoder().encode(report)
