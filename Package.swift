@@ -34,34 +34,34 @@ let package = Package(
         .target(name: "DockerEngine", dependencies: [
             "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Compose", dependencies: [
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Orchestration", dependencies: [
             "DockerEngine", "Compose",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "ContainerStats", dependencies: [
             "DockerEngine", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "PrometheusAPI", dependencies: [
             "HTTPTransport",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Grafana", dependencies: [
             "HTTPTransport", "JSONDocument",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Doctor", dependencies: [
             "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
             "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -101,7 +101,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"]),
         // Benchmark for scripts/bench.d/transport (not a product; not a test).
         .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
