@@ -31,6 +31,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "JSONDocument", dependencies: ["CJansson", "CStackPilotShims"]),
+        .target(name: "Durations"),
         .target(name: "DockerEngine", dependencies: [
             "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
@@ -49,17 +50,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "PrometheusAPI", dependencies: [
-            "HTTPTransport",
+            "HTTPTransport", "Durations",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Grafana", dependencies: [
-            "HTTPTransport", "JSONDocument",
+            "HTTPTransport", "JSONDocument", "Durations",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Doctor", dependencies: [
-            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana",
+            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
@@ -94,7 +95,7 @@ let package = Package(
         ]),
         .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"]),
         .target(name: "GrafanaStandIn", dependencies: [
-            "HTTPTransport", "JSONDocument",
+            "HTTPTransport", "JSONDocument", "Durations",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -135,6 +136,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
+        .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
             "TestSupport", "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),

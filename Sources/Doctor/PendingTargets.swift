@@ -1,5 +1,6 @@
 import Compose
 import DockerEngine
+import Durations
 import Foundation
 import PrometheusAPI
 
@@ -75,21 +76,10 @@ extension Doctor {
         return .waitForScrape(after: started.addingTimeInterval(policy.startupGrace.timeInterval), budget: min(policy.limit, interval + policy.slack))
     }
 
-    /// A Prometheus duration (`15s`, `1m30s`, `500ms`, `1h`) as a `Duration`; nil when it is not one.
+    /// A Prometheus duration (`15s`, `1m30s`, `500ms`, `1h`) as a `Duration`; nil when it is absent or
+    /// not one (``PrometheusDuration``'s grammar: what Prometheus prints as a target's scrape interval).
     public static func prometheusDuration(_ text: String?) -> Duration? {
-        guard let text, !text.isEmpty else { return nil }
-        let units: [(String, Double)] = [("ms", 0.001), ("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
-        var rest = Substring(text)
-        var seconds = 0.0
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let value = Double(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            guard let unit = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
-            rest = rest.dropFirst(unit.0.count)
-            seconds += value * unit.1
-        }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        text.flatMap(PrometheusDuration.parse)
     }
 
     /// What the wait found for one pending target.

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import JSONDocument
 
@@ -52,7 +53,8 @@ public struct GuideAlert: Sendable, Equatable {
         self.title = rule["title"]?.stringValue ?? uid
         self.expression = expression
         self.threshold = value
-        self.holdFor = Self.parseDuration(rule["for"]?.stringValue ?? "0s") ?? .zero
+        // Grafana reads `for` as a Prometheus duration; absent, empty or malformed: no hold.
+        self.holdFor = rule["for"]?.stringValue.flatMap(PrometheusDuration.parse) ?? .zero
         self.summary = rule["annotations"]?["summary"]?.stringValue ?? self.title
         self.hints = rule["annotations"]?["description"]?.stringValue ?? ""
     }
@@ -70,32 +72,12 @@ public struct GuideAlert: Sendable, Equatable {
     public var heldExpression: String {
         guard holdFor > .zero else { return expression }
         let reducer = comparison == .above ? "min_over_time" : "max_over_time"
-        return "\(reducer)((\(expression))[\(holdFor.components.seconds)s:15s])"
+        return "\(reducer)((\(expression))[\(PrometheusDuration.format(holdFor)):15s])"
     }
 
     public var conditionDescription: String {
         let minutes = holdFor.components.seconds / 60
         return "\(comparison == .above ? ">" : "<") \(threshold == threshold.rounded() ? String(Int(threshold)) : String(threshold))"
             + (holdFor > .zero ? " for \(minutes) min" : "")
-    }
-
-    /// Grafana/Prometheus durations such as `5m`, `90s`, `1h30m`.
-    static func parseDuration(_ text: String) -> Duration? {
-        var total: Int64 = 0
-        var number = ""
-        for character in text {
-            if character.isNumber { number.append(character); continue }
-            guard let value = Int64(number) else { return nil }
-            switch character {
-            case "s": total += value
-            case "m": total += value * 60
-            case "h": total += value * 3600
-            case "d": total += value * 86400
-            default: return nil
-            }
-            number = ""
-        }
-        guard number.isEmpty else { return nil }
-        return .seconds(total)
     }
 }

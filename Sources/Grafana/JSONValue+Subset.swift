@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import JSONDocument
 
@@ -15,7 +16,11 @@ extension JSONValue {
                     return false
                 }
                 if key == "for", let a = value.stringValue, let b = counterpart.stringValue {
-                    if Grafana.durationSeconds(a) != Grafana.durationSeconds(b) { return false }
+                    if let mine = Grafana.durationSeconds(a), let theirs = Grafana.durationSeconds(b) {
+                        if mine != theirs { return false }
+                    } else if a != b {
+                        return false // text that is no duration (Grafana would refuse it) must match as text
+                    }
                     continue
                 }
                 if !value.isSubset(of: counterpart, ignoring: ignoring) { return false }
@@ -44,29 +49,9 @@ extension JSONValue {
 }
 
 extension Grafana {
-    /// Seconds in a Prometheus/Grafana duration such as `5m`, `1h30m`, `90s`, `5m0s`; nil if malformed.
+    /// Seconds in a Grafana `for` such as `5m`, `1h30m`, `90s`, `5m0s` (Grafana reads it as a
+    /// Prometheus duration, ``PrometheusDuration``); nil if it is not one.
     static func durationSeconds(_ text: String) -> Double? {
-        if text == "0" { return 0 }
-        let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800, "y": 31_536_000]
-        var total = 0.0
-        var number = ""
-        var unit = ""
-        func flush() -> Bool {
-            guard let n = Double(number), let factor = units[unit] else { return false }
-            total += n * factor
-            number = ""
-            unit = ""
-            return true
-        }
-        for character in text {
-            if character.isNumber || character == "." {
-                if !unit.isEmpty, !flush() { return nil }
-                number.append(character)
-            } else {
-                unit.append(character)
-            }
-        }
-        guard !number.isEmpty, flush() else { return nil }
-        return total
+        PrometheusDuration.parse(text).map { $0 / .seconds(1) }
     }
 }

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import JSONDocument
 import Logging
@@ -268,7 +269,8 @@ struct Provisioner {
                     throw .provisioning(file: file, reason: "rule group \(name) has no folder")
                 }
                 let intervalText = group["interval"]?.stringValue ?? group["interval"]?.intValue.map { "\($0)s" } ?? "60s"
-                guard let interval = parseDuration(intervalText) else {
+                // Grafana: model.ParseDuration, then whole seconds.
+                guard let interval = PrometheusDuration.parse(intervalText).map({ Int($0.components.seconds) }) else {
                     throw .provisioning(file: file, reason: "rule group \(name): invalid interval '\(intervalText)'")
                 }
                 let folder = await state.ensureFolder(title: folderTitle.isEmpty ? folderUID : folderTitle, uid: folderUID)

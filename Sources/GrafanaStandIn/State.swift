@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import JSONDocument
 
@@ -669,7 +670,9 @@ actor GrafanaState {
         let execErr = fields["execErrState"]?.stringValue ?? "Error"
         if !["Error", "Alerting", "OK", "KeepLast"].contains(execErr) { return invalid("unknown Error state '\(execErr)'") }
         let forText = fields["for"]?.stringValue ?? fields["for"]?.intValue.map { "\($0 / 1_000_000_000)s" } ?? "0s"
-        guard parseDuration(forText) != nil else { return invalid("invalid duration '\(forText)' in 'for'") }
+        // Grafana parses `for` with Prometheus' model.ParseDuration and answers it as model.Duration
+        // prints it ("5m0s" -> "5m", "24h" -> "1d").
+        guard let forDuration = PrometheusDuration.parse(forText) else { return invalid("invalid duration '\(forText)' in 'for'") }
         let uid = fields["uid"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? existing?.uid ?? generateUID()
         if let problem = uidProblem(uid) { return invalid(problem) }
         func strings(_ key: String) -> [String: String] {
@@ -678,7 +681,7 @@ actor GrafanaState {
         return .success(AlertRule(
             id: existing?.id ?? 0, uid: uid, folderUID: folderUID, ruleGroup: group, title: title,
             condition: condition, data: data, updated: Date(), noDataState: noData, execErrState: execErr,
-            forDuration: normalizeDuration(forText), annotations: strings("annotations"), labels: strings("labels"),
+            forDuration: PrometheusDuration.format(forDuration), annotations: strings("annotations"), labels: strings("labels"),
             isPaused: fields["isPaused"]?.boolValue ?? false, provenance: provenance,
             notificationSettings: fields["notification_settings"]))
     }
@@ -844,40 +847,4 @@ actor GrafanaState {
 struct AnswerError: Error, Sendable {
     var answer: Answer
     init(_ answer: Answer) { self.answer = answer }
-}
-
-/// Go-style durations as Grafana accepts them in `for` ("5m", "1h30m", "90s", "0s").
-func parseDuration(_ text: String) -> Int? {
-    if text == "0" { return 0 }
-    var total = 0, number = "", index = text.startIndex
-    guard !text.isEmpty else { return nil }
-    while index < text.endIndex {
-        let character = text[index]
-        if character.isNumber { number.append(character); index = text.index(after: index); continue }
-        guard let value = Int(number) else { return nil }
-        number = ""
-        let rest = text[index...]
-        if rest.hasPrefix("ms") { total += value / 1000; index = text.index(index, offsetBy: 2); continue }
-        switch character {
-        case "s": total += value
-        case "m": total += value * 60
-        case "h": total += value * 3600
-        case "d": total += value * 86400
-        default: return nil
-        }
-        index = text.index(after: index)
-    }
-    return number.isEmpty ? total : nil
-}
-
-/// Grafana answers `for` in Go's canonical form ("5m0s" -> "5m", as its model prints durations).
-func normalizeDuration(_ text: String) -> String {
-    guard let seconds = parseDuration(text) else { return text }
-    if seconds == 0 { return "0s" }
-    var parts = ""
-    let hours = seconds / 3600, minutes = (seconds % 3600) / 60, rest = seconds % 60
-    if hours > 0 { parts += "\(hours)h" }
-    if minutes > 0 { parts += "\(minutes)m" }
-    if rest > 0 { parts += "\(rest)s" }
-    return parts
 }

@@ -1,3 +1,4 @@
+import Durations
 import HTTPTransport
 import Yams
 
@@ -70,28 +71,10 @@ extension PrometheusAPI {
         public var description: String { message }
     }
 
-    /// Parses a Prometheus duration: `1h30m`, `15s`, `500ms`, `2d`, `1w`, `1y` (units y, w, d, h, m, s, ms,
-    /// in that order, each at most once). Returns nil for anything else, including the empty string.
+    /// Parses a Prometheus duration: `1h30m`, `15s`, `500ms`, `2d`, `1w`, `1y`, `0`; nil for anything else,
+    /// including the empty string. The grammar is ``PrometheusDuration`` (module `Durations`).
     public static func parseDuration(_ text: String) -> Duration? {
-        let units: [(String, Int64)] = [("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
-        if text == "0" { return .zero }
-        var rest = Substring(text)
-        var milliseconds: Int64 = 0
-        var nextUnit = 0
-        guard !rest.isEmpty else { return nil }
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let number = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            let letters = rest.prefix { $0.isASCII && $0.isLetter }
-            rest = rest.dropFirst(letters.count)
-            guard let unitIndex = units.firstIndex(where: { $0.0 == letters }), unitIndex >= nextUnit else { return nil }
-            let (product, overflow) = number.multipliedReportingOverflow(by: units[unitIndex].1)
-            guard !overflow else { return nil }
-            milliseconds += product
-            nextUnit = unitIndex + 1
-        }
-        return .milliseconds(milliseconds)
+        PrometheusDuration.parse(text)
     }
 }
 
