@@ -222,15 +222,15 @@ extension StackPilot {
             }
         }
 
-        /// `1s`, `500ms`, `2.5s`, `1m`, or a bare number of seconds.
+        /// `1s`, `500ms`, `2.5s`, `1m`, or a bare number of seconds. Not `PrometheusDuration`: its
+        /// grammar (and Go's) has no bare numbers, which these flags have always taken as seconds.
         static func parseDuration(_ text: String) -> Duration? {
             let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-            for (suffix, scale) in units where text.hasSuffix(suffix) {
-                guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
-                return .milliseconds(Int64((value * scale * 1000).rounded()))
-            }
-            guard let seconds = Double(text), seconds >= 0 else { return nil }
-            return .milliseconds(Int64((seconds * 1000).rounded()))
+            let (number, scale) = units.first { text.hasSuffix($0.0) }.map { (text.dropLast($0.0.count), $0.1) } ?? (text[...], 1)
+            // Double reads "inf" and "1e30" too: only what fits Int64 milliseconds is a duration.
+            guard let value = Double(number), value >= 0, case let milliseconds = (value * scale * 1000).rounded(),
+                  milliseconds < 9.2e18 else { return nil }
+            return .milliseconds(Int64(milliseconds))
         }
     }
 }
