@@ -13,7 +13,8 @@ extension Doctor {
         }
     }
 
-    static func metricsFinding(_ target: Manifest.Target) async throws -> Finding {
+    /// - Parameter timeout: for the whole request; the check's own time limit is the runner's.
+    static func metricsFinding(_ target: Manifest.Target, timeout: Duration = .seconds(5)) async throws -> Finding {
         guard let url = URL(string: target.metricsURL), let scheme = url.scheme, let host = url.host else {
             return .failure("the manifest's metrics URL for \(target.job) is not a URL: \(target.metricsURL)",
                             remedy: ["fix targets[].metrics_url in the manifest"])
@@ -21,7 +22,7 @@ extension Doctor {
         let base = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
         let path = url.path.isEmpty ? "/metrics" : url.path
         let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(base)),
-                                          options: .init(connectTimeout: .seconds(2), timeout: .seconds(5)))
+                                          options: .init(connectTimeout: min(.seconds(2), timeout), timeout: timeout))
         let response: HTTPResponse
         do {
             response = try await transport.send(HTTPRequest(path: path, headers: [("Accept", "text/plain")]))
