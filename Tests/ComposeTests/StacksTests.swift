@@ -51,7 +51,11 @@ struct StacksTests {
 
     @Test("the whole deployment loads: services, images, ports on 127.0.0.1, healthchecks everywhere, shared network")
     func deployment() throws {
-        let projects = try Manifest.load(path: Self.manifestPath).loadProjects(environment: [:])
+        // An explicit, empty env file: the shipped defaults, whatever stacks/.env a local
+        // scripts/up wrote (it points the images at the local ones).
+        let dir = try Fixture.directory(["empty.env": ""])
+        defer { Fixture.cleanup(dir) }
+        let projects = try Manifest.load(path: Self.manifestPath).loadProjects(environment: [:], envFiles: [dir + "/empty.env"])
         #expect(projects.map(\.name) == ["stackpilot-monitoring", "stackpilot-app"])
         let monitoring = projects[0], app = projects[1]
         #expect(monitoring.serviceNames == ["exporter", "grafana", "node-exporter", "prometheus"])
