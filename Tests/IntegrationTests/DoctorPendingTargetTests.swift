@@ -19,6 +19,12 @@ import Testing
 struct DoctorPendingTargetTests {
     static let logger: Logger = { var l = Logger(label: "doctor-pending-test"); l.logLevel = .error; return l }()
 
+    /// For the tests that need the check to find targets pending: a scrape counts only from 6 s
+    /// after the container's start, so a check that begins within 6 s of the start (not only 2 s,
+    /// the default, which a loaded CI machine can miss) finds it pending; the slack keeps the wait
+    /// long enough for the scrape after that (interval 2 s + 20 s).
+    static let pendingWait = Doctor.PendingScrapeWait(slack: .seconds(20), startupGrace: .seconds(6))
+
     struct Deployment: Sendable {
         var engine: DockerEngine.Client
         var prometheus: PrometheusAPI.Client
@@ -159,7 +165,7 @@ struct DoctorPendingTargetTests {
             for _ in 0..<3 where !waitedOnce {
                 try await deployment.killAndWaitUntilDown("api")
                 try await deployment.start("api")
-                let finding = try await deployment.targetsCheck()
+                let finding = try await deployment.targetsCheck(Self.pendingWait)
                 #expect(finding.status == .ok, "\(finding)")
                 #expect(finding.summary == "all 2 targets are up", "\(finding)")
                 #expect(finding.evidence.contains { $0.hasPrefix("api http") && $0.hasSuffix(": up") }, "\(finding.evidence)")
@@ -192,7 +198,7 @@ struct DoctorPendingTargetTests {
             for _ in 0..<3 where !waitedOnce {
                 try await deployment.killAndWaitUntilDown("api")
                 try await deployment.start("api")
-                let finding = try await deployment.targetsCheck()
+                let finding = try await deployment.targetsCheck(Self.pendingWait)
                 #expect(finding.status == .failure, "\(finding)")
                 #expect(finding.summary == "1 of 2 targets are not up: model-api", "\(finding)")
                 #expect(!finding.evidence.contains { $0.hasPrefix("model-api: ") }, "\(finding.evidence)")
@@ -212,7 +218,7 @@ struct DoctorPendingTargetTests {
                 try await deployment.killAndWaitUntilDown("model-api")
                 try await deployment.start("api")
                 try await deployment.start("model-api")
-                let finding = try await deployment.targetsCheck()
+                let finding = try await deployment.targetsCheck(Self.pendingWait)
                 #expect(finding.status == .ok, "\(finding)")
                 #expect(finding.summary == "all 2 targets are up", "\(finding)")
                 let notes = finding.evidence.filter { $0.contains(": up at its first scrape since ") }
