@@ -70,6 +70,23 @@ struct DoctorPendingTargetTests {
             let running = try await engine.inspectContainer(id).state?.running == true
             try #require(running, "\(service) did not start")
         }
+
+        /// Kills `services` (each until Prometheus has scraped it down), starts them again and runs
+        /// the targets check; up to three times, until `waited` says the check had to wait. On a
+        /// loaded machine Prometheus may scrape a restarted target before the check begins, which
+        /// leaves nothing to wait for. Every attempt's finding goes through `expectations`.
+        /// Returns whether an attempt waited.
+        func restartUntilPending(_ services: [String], expectations: (Doctor.Finding) -> Void,
+                                 waited: (Doctor.Finding) -> Bool) async throws -> Bool {
+            for _ in 0..<3 {
+                for service in services { try await killAndWaitUntilDown(service) }
+                for service in services { try await start(service) }
+                let finding = try await targetsCheck(DoctorPendingTargetTests.pendingWait)
+                expectations(finding)
+                if waited(finding) { return true }
+            }
+            return false
+        }
     }
 
     /// Two metrics containers, Prometheus scraping them every 2 s, both up before `body` runs.
@@ -159,17 +176,12 @@ struct DoctorPendingTargetTests {
     @Test("a container started again after Prometheus' failed scrape: the targets check waits for the next scrape and reports ok")
     func restartedTargetIsPendingThenUp() async throws {
         try await Self.withDeployment { deployment in
-            var waitedOnce = false
-            // The check normally runs before Prometheus' next scrape; should that scrape win the race
-            // on a loaded machine, the check has nothing to wait for (still ok): try again.
-            for _ in 0..<3 where !waitedOnce {
-                try await deployment.killAndWaitUntilDown("api")
-                try await deployment.start("api")
-                let finding = try await deployment.targetsCheck(Self.pendingWait)
+            let waitedOnce = try await deployment.restartUntilPending(["api"]) { finding in
                 #expect(finding.status == .ok, "\(finding)")
                 #expect(finding.summary == "all 2 targets are up", "\(finding)")
                 #expect(finding.evidence.contains { $0.hasPrefix("api http") && $0.hasSuffix(": up") }, "\(finding.evidence)")
-                waitedOnce = finding.evidence.contains { $0.hasPrefix("api: up at its first scrape since api (sptest-pending-") }
+            } waited: { finding in
+                finding.evidence.contains { $0.hasPrefix("api: up at its first scrape since api (sptest-pending-") }
             }
             #expect(waitedOnce, "the check never had to wait for api's first scrape after its start")
         }
@@ -194,16 +206,13 @@ struct DoctorPendingTargetTests {
     func restartedAndStoppedTogether() async throws {
         try await Self.withDeployment { deployment in
             try await deployment.killAndWaitUntilDown("model-api")
-            var waitedOnce = false
-            for _ in 0..<3 where !waitedOnce {
-                try await deployment.killAndWaitUntilDown("api")
-                try await deployment.start("api")
-                let finding = try await deployment.targetsCheck(Self.pendingWait)
+            let waitedOnce = try await deployment.restartUntilPending(["api"]) { finding in
                 #expect(finding.status == .failure, "\(finding)")
                 #expect(finding.summary == "1 of 2 targets are not up: model-api", "\(finding)")
                 #expect(!finding.evidence.contains { $0.hasPrefix("model-api: ") }, "\(finding.evidence)")
                 #expect(finding.evidence.contains { $0.hasPrefix("api http") && $0.hasSuffix(": up") }, "\(finding.evidence)")
-                waitedOnce = finding.evidence.contains { $0.hasPrefix("api: up at its first scrape since api (") }
+            } waited: { finding in
+                finding.evidence.contains { $0.hasPrefix("api: up at its first scrape since api (") }
             }
             #expect(waitedOnce, "the check never had to wait for api's first scrape after its start")
         }
@@ -212,17 +221,12 @@ struct DoctorPendingTargetTests {
     @Test("both targets restarted together: both are waited for in the same wait and reported up")
     func twoRestartedTogether() async throws {
         try await Self.withDeployment { deployment in
-            var waitedForBoth = false
-            for _ in 0..<3 where !waitedForBoth {
-                try await deployment.killAndWaitUntilDown("api")
-                try await deployment.killAndWaitUntilDown("model-api")
-                try await deployment.start("api")
-                try await deployment.start("model-api")
-                let finding = try await deployment.targetsCheck(Self.pendingWait)
+            let waitedForBoth = try await deployment.restartUntilPending(["api", "model-api"]) { finding in
                 #expect(finding.status == .ok, "\(finding)")
                 #expect(finding.summary == "all 2 targets are up", "\(finding)")
+            } waited: { finding in
                 let notes = finding.evidence.filter { $0.contains(": up at its first scrape since ") }
-                waitedForBoth = notes.contains { $0.hasPrefix("api: ") } && notes.contains { $0.hasPrefix("model-api: ") }
+                return notes.contains { $0.hasPrefix("api: ") } && notes.contains { $0.hasPrefix("model-api: ") }
             }
             #expect(waitedForBoth, "the check never had to wait for both targets' first scrapes")
         }
