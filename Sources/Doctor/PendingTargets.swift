@@ -1,6 +1,5 @@
 import Compose
 import DockerEngine
-import Durations
 import Foundation
 import PrometheusAPI
 
@@ -74,12 +73,6 @@ extension Doctor {
         }
         // The scrape to judge on must begin after the start-up grace too, for the same reason.
         return .waitForScrape(after: started.addingTimeInterval(policy.startupGrace.timeInterval), budget: min(policy.limit, interval + policy.slack))
-    }
-
-    /// A Prometheus duration (`15s`, `1m30s`, `500ms`, `1h`) as a `Duration`; nil when it is absent or
-    /// not one (``PrometheusDuration``'s grammar: what Prometheus prints as a target's scrape interval).
-    public static func prometheusDuration(_ text: String?) -> Duration? {
-        text.flatMap(PrometheusDuration.parse)
     }
 
     /// What the wait found for one pending target.

@@ -1,5 +1,6 @@
 import Compose
 import DockerEngine
+import Durations
 import Foundation
 import PrometheusAPI
 
@@ -76,7 +77,7 @@ extension Doctor {
             var pending: [TargetKey: (after: Date, budget: Duration)] = [:]
             for target in notUp {
                 let key = TargetKey(target)
-                let interval = prometheusDuration(target.scrapeInterval) ?? policy.fallbackInterval
+                let interval = target.scrapeInterval.flatMap(PrometheusDuration.parse) ?? policy.fallbackInterval
                 intervals[key] = interval
                 let container = containers[key]
                 switch scrapeTiming(health: target.health, lastScrape: scrapeDate(target.lastScrape), container: container,

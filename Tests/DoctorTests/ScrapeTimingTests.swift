@@ -116,19 +116,6 @@ struct ScrapeTimingTests {
         #expect(Self.timing(lastScrapeSecondsAgo: 35, container: container) == .waitForScrape(after: Self.now.addingTimeInterval(-18), budget: .seconds(20)))
     }
 
-    @Test("Prometheus durations", arguments: [
-        ("15s", Duration.seconds(15)), ("2s", .seconds(2)), ("1m", .seconds(60)), ("1m30s", .seconds(90)),
-        ("500ms", .milliseconds(500)), ("1h", .seconds(3600)), ("1d", .seconds(86400)),
-    ])
-    func durations(text: String, expected: Duration) {
-        #expect(Doctor.prometheusDuration(text) == expected)
-    }
-
-    @Test("not a Prometheus duration: nil, so the check falls back to 15 s", arguments: [nil, "", "15", "s", "15x", "1.5s", "-5s"] as [String?])
-    func badDurations(text: String?) {
-        #expect(Doctor.prometheusDuration(text) == nil)
-    }
-
     @Test("Prometheus' lastScrape with nanoseconds and a zone offset parses; Go's zero time is 'never'")
     func scrapeDates() throws {
         let utc = try #require(Doctor.scrapeDate("2026-11-26T04:22:00.123456789Z"))
