@@ -114,7 +114,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
         .testTarget(name: "GrafanaTests", dependencies: [
             "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
@@ -135,7 +135,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
+        .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument", "TestSupport"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
             "TestSupport", "PrometheusAPI", "HTTPTransport",

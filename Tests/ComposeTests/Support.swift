@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Compose
 
@@ -12,10 +13,7 @@ enum Fixture {
     }()
 
     static let stacksDirectory = repoRoot + "/stacks"
-    static let acceptanceDirectory: String = {
-        let env = ProcessInfo.processInfo.environment["STACKPILOT_ACCEPTANCE_STACKS"]
-        return env ?? URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/acceptance/stacks"
-    }()
+    static let acceptanceDirectory: String = TestSupport.Fixtures.acceptanceStacks.path
 
     /// A fresh temporary directory holding the given files; removed by the caller with `cleanup`.
     static func directory(_ files: [String: String]) throws -> String {

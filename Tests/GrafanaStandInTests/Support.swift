@@ -78,14 +78,8 @@ enum Fixture {
         }
     }
 
-    /// The acceptance stacks shipped under shared/.
-    static let acceptanceStacks: URL = {
-        var url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let beside = url.deletingLastPathComponent().appendingPathComponent("shared/acceptance/stacks")
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        return URL(fileURLWithPath: "/work/shared/acceptance/stacks")
-    }()
+    /// The acceptance stacks (vendored under Tests/Fixtures).
+    static let acceptanceStacks: URL = TestSupport.Fixtures.acceptanceStacks
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-standin-\(UUID().uuidString.prefix(8))")

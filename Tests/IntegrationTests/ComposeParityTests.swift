@@ -2,6 +2,7 @@ import ArgumentParser
 import Compose
 import Foundation
 @testable import StackPilotCommands
+import TestSupport
 import Testing
 import Yams
 
@@ -20,7 +21,7 @@ enum DockerComposePeer {
 }
 
 /// Parity with Debian's `docker-compose config` (1.29.2, which needs no engine for `config`): for every
-/// compose file under ../shared/acceptance/stacks and stacks/, StackPilot's normalised model (the JSON
+/// compose file under Tests/Fixtures/AcceptanceStacks and stacks/, StackPilot's normalised model (the JSON
 /// `stackpilot config --format json` prints: `ComposeProject.plainValue().prettyJSON()`) and
 /// docker-compose's output agree on services, images, commands, entrypoints, environment, ports,
 /// volumes, networks, depends_on and healthchecks.
@@ -57,7 +58,7 @@ struct ComposeParityTests {
 
     static let files: [String] = {
         var out = [repoRoot + "/stacks/monitoring.yml", repoRoot + "/stacks/app.yml"]
-        let acceptance = URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/acceptance/stacks"
+        let acceptance = Fixtures.acceptanceStacks.path
         if let walker = FileManager.default.enumerator(atPath: acceptance) {
             for case let relative as String in walker {
                 let name = (relative as NSString).lastPathComponent

@@ -1,16 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import JSONDocument
 
-/// The acceptance stacks live beside the repository (`../shared/acceptance/stacks`), or where
-/// `STACKPILOT_ACCEPTANCE_STACKS` points.
-private let acceptanceStacks: URL = {
-    if let path = ProcessInfo.processInfo.environment["STACKPILOT_ACCEPTANCE_STACKS"] {
-        return URL(fileURLWithPath: path)
-    }
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return repository.deletingLastPathComponent().appendingPathComponent("shared/acceptance/stacks")
-}()
+/// The acceptance stacks (vendored under Tests/Fixtures, see TestSupport's `Fixtures`).
+private let acceptanceStacks = Fixtures.acceptanceStacks
 
 private func dashboardFiles() -> [String] {
     guard let walker = FileManager.default.enumerator(atPath: acceptanceStacks.path) else { return [] }
