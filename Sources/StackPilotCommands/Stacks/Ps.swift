@@ -39,31 +39,75 @@ extension StackPilot {
     }
 }
 
-struct PsRow: Codable, Sendable {
-    var project: String
-    var service: String
-    var container: String
-    var state: String
-    var health: String
-    var exitCode: Int?
+/// One container of `ps`. Its JSON uses docker compose v2's field names (`docker compose ps --format
+/// json`: compose's api.ContainerSummary) for the fields both have, so scripts written for compose
+/// work; `RestartCount`, `StartedAt` and `UptimeSeconds` are StackPilot's additions.
+struct PsRow: Encodable, Sendable, Equatable {
+    /// compose's PortPublisher.
+    struct Publisher: Codable, Sendable, Equatable {
+        var URL: String
+        var TargetPort: Int
+        var PublishedPort: Int
+        var `Protocol`: String
+    }
+
+    var ID: String
+    var Name: String
+    var Names: [String]
+    var Project: String
+    var Service: String
+    var State: String
+    var Health: String
+    var ExitCode: Int
+    var Publishers: [Publisher]
+    var Labels: [String: String]
+    var RestartCount: Int
+    var StartedAt: String
+    var UptimeSeconds: Int?
+    /// The engine's port strings ("127.0.0.1:9090->9090/tcp"), for the table.
     var ports: [String]
-    var startedAt: String
-    var uptimeSeconds: Int?
-    var restarts: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case ID, Name, Names, Project, Service, State, Health, ExitCode, Publishers, Labels, RestartCount, StartedAt, UptimeSeconds
+    }
 
     init(_ c: Orchestration.ServiceContainer, now: Date) {
-        project = c.project
-        service = c.service
-        container = c.details.name
-        state = c.details.state.rawValue
-        health = c.details.health == .none ? "" : c.details.health.rawValue
-        exitCode = c.details.state == .exited || c.details.state == .dead ? c.details.exitCode : nil
+        ID = c.details.id
+        Name = c.details.name
+        Names = [c.details.name]
+        Project = c.project
+        Service = c.service
+        State = c.details.state.rawValue
+        Health = c.details.health == .none ? "" : c.details.health.rawValue
+        ExitCode = c.details.state == .exited || c.details.state == .dead ? c.details.exitCode : 0
         ports = c.details.ports
-        startedAt = c.details.startedAt
-        restarts = c.details.restartCount
+        Publishers = c.details.ports.map(Self.publisher).sorted { ($0.URL, $0.TargetPort, $0.PublishedPort, $0.Protocol) < ($1.URL, $1.TargetPort, $1.PublishedPort, $1.Protocol) }
+        Labels = c.details.labels
+        StartedAt = c.details.startedAt
+        RestartCount = c.details.restartCount
         if c.details.state == .running, let started = Self.parseDate(c.details.startedAt) {
-            uptimeSeconds = max(0, Int(now.timeIntervalSince(started)))
+            UptimeSeconds = max(0, Int(now.timeIntervalSince(started)))
         }
+    }
+
+    /// "127.0.0.1:9090->9090/tcp" → URL 127.0.0.1, published 9090, target 9090, tcp; an unpublished
+    /// "5000/tcp" has no URL and published port 0, as in compose.
+    static func publisher(_ text: String) -> Publisher {
+        let (ports, proto) = text.split(separator: "/", maxSplits: 1).map(String.init).splitFirst()
+        var url = "", published = 0, target = 0
+        if let arrow = ports.range(of: "->") {
+            let host = String(ports[..<arrow.lowerBound])
+            target = Int(ports[arrow.upperBound...]) ?? 0
+            if let colon = host.lastIndex(of: ":") {
+                url = String(host[..<colon])
+                published = Int(host[host.index(after: colon)...]) ?? 0
+            } else {
+                published = Int(host) ?? 0
+            }
+        } else {
+            target = Int(ports) ?? 0
+        }
+        return Publisher(URL: url, TargetPort: target, PublishedPort: published, Protocol: proto.isEmpty ? "tcp" : proto)
     }
 
     static func parseDate(_ text: String) -> Date? {
@@ -88,8 +132,7 @@ struct PsRow: Codable, Sendable {
     }
 
     var stateText: String {
-        if let exitCode { return "\(state) (\(exitCode))" }
-        return state
+        State == "exited" || State == "dead" ? "\(State) (\(ExitCode))" : State
     }
 }
 
@@ -103,8 +146,13 @@ struct PsPayload: OutputRenderable, Sendable {
 
     var table: OutputTable {
         .rows(headers: ["project", "service", "container", "state", "health", "ports", "uptime", "restarts"], rows: rows.map { r in
-            [r.project, r.service, r.container, r.stateText, r.health.isEmpty ? "-" : r.health,
-             r.ports.isEmpty ? "-" : r.ports.joined(separator: ", "), r.uptimeSeconds.map(PsRow.duration) ?? "-", String(r.restarts)]
+            [r.Project, r.Service, r.Name, r.stateText, r.Health.isEmpty ? "-" : r.Health,
+             r.ports.isEmpty ? "-" : r.ports.joined(separator: ", "), r.UptimeSeconds.map(PsRow.duration) ?? "-", String(r.RestartCount)]
         })
     }
+}
+
+private extension Array where Element == String {
+    /// The first element and the second (empty when absent).
+    func splitFirst() -> (String, String) { (first ?? "", count > 1 ? self[1] : "") }
 }
