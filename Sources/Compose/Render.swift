@@ -54,25 +54,8 @@ extension ServiceConfig {
         return copy
     }
 
-    /// The service's config hash, following docker compose v2's rule (pkg/compose/hash.go `ServiceHash`):
-    /// SHA-256 (hex) of the JSON of the service config with `build`, `pull_policy`, `scale`,
-    /// `deploy.replicas`, `depends_on` and `profiles` removed. Compose marshals compose-go's Go struct;
-    /// StackPilot marshals its normalised model (`plainValue()`, the same compose key names) as canonical
-    /// JSON: object keys sorted, no insignificant whitespace, `/` unescaped, integers without a fraction.
-    /// So a change to anything that affects the container changes the hash, and changes to build, pull
-    /// policy, scale, replicas, dependencies or profiles do not. The digits differ from compose v2's own
-    /// (different serialisation), so a container created by docker compose is recreated once by StackPilot.
-    public var configHash: String {
-        var copy = self
-        copy.build = nil
-        copy.pullPolicy = nil
-        copy.other["scale"] = nil
-        copy.deploy?.replicas = nil
-        if let d = copy.deploy, d.mode == nil, d.limits == nil, d.reservations == nil, d.other.isEmpty { copy.deploy = nil }
-        copy.dependsOn = []
-        copy.profiles = []
-        return ComposeHash.sha256Hex(copy.plainValue().canonicalJSON())
-    }
+    /// The service's config hash under this host's key (see `configHash(key:)` in Hash.swift).
+    public var configHash: String { configHash(key: .host) }
 
     public func plainValue() -> ComposeValue {
         var p: [ComposeValue.Pair] = []
