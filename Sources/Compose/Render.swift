@@ -1,24 +1,10 @@
 import Foundation
 import Yams
 
-/// Rendering of the model as ordered plain values (compose key names), JSON (pretty or canonical) and YAML,
-/// with secret redaction.
+/// Rendering of the model as ordered plain values (compose key names), JSON (pretty or canonical) and YAML.
+/// Redaction is a separate pass over these values (`Redaction.swift`).
 extension ComposeProject {
-    /// Keys whose values are redacted: any key containing one of these words (case-insensitive).
-    public static let secretKeyWords = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH_HASH", "SALT"]
-    public static let redacted = "********"
-
-    public static func looksSecret(_ key: String) -> Bool {
-        let upper = key.uppercased()
-        return secretKeyWords.contains { upper.contains($0) }
-    }
-
-    /// A copy with the values of secret-looking environment variables and build args replaced by `********`.
-    public func redactingSecrets() -> ComposeProject {
-        var copy = self
-        copy.services = services.map { $0.redactingSecrets() }
-        return copy
-    }
+    public static let redacted = Redaction.marker
 
     /// The project as compose-style plain values: `name`, `services`, `networks`, `volumes`, `secrets`, `configs`.
     public func plainValue() -> ComposeValue {
@@ -44,16 +30,6 @@ extension ComposeProject {
 }
 
 extension ServiceConfig {
-    public func redactingSecrets() -> ServiceConfig {
-        var copy = self
-        for key in environment.keys where ComposeProject.looksSecret(key) { copy.environment[key] = ComposeProject.redacted }
-        if var build = copy.build {
-            for key in build.args.keys where ComposeProject.looksSecret(key) { build.args[key] = ComposeProject.redacted }
-            copy.build = build
-        }
-        return copy
-    }
-
     /// The service's config hash under this host's key (see `configHash(key:)` in Hash.swift).
     public var configHash: String { configHash(key: .host) }
 
