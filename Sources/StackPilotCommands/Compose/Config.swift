@@ -97,6 +97,9 @@ extension StackPilot {
                     Self.printError("no such service: \(name) (services: \(known))")
                     throw ExitCode(2)
                 }
+                if case .derived(let reason) = ConfigHashKey.hostSource {
+                    Self.printError("warning: no hash key file (\(reason)); hashes use a key derived from the machine id")
+                }
                 var lines: [String] = []
                 for project in projects {
                     for service in project.services where wanted == nil || wanted!.contains(service.name) {
