@@ -94,7 +94,7 @@ extension StackPilot {
                 let wanted = hash == "*" ? nil : hash.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 for name in wanted ?? [] where !projects.contains(where: { $0.service(named: name) != nil }) {
                     let known = projects.flatMap(\.serviceNames).sorted().joined(separator: ", ")
-                    Self.printError("no such service: \(name) (services: \(known))")
+                    Self.printError(Printable.escaping("no such service: \(name) (services: \(known))"))
                     throw ExitCode(2)
                 }
                 if case .derived(let reason) = ConfigHashKey.hostSource {
