@@ -30,8 +30,11 @@ public struct ComposeDiagnostic: Sendable, Hashable, Codable, CustomStringConver
     public var line: Int { location.line }
     public var column: Int { location.column }
 
+    /// `file:line:column: path: message`, with control characters escaped (a diagnostic quotes user input,
+    /// and an escape sequence in a file must not reach the terminal).
     public var description: String {
-        path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+        let text = path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+        return Printable.escaping(text)
     }
 }
 
@@ -55,9 +58,9 @@ public enum ComposeError: Error, Sendable, CustomStringConvertible {
             let noun = list.count == 1 ? "error" : "errors"
             return "invalid stack (\(list.count) \(noun)):\n" + list.map { "  " + $0.description }.joined(separator: "\n")
         case .unreadable(let path, let reason):
-            return "cannot read \(path): \(reason)"
+            return Printable.escaping("cannot read \(path): \(reason)")
         case .usage(let message):
-            return message
+            return Printable.escaping(message)
         }
     }
 }
@@ -90,5 +93,34 @@ struct DiagnosticSink {
             if x.column != y.column { return x.column < y.column }
             return a.offset < b.offset
         }.map(\.element)
+    }
+}
+
+/// Text quoted from user input, made safe to print: control characters (C0, DEL, C1) and the Unicode
+/// bidirectional overrides are written as escapes (`\n`, `\t`, `\u{1B}`), so a value cannot move the
+/// cursor, recolour the terminal or reorder what the reader sees.
+public enum Printable {
+    public static func escaping(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else { out.append(scalar); continue }
+            let escaped: String
+            switch scalar {
+            case "\n": escaped = "\\n"
+            case "\t": escaped = "\\t"
+            case "\r": escaped = "\\r"
+            default: escaped = "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            }
+            out.append(contentsOf: escaped.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
     }
 }

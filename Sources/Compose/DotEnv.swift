@@ -40,13 +40,13 @@ public enum DotEnv {
                 if isValidKey(key) {
                     if let value = lookup(key) { entries.append(Entry(key: key, value: value, line: lineNumber)) }
                 } else {
-                    fail(lineNumber, indent + 1, "expected KEY=VALUE, found \"\(key)\"")
+                    fail(lineNumber, indent + 1, "expected KEY=VALUE (the line is not shown: env files hold secrets)")
                 }
                 continue
             }
             let key = String(line[..<eq]).trimmingSpaces
             guard isValidKey(key) else {
-                fail(lineNumber, indent + 1, "invalid variable name \"\(key)\" (expected letters, digits, _ . -)")
+                fail(lineNumber, indent + 1, "invalid variable name before `=` (expected letters, digits, _ . -, starting with a letter or _; the line is not shown)")
                 continue
             }
             var raw = String(line[line.index(after: eq)...])
@@ -77,14 +77,14 @@ public enum DotEnv {
                 }
                 value = unescape(String(body[..<end]))
                 do { value = try Interpolation.interpolate(value, lookup: resolve) } catch {
-                    fail(lineNumber, indent + 1, "\(key): \(error)")
+                    fail(lineNumber, indent + 1, Self.interpolationProblem(key, error))
                     continue
                 }
             } else {
                 if let hash = raw.range(of: " #") { raw = String(raw[..<hash.lowerBound]) }
                 value = raw.trimmingSpaces
                 do { value = try Interpolation.interpolate(value, lookup: resolve) } catch {
-                    fail(lineNumber, indent + 1, "\(key): \(error)")
+                    fail(lineNumber, indent + 1, Self.interpolationProblem(key, error))
                     continue
                 }
             }
@@ -92,6 +92,14 @@ public enum DotEnv {
         }
         if !diagnostics.isEmpty { throw .invalid(diagnostics) }
         return entries
+    }
+
+    /// What is wrong with a value's interpolation, naming the key and never quoting the value.
+    static func interpolationProblem(_ key: String, _ failure: Interpolation.Failure) -> String {
+        switch failure {
+        case .required(let variable, _): return "\(key): required variable \(variable) is missing a value"
+        case .invalidTemplate: return "\(key): invalid interpolation format in the value (a `${` without a valid name or closing `}`)"
+        }
     }
 
     /// Last value wins, as in compose.

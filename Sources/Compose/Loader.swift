@@ -54,6 +54,7 @@ public struct ComposeLoader: Sendable {
 
         // The interpolation environment: .env (or --env-file) under the process environment.
         var environment: [String: String] = [:]
+        var envFileValues: [String: String] = [:]  // what came from env files is sensitive (see Redaction)
         let envFiles: [String]
         if options.envFiles.isEmpty {
             let dotenv = PathUtil.join(projectDirectory, ".env")
@@ -64,10 +65,12 @@ public struct ComposeLoader: Sendable {
         for path in envFiles {
             let text = try Self.read(path)
             let entries = try DotEnv.parse(text, file: path) { name in options.environment[name] ?? environment[name] }
-            for e in entries { environment[e.key] = e.value }
+            for e in entries { environment[e.key] = e.value; envFileValues[e.key] = e.value }
         }
         for (k, v) in options.environment { environment[k] = v }
         let lookupEnvironment = environment
+        let knownSecrets = Redaction.interpolationSecrets(environment: lookupEnvironment, envFileValues: envFileValues)
+        let masker = Redactor(values: knownSecrets)  // errors may quote interpolated values
 
         var sink = DiagnosticSink()
         var unsetVariables: [String: (YNode, String)] = [:]
@@ -85,7 +88,7 @@ public struct ComposeLoader: Sendable {
             root = Self.interpolate(root, path: "", lookup: { lookupEnvironment[$0] }, sink: &sink, unset: &unsetVariables)
             roots.append(root)
         }
-        guard sink.errors.isEmpty else { throw .invalid(sink.sortedErrors) }
+        guard sink.errors.isEmpty else { throw .invalid(masker.mask(sink.sortedErrors)) }
 
         var merged = roots[0]
         for override in roots.dropFirst() { merged = Merge.project(merged, override) }
@@ -118,8 +121,9 @@ public struct ComposeLoader: Sendable {
         for (variable, (node, path)) in unsetVariables.sorted(by: { $0.key < $1.key }) {
             sink.warning(node, path, "the \(variable) variable is not set; defaulting to a blank string")
         }
-        guard sink.errors.isEmpty, var result = project else { throw .invalid(sink.sortedErrors) }
-        result.warnings = sink.warnings
+        guard sink.errors.isEmpty, var result = project else { throw .invalid(masker.mask(sink.sortedErrors)) }
+        result.warnings = masker.mask(sink.warnings)
+        result.sensitiveValues = Redaction.collect(project: result, environment: lookupEnvironment, known: knownSecrets)
         project = result
         for warning in result.warnings { logger.warning("\(warning)") }
         return result

@@ -17,6 +17,8 @@ public struct ComposeProject: Sendable, Codable, Equatable {
     public var configs: [String: FileObjectConfig]
     /// Non-fatal findings (e.g. the obsolete `version:` key, variables used without a value).
     public var warnings: [ComposeDiagnostic]
+    /// What must never be printed (see `Redaction`); filled by the loader, never serialised.
+    public var sensitiveValues = SensitiveValues()
 
     public func service(named name: String) -> ServiceConfig? { services.first { $0.name == name } }
     public var serviceNames: [String] { services.map(\.name) }

@@ -1,24 +1,10 @@
 import Foundation
 import Yams
 
-/// Rendering of the model as ordered plain values (compose key names), JSON (pretty or canonical) and YAML,
-/// with secret redaction.
+/// Rendering of the model as ordered plain values (compose key names), JSON (pretty or canonical) and YAML.
+/// Redaction is a separate pass over these values (`Redaction.swift`).
 extension ComposeProject {
-    /// Keys whose values are redacted: any key containing one of these words (case-insensitive).
-    public static let secretKeyWords = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH_HASH", "SALT"]
-    public static let redacted = "********"
-
-    public static func looksSecret(_ key: String) -> Bool {
-        let upper = key.uppercased()
-        return secretKeyWords.contains { upper.contains($0) }
-    }
-
-    /// A copy with the values of secret-looking environment variables and build args replaced by `********`.
-    public func redactingSecrets() -> ComposeProject {
-        var copy = self
-        copy.services = services.map { $0.redactingSecrets() }
-        return copy
-    }
+    public static let redacted = Redaction.marker
 
     /// The project as compose-style plain values: `name`, `services`, `networks`, `volumes`, `secrets`, `configs`.
     public func plainValue() -> ComposeValue {
@@ -44,35 +30,8 @@ extension ComposeProject {
 }
 
 extension ServiceConfig {
-    public func redactingSecrets() -> ServiceConfig {
-        var copy = self
-        for key in environment.keys where ComposeProject.looksSecret(key) { copy.environment[key] = ComposeProject.redacted }
-        if var build = copy.build {
-            for key in build.args.keys where ComposeProject.looksSecret(key) { build.args[key] = ComposeProject.redacted }
-            copy.build = build
-        }
-        return copy
-    }
-
-    /// The service's config hash, following docker compose v2's rule (pkg/compose/hash.go `ServiceHash`):
-    /// SHA-256 (hex) of the JSON of the service config with `build`, `pull_policy`, `scale`,
-    /// `deploy.replicas`, `depends_on` and `profiles` removed. Compose marshals compose-go's Go struct;
-    /// StackPilot marshals its normalised model (`plainValue()`, the same compose key names) as canonical
-    /// JSON: object keys sorted, no insignificant whitespace, `/` unescaped, integers without a fraction.
-    /// So a change to anything that affects the container changes the hash, and changes to build, pull
-    /// policy, scale, replicas, dependencies or profiles do not. The digits differ from compose v2's own
-    /// (different serialisation), so a container created by docker compose is recreated once by StackPilot.
-    public var configHash: String {
-        var copy = self
-        copy.build = nil
-        copy.pullPolicy = nil
-        copy.other["scale"] = nil
-        copy.deploy?.replicas = nil
-        if let d = copy.deploy, d.mode == nil, d.limits == nil, d.reservations == nil, d.other.isEmpty { copy.deploy = nil }
-        copy.dependsOn = []
-        copy.profiles = []
-        return ComposeHash.sha256Hex(copy.plainValue().canonicalJSON())
-    }
+    /// The service's config hash under this host's key (see `configHash(key:)` in Hash.swift).
+    public var configHash: String { configHash(key: .host) }
 
     public func plainValue() -> ComposeValue {
         var p: [ComposeValue.Pair] = []

@@ -19,23 +19,12 @@ extension Orchestration.DesiredProject {
 }
 
 extension Orchestration.DesiredService {
-    /// The fields that do not count for the config hash (compose's rule).
-    static let unhashedFields: Set<String> = ["build", "pull_policy", "scale", "depends_on", "profiles"]
-
     public init(compose s: ServiceConfig, project: ComposeProject) {
         typealias O = Orchestration
         typealias Spec = O.ContainerSpec
         let image = s.image ?? "\(project.name)-\(s.name)"
 
-        // Short hashes of each top-level field, so a recreate can say which fields changed.
-        var fieldHashes: [String: String] = [:]
-        if case .object(let pairs) = s.plainValue() {
-            for pair in pairs where !Self.unhashedFields.contains(pair.key) && pair.key != "name" {
-                var value = pair.value
-                if pair.key == "deploy", case .object(let d) = value { value = .object(d.filter { $0.key != "replicas" }) }
-                fieldHashes[pair.key] = O.fnv1a(value.canonicalJSON())
-            }
-        }
+        let fieldHashes = s.fieldHashes()  // keyed short hashes per field, so a recreate can say which fields changed
 
         var spec = Spec()
         spec.Image = image
@@ -195,18 +184,5 @@ extension Orchestration.DesiredService {
             bindSources: bindSources, publishedPorts: published,
             stopTimeout: s.stopGracePeriod.map { Int($0.nanoseconds / 1_000_000_000) }
         )
-    }
-}
-
-extension Orchestration {
-    /// A short, stable, non-cryptographic hash (FNV-1a, 64 bit) for the per-field change label.
-    static func fnv1a(_ text: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -158,6 +158,7 @@ struct BadInputTests {
         let d = try #require(diagnostics.first)
         #expect(d.file == dir + "/.env")
         #expect(d.line == 2)
-        #expect(d.message.contains("invalid variable name \"BAD KEY\""))
+        #expect(d.message.contains("invalid variable name"))
+        #expect(!d.message.contains("BAD KEY"))  // the line may be a secret (a PEM line has `=` in it): position only
     }
 }

@@ -12,8 +12,9 @@ extension StackPilot {
             abstract: "Print the normalised stack model (yaml|json), service names or config hashes; validate only with -q.",
             discussion: """
             Without -f, prints the whole deployment of the manifest (stacks/stackpilot.yml, --manifest or \
-            STACKPILOT_MANIFEST). Values of environment variables whose names look like secrets (PASSWORD, \
-            SECRET, TOKEN, KEY, ...) are shown as ******** unless --show-secrets is given.
+            STACKPILOT_MANIFEST). Secrets are shown as ******** wherever they appear unless --show-secrets \
+            is given: values from env files, secret sources and *_FILE files, values of names that look \
+            secret (PASS, PWD, SECRET, TOKEN, KEY, AUTH, ...) and URL passwords. Hashes are keyed per host.
             """
         )
 
@@ -49,7 +50,7 @@ extension StackPilot {
         @Option(name: .customLong("hash"), help: "Print \"service hash\" for SERVICE, a comma-separated list, or * for all.")
         var hash: String?
 
-        @Flag(name: .customLong("show-secrets"), help: "Show secret-looking environment values instead of ********.")
+        @Flag(name: .customLong("show-secrets"), help: "Show secret values instead of ********.")
         var showSecrets = false
 
         @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Validate only; print nothing but errors.")
@@ -93,8 +94,11 @@ extension StackPilot {
                 let wanted = hash == "*" ? nil : hash.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 for name in wanted ?? [] where !projects.contains(where: { $0.service(named: name) != nil }) {
                     let known = projects.flatMap(\.serviceNames).sorted().joined(separator: ", ")
-                    Self.printError("no such service: \(name) (services: \(known))")
+                    Self.printError(Printable.escaping("no such service: \(name) (services: \(known))"))
                     throw ExitCode(2)
+                }
+                if case .derived(let reason) = ConfigHashKey.hostSource {
+                    Self.printError("warning: no hash key file (\(reason)); hashes use a key derived from the machine id")
                 }
                 var lines: [String] = []
                 for project in projects {
@@ -105,20 +109,20 @@ extension StackPilot {
                 return lines.joined(separator: "\n")
             }
 
-            let shown = showSecrets ? projects : projects.map { $0.redactingSecrets() }
+            let shown = projects.map { showSecrets ? $0.plainValue() : $0.redactedPlainValue() }
             switch format {
             case .json:
                 if files.isEmpty {
                     return ComposeValue.object([
                         .init("manifest", .string(manifestPath ?? "")),
-                        .init("projects", .array(shown.map { $0.plainValue() })),
+                        .init("projects", .array(shown)),
                     ]).prettyJSON()
                 }
-                return shown[0].plainValue().prettyJSON()
+                return shown[0].prettyJSON()
             case .yaml:
                 var documents: [String] = []
                 for project in shown {
-                    do { documents.append(try project.plainValue().yaml()) } catch {
+                    do { documents.append(try project.yaml()) } catch {
                         Self.printError("cannot render YAML: \(error)")
                         throw ExitCode(1)
                     }
