@@ -38,7 +38,9 @@ struct EngineProxyIntegrationTests {
         let image = try await TestImages.busybox(fixture.engine)
         var labels = fixture.labels
         if let project { labels["com.docker.compose.project"] = project; labels["com.docker.compose.service"] = "sleeper" }
-        var config = DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "3600"], labels: labels)
+        var host = DockerEngine.HostConfig()
+        host.networkMode = "none"  // it needs none, and does not depend on the engine's default bridge
+        var config = DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "3600"], labels: labels, hostConfig: host)
         config.stopSignal = "SIGKILL"
         let created = try await fixture.engine.createContainer(name: fixture.name("sleeper"), config)
         fixture.removeContainerLater(created.id)
