@@ -63,6 +63,13 @@ let package = Package(
             "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
+        .target(name: "EngineProxy", dependencies: [
+            "HTTPTransport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
             "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,7 +81,7 @@ let package = Package(
         ]),
         .target(name: "StackPilotCommands", dependencies: [
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
-            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor",
+            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -162,9 +169,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "EngineProxyTests", dependencies: ["EngineProxy"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
-            "ContainerStats", "PrometheusAPI", "Grafana", "GrafanaStandIn", "Doctor", "Supervisor", "StackPilotCommands",
+            "ContainerStats", "PrometheusAPI", "Grafana", "GrafanaStandIn", "Doctor", "Supervisor", "StackPilotCommands", "EngineProxy",
             "WorkloadSim",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),

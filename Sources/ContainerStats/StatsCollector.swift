@@ -81,6 +81,8 @@ public actor StatsCollector {
         case .auto:
             guard engineIsLocal, let reader = try? CgroupReader(root: cgroupRoot, procRoot: procRoot) else { return (.api, nil) }
             if let probe, !reader.canRead(id: probe.id) { return (.api, nil) }
+            // No container to try: a container's own cgroup mount (no containers under it) is not the host's.
+            if probe == nil, reader.containerIDs().isEmpty { return (.api, nil) }
             return (.cgroup, reader)
         }
     }

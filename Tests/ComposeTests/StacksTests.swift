@@ -58,18 +58,20 @@ struct StacksTests {
         let projects = try Manifest.load(path: Self.manifestPath).loadProjects(environment: [:], envFiles: [dir + "/empty.env"])
         #expect(projects.map(\.name) == ["stackpilot-monitoring", "stackpilot-app"])
         let monitoring = projects[0], app = projects[1]
-        #expect(monitoring.serviceNames == ["exporter", "grafana", "node-exporter", "prometheus"])
+        #expect(monitoring.serviceNames == ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"])
         #expect(app.serviceNames == ["api", "model-api"])
         let images = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.image ?? "") })
         #expect(images == ["prometheus": "prom/prometheus:v2.53.0", "grafana": "grafana/grafana:11.1.0",
                            "node-exporter": "prom/node-exporter:v1.8.1", "exporter": "stackpilot-local/stackpilot:0.1.0",
+                           "engine-proxy": "stackpilot-local/stackpilot:0.1.0",
                            "api": "stackpilot-local/workload-sim:0.1.0", "model-api": "stackpilot-local/workload-sim:0.1.0"])
         let ports = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.ports) })
         let expected = ["prometheus": 9090, "grafana": 3000, "node-exporter": 9100, "exporter": 9338, "api": 5000, "model-api": 5001]
         for (name, port) in expected {
             #expect(ports[name] == [PortMapping(target: port, published: String(port), hostIP: "127.0.0.1", protocol: "tcp", mode: "ingress")])
         }
-        for service in monitoring.services + app.services {
+        // engine-proxy publishes nothing and joins no network (checked below).
+        for service in monitoring.services + app.services where service.name != "engine-proxy" {
             let test = try #require(service.healthcheck?.test, "\(service.name) has no healthcheck")
             #expect(test.starts(with: ["CMD", "wget", "-q", "--spider"]))
             #expect(test.last?.hasPrefix("http://localhost:\(expected[service.name]!)/") == true)
@@ -80,10 +82,29 @@ struct StacksTests {
         #expect(app.networks["stackpilot"]?.name == "stackpilot")
         #expect(app.networks["stackpilot"]?.external == true)
         let exporter = try #require(monitoring.service(named: "exporter"))
-        #expect(exporter.command == ["supervise", "--listen", "0.0.0.0:9338"])
-        #expect(exporter.pid == "host")
-        #expect(exporter.volumes.contains { $0.source == "/var/run/docker.sock" && $0.readOnly })
-        #expect(exporter.volumes.contains { $0.source == "/sys/fs/cgroup" && $0.readOnly })
+        // Least privilege (issue 16, item 6): non-root, no capabilities, no host pid namespace or
+        // cgroupfs, and the engine only through engine-proxy's socket.
+        #expect(exporter.command?.prefix(5) == ["supervise", "--listen", "0.0.0.0:9338", "--manifest", "/etc/stackpilot/stacks/stackpilot.yml"])
+        #expect(exporter.user == "65534:65534")
+        #expect(exporter.capDrop == ["ALL"] && exporter.readOnly)
+        #expect(exporter.pid == nil)
+        #expect(!exporter.volumes.contains { $0.source == "/var/run/docker.sock" || $0.source == "/sys/fs/cgroup" || $0.target == "/var/run/docker.sock" })
+        #expect(exporter.environment["DOCKER_HOST"] == "unix:///run/stackpilot/engine.sock")
+        #expect(exporter.volumes.contains { $0.type == .volume && $0.source == "engine_proxy" && $0.target == "/run/stackpilot" })
+        #expect(exporter.dependsOn.contains { $0.service == "engine-proxy" && $0.condition == .healthy })
+        // Healing and re-provisioning (item 7): the manifest and what it names are mounted, and exist.
+        for mount in exporter.volumes where mount.type == .bind {
+            #expect(FileManager.default.fileExists(atPath: mount.source ?? ""), "\(mount.source ?? "") is missing")
+            #expect(mount.readOnly)
+        }
+        #expect(exporter.volumes.contains { $0.target == "/etc/stackpilot/stacks/stackpilot.yml" })
+        #expect(!(exporter.command ?? []).contains("--no-heal"))
+        let proxy = try #require(monitoring.service(named: "engine-proxy"))
+        #expect(proxy.command == ["engine-proxy", "--listen", "unix:///run/stackpilot/engine.sock", "--socket-mode", "0666", "--allow-restart"])
+        #expect(proxy.volumes.contains { $0.source == "/var/run/docker.sock" })
+        #expect(proxy.volumes.contains { $0.type == .volume && $0.source == "engine_proxy" && $0.target == "/run/stackpilot" })
+        #expect(proxy.capDrop == ["ALL"] && proxy.readOnly && proxy.networkMode == "none" && proxy.ports.isEmpty)
+        #expect(proxy.healthcheck?.test == ["CMD", "/bin/busybox", "test", "-S", "/run/stackpilot/engine.sock"])
         let grafana = try #require(monitoring.service(named: "grafana"))
         #expect(grafana.environment["GF_SECURITY_ADMIN_USER"] == "admin")
         #expect(grafana.environment["GF_SECURITY_ADMIN_PASSWORD"] == "admin")

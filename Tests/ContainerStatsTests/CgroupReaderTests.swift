@@ -156,6 +156,34 @@ struct CgroupReaderTests {
         }
     }
 
+    struct AutoCase: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        /// Files under the fake host's root.
+        var files: [String]
+        var probe: Bool
+        var expected: StatsSourceKind
+    }
+
+    /// An exporter in a container sees its own cgroup at /sys/fs/cgroup (readable, but no
+    /// containers under it) and its own pid namespace: auto must pick the API there.
+    @Test("auto picks cgroupfs only where the containers' cgroups and network counters are readable", arguments: [
+        AutoCase(testDescription: "a container's own cgroup mount, no running container to probe", files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: false, expected: .api),
+        AutoCase(testDescription: "a container's own cgroup mount, the probe's cgroup absent", files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: true, expected: .api),
+        AutoCase(testDescription: "the host's cgroups, but not its pid namespace", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs"], probe: true, expected: .api),
+        AutoCase(testDescription: "the host's cgroups and pid namespace", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs", "proc/4242/net/dev"], probe: true, expected: .cgroup),
+        AutoCase(testDescription: "the host's cgroups, no running container to probe", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes"], probe: false, expected: .cgroup),
+    ])
+    func autoSource(_ c: AutoCase) throws {
+        let host = try FakeHost()
+        defer { host.remove() }
+        for file in c.files {
+            try host.write(file.replacingOccurrences(of: "ID", with: id), file.hasSuffix("cgroup.procs") ? "4242\n" : "1\n")
+        }
+        let probe = c.probe ? StatsTarget(id: id, name: "probe", image: "i") : nil
+        let (kind, _) = try StatsCollector.resolve(.auto, engineIsLocal: true, cgroupRoot: host.cgroupRoot, procRoot: host.procRoot, probe: probe)
+        #expect(kind == c.expected)
+    }
+
     @Test("/proc/<pid>/net/dev parsing keeps every non-loopback interface")
     func netDev() {
         let parsed = CgroupReader.netDev(FakeHost.netDev)

@@ -369,7 +369,7 @@ struct ConfigCommandTests {
         let projects = try #require(doc["projects"] as? [[String: Any]])
         #expect(projects.map { $0["name"] as? String } == ["stackpilot-monitoring", "stackpilot-app"])
         let services = projects.flatMap { ($0["services"] as? [String: Any] ?? [:]).keys }.sorted()
-        #expect(services == ["api", "exporter", "grafana", "model-api", "node-exporter", "prometheus"])
+        #expect(services == ["api", "engine-proxy", "exporter", "grafana", "model-api", "node-exporter", "prometheus"])
         let grafana = try #require((projects[0]["services"] as? [String: Any])?["grafana"] as? [String: Any])
         let env = try #require(grafana["environment"] as? [String: String])
         #expect(env["GF_SECURITY_ADMIN_PASSWORD"] == "********")

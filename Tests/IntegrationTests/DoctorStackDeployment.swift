@@ -210,6 +210,9 @@ final class DoctorStackDeployment: Sendable {
             text = text.replacingOccurrences(of: "stackpilot-app", with: appProject)
             text = text.replacingOccurrences(of: "\nnetwork: stackpilot\n", with: "\nnetwork: \(network)\n")
             text = text.replacingOccurrences(of: "    name: stackpilot\n", with: "    name: \(network)\n")
+            // The deployment's own supervisor would race the tests: it heals the containers they
+            // make unhealthy and re-provisions the Grafana they restart without its provisioning.
+            text = text.replacingOccurrences(of: "\"--targets-by-address\", \"--watch-dashboards\"]", with: "\"--targets-by-address\", \"--no-heal\"]")
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
         let env = Self.imageVariables.sorted { $0.key < $1.key }.map { "\($0.key)=\(LocalImages.tag($0.value))" }.joined(separator: "\n")
@@ -245,6 +248,10 @@ final class DoctorStackDeployment: Sendable {
             for service in project.services {
                 for port in service.ports where !ports.values.map(String.init).contains(port.published ?? "") {
                     problems.append("\(project.name)/\(service.name) publishes \(port.published ?? "an engine-chosen port") for \(port.target)")
+                }
+                let command = service.command ?? []
+                if service.name == "exporter", !command.contains("--no-heal") || command.contains("--watch-dashboards") {
+                    problems.append("\(project.name)/exporter heals or re-provisions (command \(command))")
                 }
                 if !(service.image?.hasPrefix("stackpilot-local/") ?? false) {
                     problems.append("\(project.name)/\(service.name) uses image \(service.image ?? "none")")

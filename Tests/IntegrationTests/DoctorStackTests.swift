@@ -47,7 +47,7 @@ struct DoctorStackTests {
         #expect(run.status == 0, "\(run)")
 
         let stacks = report.results.filter { $0.group == .stacks }
-        let expectedServices = ["exporter", "grafana", "node-exporter", "prometheus"].map { "\(deployment.monitoringProject)/\($0)" }
+        let expectedServices = ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"].map { "\(deployment.monitoringProject)/\($0)" }
             + ["api", "model-api"].map { "\(deployment.appProject)/\($0)" }
         #expect(Set(stacks.map(\.check)) == Set(expectedServices))
         for result in stacks {

@@ -11,10 +11,14 @@ import Testing
 struct HealerIntegrationTests {
     /// A busybox container that turns unhealthy `after` seconds after it starts and stays so
     /// across restarts (the marker file lives in its writable layer).
-    static func turnsUnhealthy(_ fixture: EngineFixture, image: String, project: String, service: String, after: Int = 2, labels extra: [String: String] = [:]) async throws -> String {
+    static func turnsUnhealthy(_ fixture: EngineFixture, image: String, project: String, service: String, after: Int = 2, labels extra: [String: String] = [:],
+                               networkMode: String? = nil) async throws -> String {
+        var hostConfig = DockerEngine.HostConfig()
+        hostConfig.networkMode = networkMode
         var config = DockerEngine.ContainerConfig(
             image: image, cmd: ["sh", "-c", "sleep \(after); touch /tmp/fail; exec sleep 3600"],
-            labels: fixture.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { $1 }.merging(extra) { $1 })
+            labels: fixture.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { $1 }.merging(extra) { $1 },
+            hostConfig: hostConfig)
         config.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /tmp/fail"], interval: .milliseconds(500), timeout: .seconds(1), retries: 1)
         config.stopSignal = "SIGKILL"
         let created = try await fixture.engine.createContainer(name: fixture.name(service), config)
@@ -55,9 +59,10 @@ struct HealerIntegrationTests {
     /// A busybox container that is healthy until `control/fail` exists. Its command removes the
     /// marker when it starts, so a restart makes it healthy again (as a restart cures a wedged service).
     static func controlled(_ fixture: EngineFixture, image: String, project: String, service: String, control: URL,
-                           restartPolicy: String? = nil) async throws -> String {
+                           restartPolicy: String? = nil, networkMode: String? = nil) async throws -> String {
         var hostConfig = DockerEngine.HostConfig()
         hostConfig.binds = ["\(control.path):/ctl"]
+        hostConfig.networkMode = networkMode
         if let restartPolicy { hostConfig.restartPolicy = DockerEngine.RestartPolicy(name: restartPolicy) }
         var config = DockerEngine.ContainerConfig(
             image: image, cmd: ["sh", "-c", "rm -f /ctl/fail; exec sleep 3600"],

@@ -21,6 +21,9 @@ struct SuperviseCommandTests {
         BadFlag(arguments: ["--cache", "999"], named: "--cache"),
         BadFlag(arguments: ["--project", ""], named: "--project"),
         BadFlag(arguments: ["--source", "gpu"], named: "--source"),
+        BadFlag(arguments: ["--prometheus-url", "prometheus:9090"], named: "--prometheus-url"),
+        BadFlag(arguments: ["--grafana-url", "ftp://grafana"], named: "--grafana-url"),
+        BadFlag(arguments: ["--grafana-url", "http://"], named: "--grafana-url"),
     ])
     func badFlags(_ flag: BadFlag) {
         let report = ErrorReporting.report(for: StackPilot.parseUsageError(["supervise"] + flag.arguments))

@@ -68,10 +68,13 @@ extension StackPilot {
 
         /// Everything the checks talk to; bad input (manifest, URLs, credential files) fails here
         /// with exit 2 before any check runs.
-        static func makeSetup(manifest: String?, engine client: DockerEngine.Client) throws -> Doctor.Setup {
-            let environment = ProcessInfo.processInfo.environment
+        /// `prometheusURL` replaces the manifest's (supervise inside the stack reaches Prometheus by
+        /// its service name); `environment` also gives Grafana's URL (`GRAFANA_URL`) and credentials.
+        static func makeSetup(manifest: String?, engine client: DockerEngine.Client,
+                              environment: [String: String] = ProcessInfo.processInfo.environment,
+                              prometheusURL: String? = nil) throws -> Doctor.Setup {
             let path = Manifest.locate(explicit: manifest, environment: environment)
-            let loaded: Manifest
+            var loaded: Manifest
             let projects: [ComposeProject]
             do {
                 loaded = try Manifest.load(path: path)
@@ -79,6 +82,7 @@ extension StackPilot {
             } catch {
                 throw CommandFailure(badInput: error.description)
             }
+            if let prometheusURL { loaded.prometheus.url = prometheusURL }
             let prometheusTransport: CurlTransport
             do {
                 prometheusTransport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(loaded.prometheus.url)),

@@ -2,6 +2,7 @@ import ArgumentParser
 import ContainerStats
 import DockerEngine
 import Foundation
+import HTTPTransport
 import Logging
 import Supervisor
 import Compose
@@ -22,9 +23,9 @@ extension StackPilot {
             Serves /metrics (per-container stats with cAdvisor's names, heal counters, \
             stackpilot_check_status{group,check}: 0 ok, 1 warning, 2 failure) and /healthz. \
             Collects on scrape (at most once per --cache), from cgroupfs when the engine is local and \
-            /sys/fs/cgroup is readable (mount it read-only into the exporter container, with the \
-            socket, and run it in the host's pid namespace for network counters), else from the \
-            engine's one-shot stats. Follows the engine's events (reconnecting when the engine \
+            the containers' cgroups and /proc/<pid>/net/dev are readable (the host's /sys/fs/cgroup \
+            and pid namespace), else from the engine's one-shot stats. In a container, give it the \
+            engine through `stackpilot engine-proxy`, never the Docker socket. Follows the engine's events (reconnecting when the engine \
             restarts) and restarts containers of the manifest's stacks (and --project) that stay \
             unhealthy past --heal-grace, with growing delays, giving up after --heal-max-restarts \
             per hour; containers restarting, stopped on purpose or labelled io.stackpilot.heal=false \
@@ -67,9 +68,46 @@ extension StackPilot {
         @Flag(name: .customLong("watch-dashboards"), help: "Provision Grafana again when the dashboards folder changes.")
         var watchDashboards = false
 
+        @Option(name: .customLong("prometheus-url"), help: ArgumentHelp("Prometheus for doctor's checks (default: STACKPILOT_PROMETHEUS_URL, else the manifest's).", valueName: "url"))
+        var prometheusURL: String?
+
+        @Option(name: .customLong("grafana-url"), help: ArgumentHelp("Grafana to re-provision and check (default: STACKPILOT_GRAFANA_URL, else GRAFANA_URL, else the manifest's).", valueName: "url"))
+        var grafanaURL: String?
+
+        @Flag(name: .customLong("targets-by-address"), help: "Check each scrape target at its manifest address (service:port, as Prometheus scrapes it) instead of its metrics_url: for a supervisor on the stack's network.")
+        var targetsByAddress = false
+
+        /// The URLs that replace the manifest's: a flag, else `STACKPILOT_PROMETHEUS_URL` /
+        /// `STACKPILOT_GRAFANA_URL` (what the exporter service of stacks/monitoring.yml sets, since
+        /// the manifest's 127.0.0.1 URLs are the host's view); `nil` keeps the manifest's.
+        struct URLOverrides: Equatable {
+            var prometheus: String?
+            var grafana: String?
+        }
+
+        func urlOverrides(environment: [String: String]) -> URLOverrides {
+            func given(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+            return URLOverrides(prometheus: given(prometheusURL) ?? given(environment["STACKPILOT_PROMETHEUS_URL"]),
+                                grafana: given(grafanaURL) ?? given(environment["STACKPILOT_GRAFANA_URL"]))
+        }
+
+        /// `http://ADDRESS/metrics` for every target (`--targets-by-address`).
+        static func byAddress(_ targets: [Manifest.Target]) -> [Manifest.Target] {
+            targets.map { target in
+                var target = target
+                target.metricsURL = "http://\(target.address)/metrics"
+                return target
+            }
+        }
+
         /// Healing, re-provisioning and doctor-as-metrics for the manifest's stacks (and --project).
-        func supervisionServices(engine client: DockerEngine.Client, registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
-            let path = Manifest.locate(explicit: manifest)
+        func supervisionServices(engine client: DockerEngine.Client, registry: PrometheusCollectorRegistry, logger: Logger,
+                                 environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws -> [any Service] {
+            let overrides = urlOverrides(environment: processEnvironment)
+            var adjusted = processEnvironment
+            if let grafana = overrides.grafana { adjusted["GRAFANA_URL"] = grafana }
+            let environment = adjusted
+            let path = Manifest.locate(explicit: manifest, environment: environment)
             let loaded: Manifest?
             if manifest != nil || FileManager.default.fileExists(atPath: path) {
                 do { loaded = try Manifest.load(path: path) } catch { throw CommandFailure(badInput: error.description) }
@@ -81,7 +119,7 @@ extension StackPilot {
             let reprovision: @Sendable () async -> Void = {
                 guard let grafanaOptions else { return }
                 do {
-                    let report = try await grafanaOptions.makeProvisioner(logger: logger, healthTimeout: .seconds(120)).sync()
+                    let report = try await grafanaOptions.makeProvisioner(logger: logger, healthTimeout: .seconds(120), environment: environment).sync()
                     logger.info("Grafana provisioned", metadata: ["created": "\(report.count(.created))", "updated": "\(report.count(.updated))", "unchanged": "\(report.count(.unchanged))"])
                 } catch {
                     logger.error("could not provision Grafana: \(error)")
@@ -95,7 +133,9 @@ extension StackPilot {
                                        onGrafanaStart: reprovision))
             }
             if loaded != nil, doctorInterval > 0 {
-                let setup = try DoctorCommand.makeSetup(manifest: manifest, engine: client)
+                var made = try DoctorCommand.makeSetup(manifest: manifest, engine: client, environment: environment, prometheusURL: overrides.prometheus)
+                if targetsByAddress { made.manifest.targets = Self.byAddress(made.manifest.targets) }
+                let setup = made
                 services.append(DoctorMetricsService(interval: .seconds(doctorInterval), registry: registry, logger: logger) {
                     // The supervisor's own stats check is left out: it would measure the exporter measuring.
                     Doctor.checks(setup).filter { $0.group != .resources }
@@ -124,6 +164,12 @@ extension StackPilot {
             }
             guard doctorInterval >= 0 else {
                 throw ValidationError("--doctor-interval \(doctorInterval) must be 0 (never) or more seconds")
+            }
+            for (flag, value) in [("--prometheus-url", prometheusURL), ("--grafana-url", grafanaURL)] {
+                guard let value else { continue }
+                guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+                    throw ValidationError("\(flag) \"\(HTTPEndpoint.redactingCredentials(value))\" is not an http:// or https:// URL")
+                }
             }
             if projects.contains("") {
                 throw ValidationError("--project needs a compose project name")
