@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import PrometheusAPI
+import TestSupport
 import Testing
 @testable import WorkloadSim
 
@@ -43,9 +44,10 @@ struct WorkloadMetricsTests {
 
     @Test(
         "/metrics passes promtool check metrics (apart from the guide's own _mb names)",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "needs Debian's promtool (scripts/setup installs prometheus)"),
+        .enabled(if: ToolGate.runs(needing: "/usr/bin/promtool", for: "promtool check metrics"), "needs Debian's promtool (scripts/setup installs prometheus)"),
         arguments: WorkloadRole.allCases)
     func promtool(role: WorkloadRole) async throws {
+        try ToolGate.require("/usr/bin/promtool")
         try await Workload.with(Workload.configuration(role)) { (workload: RunningWorkload) async throws -> Void in
             _ = try await workload.post(role == .api ? "/v1/query" : "/v1/infer", json: "{}")
             let body = try await workload.get("/metrics").body
