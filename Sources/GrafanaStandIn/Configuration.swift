@@ -23,6 +23,15 @@ public struct StandInConfiguration: Sendable {
     public var sortDashboardKeys: Bool
     /// Variables used to interpolate `$VAR` / `${VAR}` in provisioning files.
     public var environment: [String: String]
+    /// A connection with no request in progress for this long is closed (a client holding
+    /// connections open cannot keep the server's descriptors). STANDIN_IDLE_TIMEOUT_SECONDS.
+    public var idleTimeout: Duration
+    /// At most this many connections are served at once; further ones wait in the listen backlog
+    /// until one closes. STANDIN_MAX_CONNECTIONS.
+    public var maxConnections: Int
+
+    public static let defaultIdleTimeout = Duration.seconds(30)
+    public static let defaultMaxConnections = 256
 
     public init(
         host: String = "127.0.0.1",
@@ -32,7 +41,9 @@ public struct StandInConfiguration: Sendable {
         provisioningPath: String? = nil,
         serviceAccountToken: String? = nil,
         sortDashboardKeys: Bool = false,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        idleTimeout: Duration = StandInConfiguration.defaultIdleTimeout,
+        maxConnections: Int = StandInConfiguration.defaultMaxConnections
     ) {
         self.host = host
         self.port = port
@@ -42,15 +53,30 @@ public struct StandInConfiguration: Sendable {
         self.serviceAccountToken = serviceAccountToken
         self.sortDashboardKeys = sortDashboardKeys
         self.environment = environment
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
 
-    /// Reads Grafana's variables: GF_SERVER_HTTP_ADDR (0.0.0.0), GF_SERVER_HTTP_PORT (3000),
+    /// Reads Grafana's variables: GF_SERVER_HTTP_ADDR (127.0.0.1, where real Grafana listens on every
+    /// address: the stacks set 0.0.0.0 explicitly), GF_SERVER_HTTP_PORT (3000),
     /// GF_SECURITY_ADMIN_USER / GF_SECURITY_ADMIN_PASSWORD / GF_SECURITY_ADMIN_PASSWORD__FILE (admin/admin),
-    /// GF_PATHS_PROVISIONING (/etc/grafana/provisioning), plus STANDIN_SERVICE_ACCOUNT_TOKEN and
-    /// STANDIN_SORT_DASHBOARD_KEYS=1.
+    /// GF_PATHS_PROVISIONING (/etc/grafana/provisioning), plus STANDIN_SERVICE_ACCOUNT_TOKEN,
+    /// STANDIN_SORT_DASHBOARD_KEYS=1, STANDIN_IDLE_TIMEOUT_SECONDS (30) and STANDIN_MAX_CONNECTIONS (256).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(StandInError) -> StandInConfiguration {
-        var config = StandInConfiguration(host: "0.0.0.0", port: 3000, provisioningPath: "/etc/grafana/provisioning", environment: env)
+        var config = StandInConfiguration(host: "127.0.0.1", port: 3000, provisioningPath: "/etc/grafana/provisioning", environment: env)
         if let host = env["GF_SERVER_HTTP_ADDR"], !host.isEmpty { config.host = host }
+        if let text = env["STANDIN_IDLE_TIMEOUT_SECONDS"], !text.isEmpty {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw .configuration("STANDIN_IDLE_TIMEOUT_SECONDS=\(text) is not a number of seconds in 1...3600")
+            }
+            config.idleTimeout = .seconds(seconds)
+        }
+        if let text = env["STANDIN_MAX_CONNECTIONS"], !text.isEmpty {
+            guard let count = Int(text), (1...65536).contains(count) else {
+                throw .configuration("STANDIN_MAX_CONNECTIONS=\(text) is not a number in 1...65536")
+            }
+            config.maxConnections = count
+        }
         if let portText = env["GF_SERVER_HTTP_PORT"], !portText.isEmpty {
             guard let port = Int(portText), (0...65535).contains(port) else {
                 throw .configuration("GF_SERVER_HTTP_PORT=\(portText) is not a port number (0-65535)")

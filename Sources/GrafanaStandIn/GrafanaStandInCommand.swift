@@ -16,7 +16,7 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
         dashboards with sorted keys like real Grafana. Flags override the environment.
         """)
 
-    @Option(name: .long, help: "Address to listen on (default: GF_SERVER_HTTP_ADDR or 0.0.0.0).")
+    @Option(name: .long, help: "Address to listen on (default: GF_SERVER_HTTP_ADDR or 127.0.0.1).")
     var host: String?
 
     @Option(name: .long, help: "Port to listen on (default: GF_SERVER_HTTP_PORT or 3000).")

@@ -28,9 +28,13 @@ public struct GrafanaStandInServer: Sendable {
         let router = makeRouter(state: state, prober: DatasourceProber(logger: logger), logger: logger)
         let host = configuration.host
         let logger = self.logger
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "grafana-standin"),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: .init(
+                address: .hostname(host, port: configuration.port), serverName: "grafana-standin",
+                availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.notice("grafana-standin \(StandInConfiguration.version) listening on http://\(host):\(port): a stand-in for Grafana's HTTP API, NOT Grafana")

@@ -325,8 +325,11 @@ actor GrafanaState {
     /// `GET /api/folders?limit=&page=` (Grafana's default limit is 1000).
     func listFolders(limit: Int = 1000, page: Int = 1) -> Answer {
         let sorted = folders.sorted { $0.title.lowercased() < $1.title.lowercased() }
-        let limit = max(1, limit), start = max(0, (max(1, page) - 1) * limit)
-        let slice = start < sorted.count ? Array(sorted[start..<min(sorted.count, start + limit)]) : []
+        // limit and page come from the query string: no product or sum of them may overflow (a trap).
+        let limit = max(1, limit)
+        let skipped = (max(1, page) - 1).multipliedReportingOverflow(by: limit)
+        let start = skipped.overflow ? Int.max : skipped.partialValue
+        let slice = start < sorted.count ? Array(sorted[start..<(start + min(limit, sorted.count - start))]) : []
         return .json(200, .array(slice.map {
             .object(["id": .int($0.id), "uid": .string($0.uid), "title": .string($0.title)])
         }))

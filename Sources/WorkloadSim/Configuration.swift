@@ -16,7 +16,8 @@ public struct Faults: Sendable, Hashable, Codable {
     public var latencySeconds: Double
     /// Fraction (0...1) of requests that fail with a 500 (and `model_errors_total{type="injected"}` on the model API).
     public var errorRatio: Double
-    /// Megabytes allocated and touched per minute and never freed: a real leak that grows the process' RSS.
+    /// Megabytes allocated and touched per minute and held until this fault is set back to 0: a real
+    /// leak that grows the process' RSS (and gives it all back when cleared).
     public var leakMBPerMinute: Double
     /// Fraction (0...1) of the simulated GPU's memory that is taken; 0 means the normal simulated load.
     public var gpuPressure: Double
@@ -158,6 +159,7 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
 /// Everything a workload-sim process needs to run.
 public struct WorkloadConfiguration: Sendable, Hashable {
     public var role: WorkloadRole
+    /// Where to listen: 127.0.0.1 by default (`ListenHost.default`); the stacks set 0.0.0.0 explicitly.
     public var host: String
     /// 0 binds a free port (tests).
     public var port: Int
@@ -168,15 +170,19 @@ public struct WorkloadConfiguration: Sendable, Hashable {
     public var faults: Faults
     /// Total memory of the simulated GPU (there is no GPU: see README).
     public var simulatedGPUTotalMB: Double
+    /// The bearer token `/admin/*` requires; `nil` turns fault injection over HTTP off (every
+    /// `/admin/*` request is refused). Never logged.
+    public var adminToken: AdminToken?
 
     public init(
         role: WorkloadRole,
-        host: String = "0.0.0.0",
+        host: String = ListenHost.loopback,
         port: Int? = nil,
         modelAPIURL: String = "http://model-api:5001",
         loadRate: Double = 2,
         faults: Faults = .none,
-        simulatedGPUTotalMB: Double = 24_576
+        simulatedGPUTotalMB: Double = 24_576,
+        adminToken: AdminToken? = nil
     ) {
         self.role = role
         self.host = host
@@ -185,5 +191,79 @@ public struct WorkloadConfiguration: Sendable, Hashable {
         self.loadRate = loadRate
         self.faults = faults
         self.simulatedGPUTotalMB = simulatedGPUTotalMB
+        self.adminToken = adminToken
     }
+}
+
+/// The default listen address: loopback, so that a process started by hand is not reachable from
+/// other machines; inside a container, where loopback is the container's own and the operator
+/// chooses what to publish, every address. The stacks set `LISTEN_HOST: 0.0.0.0` explicitly anyway.
+public enum ListenHost {
+    public static let loopback = "127.0.0.1"
+    public static let any = "0.0.0.0"
+
+    public static func `default`(inContainer: Bool) -> String {
+        inContainer ? any : loopback
+    }
+
+    /// Whether this process runs in a Docker (`/.dockerenv`) or Podman (`/run/.containerenv`) container.
+    public static var runsInContainer: Bool {
+        ["/.dockerenv", "/run/.containerenv"].contains { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// The secret `/admin/*` requires as `Authorization: Bearer <token>`. Its description never shows it.
+public struct AdminToken: Sendable, Hashable, CustomStringConvertible {
+    let bytes: [UInt8]
+
+    public static let minimumLength = 16
+    public static let maximumLength = 1024
+    /// Where the token comes from (`WORKLOAD_ADMIN_TOKEN_FILE` names a file that holds it).
+    public static let variable = "WORKLOAD_ADMIN_TOKEN"
+
+    /// Checks the token's shape; the error names `source`, never the value.
+    public init(_ text: String, source: String = AdminToken.variable) throws(ConfigurationError) {
+        let bytes = Array(text.utf8)
+        guard (Self.minimumLength...Self.maximumLength).contains(bytes.count) else {
+            throw ConfigurationError(source: source, message: "the admin token must be \(Self.minimumLength) to \(Self.maximumLength) characters (it has \(bytes.count))")
+        }
+        // Printable ASCII without spaces: it travels in an HTTP header.
+        guard bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ConfigurationError(source: source, message: "the admin token must be printable ASCII without spaces")
+        }
+        self.bytes = bytes
+    }
+
+    /// `WORKLOAD_ADMIN_TOKEN`, else the contents of the file `WORKLOAD_ADMIN_TOKEN_FILE` names
+    /// (one trailing newline dropped); `nil` when neither is set.
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> AdminToken? {
+        if let text = environment[variable], !text.isEmpty {
+            return try AdminToken(text)
+        }
+        let fileVariable = variable + "_FILE"
+        guard let path = environment[fileVariable], !path.isEmpty else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(source: fileVariable, message: "cannot read \(path)")
+        }
+        if text.hasSuffix("\n") { text.removeLast() }
+        return try AdminToken(text, source: fileVariable)
+    }
+
+    /// Whether an `Authorization` header value carries this token. Compares in time that depends
+    /// on the length of what was sent only, not on how much of it matches.
+    public func authorizes(_ header: String?) -> Bool {
+        guard let header, header.hasPrefix("Bearer ") else { return false }
+        return Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), bytes)
+    }
+
+    static func constantTimeEquals(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+        guard !expected.isEmpty else { return false }
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for (index, byte) in given.enumerated() {
+            difference |= byte ^ expected[index % expected.count]
+        }
+        return difference == 0
+    }
+
+    public var description: String { "admin token (\(bytes.count) characters, not shown)" }
 }

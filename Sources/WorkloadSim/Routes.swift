@@ -50,6 +50,73 @@ public struct QueryRequest: Codable, Sendable {
     }
 }
 
+/// A request field that cannot be served: a 400 naming `field` (a JSON key, or `body`).
+public struct InvalidRequest: Error, Sendable, Hashable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+
+    public var description: String { "\(field): \(message)" }
+
+    /// The first key of a decoding error's path, so a wrongly typed field is named.
+    static func decoding(_ error: any Error) -> InvalidRequest {
+        let path: [any CodingKey]
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            path = context.codingPath
+        default:
+            path = []
+        }
+        let field = path.first?.stringValue ?? "body"
+        return InvalidRequest(field: field, message: field == "body" ? "not a JSON object of the documented fields" : "wrong type")
+    }
+}
+
+/// Limits of the request fields, checked before anything reaches a metric or an allocation.
+public enum RequestLimits {
+    public static let maxTokens = 1...8192
+    public static let maxTextBytes = 64 << 10
+    public static let modalities = ["text", "image"]
+
+    static func model(_ model: String?) throws(InvalidRequest) {
+        guard let model else { return }
+        guard (1...64).contains(model.utf8.count), model.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:/".contains($0)) }) else {
+            throw InvalidRequest(field: "model", message: "must be 1-64 ASCII letters, digits or -_.:/")
+        }
+    }
+
+    static func modality(_ modality: String?) throws(InvalidRequest) {
+        guard let modality, !modalities.contains(modality) else { return }
+        throw InvalidRequest(field: "modality", message: "must be one of \(modalities.joined(separator: ", "))")
+    }
+
+    static func text(_ text: String?, field: String) throws(InvalidRequest) {
+        guard let text, text.utf8.count > maxTextBytes else { return }
+        throw InvalidRequest(field: field, message: "longer than \(maxTextBytes) bytes")
+    }
+}
+
+extension InferenceRequest {
+    /// Throws naming the first field out of its limits (`max_tokens` reaches a counter increment,
+    /// which traps on a negative count).
+    public func validate() throws(InvalidRequest) {
+        try RequestLimits.model(model)
+        try RequestLimits.text(prompt, field: "prompt")
+        try RequestLimits.modality(modality)
+        if let maxTokens, !RequestLimits.maxTokens.contains(maxTokens) {
+            throw InvalidRequest(field: "max_tokens", message: "must be in \(RequestLimits.maxTokens.lowerBound)...\(RequestLimits.maxTokens.upperBound)")
+        }
+    }
+}
+
+extension QueryRequest {
+    public func validate() throws(InvalidRequest) {
+        try RequestLimits.model(model)
+        try RequestLimits.text(query, field: "query")
+        try RequestLimits.modality(modality)
+    }
+}
+
 public struct QueryResponse: Codable, Sendable {
     public var answer: String
     public var model: String
@@ -91,6 +158,26 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Guards `/admin/*`: off without a configured token (403), else `Authorization: Bearer <token>` (401).
+struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: AdminToken?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token else {
+            return json(.forbidden, [
+                "code": "admin_disabled",
+                "error": "fault injection over HTTP is off: start workload-sim with WORKLOAD_ADMIN_TOKEN or WORKLOAD_ADMIN_TOKEN_FILE",
+            ])
+        }
+        guard token.authorizes(request.headers[.authorization]) else {
+            var response = json(.unauthorized, ["code": "unauthorized", "error": "/admin needs Authorization: Bearer <WORKLOAD_ADMIN_TOKEN>"])
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+}
+
 /// Builds the router of one workload-sim role.
 struct WorkloadRoutes: Sendable {
     let configuration: WorkloadConfiguration
@@ -110,10 +197,11 @@ struct WorkloadRoutes: Sendable {
         router.get("/health") { _, _ in
             json(.ok, ["status": "ok", "role": configuration.role.rawValue])
         }
-        router.get("/admin/faults") { _, _ in
+        let admin = router.group("/admin").add(middleware: AdminAuthMiddleware(token: configuration.adminToken))
+        admin.get("faults") { _, _ in
             try jsonEncoded(.ok, simulator.faults)
         }
-        router.post("/admin/faults") { request, _ in
+        admin.post("faults") { request, _ in
             let body = try await request.body.collect(upTo: 64 << 10)
             let updated: Faults
             do {
@@ -125,7 +213,7 @@ struct WorkloadRoutes: Sendable {
             logger.notice("faults changed", metadata: Self.metadata(updated))
             return try jsonEncoded(.ok, updated)
         }
-        router.delete("/admin/faults") { _, _ in
+        admin.delete("faults") { _, _ in
             simulator.setFaults(.none)
             logger.notice("faults cleared")
             return try jsonEncoded(.ok, Faults.none)
@@ -154,15 +242,14 @@ struct WorkloadRoutes: Sendable {
         let input: InferenceRequest
         do {
             input = body.readableBytes == 0 ? InferenceRequest() : try JSONDecoder().decode(InferenceRequest.self, from: Data(buffer: body))
+            try input.validate()
         } catch {
-            simulator.metrics.errors(model: WorkloadMetrics.models[0], type: "invalid_input").increment()
-            return json(.badRequest, ["error": "request body is not a valid inference request: \(error)"])
+            let invalid = error as? InvalidRequest ?? .decoding(error)
+            // A bad name is counted as "other" (the label set stays bounded); no name as the default model.
+            simulator.metrics.errors(model: invalidModelLabel(body), type: "invalid_input").increment()
+            return Self.invalid(invalid, what: "inference request")
         }
         let model = input.model ?? WorkloadMetrics.models[0]
-        guard model.count <= 64, model.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:/".contains($0) }) else {
-            simulator.metrics.errors(model: "invalid", type: "invalid_input").increment()
-            return json(.badRequest, ["error": "model name must be 1-64 letters, digits or -_.:/"])
-        }
         let prompt = input.prompt ?? "describe the image"
         let inputTokens = max(1, Int(Double(prompt.split(separator: " ").count) * 1.3)) + (input.modality == "image" ? 576 : 0)
         let outputTokens = min(input.maxTokens ?? 256, Int.random(in: 16...160))
@@ -195,6 +282,19 @@ struct WorkloadRoutes: Sendable {
         return try jsonEncoded(.ok, output)
     }
 
+    /// 400 naming the field (`field` is stable; `error` is for people).
+    static func invalid(_ invalid: InvalidRequest, what: String) -> Response {
+        json(.badRequest, ["error": "not a valid \(what): \(invalid)", "field": invalid.field])
+    }
+
+    /// The `model` label of an invalid inference request: the default model when no name could be
+    /// read, else that name's bounded label.
+    func invalidModelLabel(_ body: ByteBuffer) -> String {
+        struct ModelOnly: Decodable { var model: String? }
+        let model = (try? JSONDecoder().decode(ModelOnly.self, from: Data(buffer: body)))?.model
+        return model.map(WorkloadMetrics.modelLabel) ?? WorkloadMetrics.models[0]
+    }
+
     // MARK: api
 
     func query(_ request: Request) async throws -> Response {
@@ -203,8 +303,9 @@ struct WorkloadRoutes: Sendable {
         let input: QueryRequest
         do {
             input = body.readableBytes == 0 ? QueryRequest() : try JSONDecoder().decode(QueryRequest.self, from: Data(buffer: body))
+            try input.validate()
         } catch {
-            return json(.badRequest, ["error": "request body is not a valid query: \(error)"])
+            return Self.invalid(error as? InvalidRequest ?? .decoding(error), what: "query")
         }
         let latency = simulator.faults.latencySeconds
         if latency > 0 { try await Task.sleep(for: .seconds(latency)) }

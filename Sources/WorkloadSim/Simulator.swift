@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state behind the endpoints: current faults, the leak, and the simulated GPU.
 ///
@@ -11,10 +14,12 @@ public final class Simulator: Sendable {
     public let gpuTotalMB: Double
     private let state: Mutex<State>
 
+    /// Counts the bytes the leak's regions map; a region subtracts its own when it is unmapped.
+    let leakLedger = LeakLedger()
+
     struct State {
         var faults: Faults
-        var leak: [[UInt8]] = []
-        var leakedBytes = 0
+        var leak: [LeakedRegion] = []
         var inFlight = 0
     }
 
@@ -29,13 +34,21 @@ public final class Simulator: Sendable {
         state.withLock { $0.faults }
     }
 
+    /// Sets the faults; a leak fault turned off (0 MB per minute) gives back everything it held.
     public func setFaults(_ faults: Faults) {
-        state.withLock { $0.faults = faults }
+        // The regions come out of the lock and are unmapped here, when the last reference goes.
+        _ = state.withLock { state -> [LeakedRegion] in
+            state.faults = faults
+            guard faults.leakMBPerMinute == 0 else { return [] }
+            defer { state.leak = [] }
+            return state.leak
+        }
         refreshGPU()
     }
 
+    /// Bytes the leak fault holds mapped right now (the regions' own accounting, not RSS).
     public var leakedBytes: Int {
-        state.withLock { $0.leakedBytes }
+        leakLedger.bytes
     }
 
     /// Whether the next request should fail under the error-ratio fault.
@@ -44,23 +57,13 @@ public final class Simulator: Sendable {
         return ratio > 0 && Double.random(in: 0..<1) < ratio
     }
 
-    /// Allocates `bytes` and writes to every page so it counts towards RSS, then keeps it forever.
-    public func leak(bytes: Int) {
-        guard bytes > 0 else { return }
-        // A non-constant fill so that pages cannot be deduplicated or left unmapped.
-        let chunk = [UInt8](unsafeUninitializedCapacity: bytes) { buffer, count in
-            var i = 0
-            while i < bytes {
-                buffer[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7)
-                i += 4096
-            }
-            // Bytes between touched ones are never read, but must be initialised for Swift.
-            for j in 0..<bytes where j % 4096 != 0 { buffer[j] = 0 }
-            count = bytes
-        }
-        state.withLock {
-            $0.leak.append(chunk)
-            $0.leakedBytes += bytes
+    /// Maps `bytes` and writes to every page so it counts towards RSS, then keeps it until the
+    /// leak fault is turned off. Does nothing when the memory cannot be mapped, or when the fault
+    /// was turned off meanwhile (then the region is unmapped at once).
+    func leak(bytes: Int) {
+        guard bytes > 0, let region = LeakedRegion(bytes: bytes, ledger: leakLedger) else { return }
+        state.withLock { state in
+            if state.faults.leakMBPerMinute > 0 { state.leak.append(region) }
         }
     }
 
@@ -103,5 +106,48 @@ public final class Simulator: Sendable {
     /// The exposition text of all metrics.
     public func exposition() -> String {
         metrics.exposition(leakedBytes: leakedBytes)
+    }
+}
+
+/// The leak's running total, kept by the regions themselves.
+final class LeakLedger: Sendable {
+    private let total = Atomic<Int>(0)
+
+    var bytes: Int { total.load(ordering: .relaxed) }
+
+    func add(_ bytes: Int) { total.add(bytes, ordering: .relaxed) }
+    func remove(_ bytes: Int) { total.subtract(bytes, ordering: .relaxed) }
+}
+
+/// Anonymous memory mapped for the leak fault, unmapped in `deinit`, so that clearing the fault
+/// returns it to the system at once (malloc could keep freed blocks in its heap).
+///
+/// `@unchecked Sendable` because of the raw pointer: it is safe since every property is immutable
+/// and the memory is written only in `init`, before the region is shared, and never read after.
+final class LeakedRegion: @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer
+    let bytes: Int
+    private let ledger: LeakLedger
+
+    init?(bytes: Int, ledger: LeakLedger) {
+        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
+            return nil
+        }
+        base = mapped
+        self.bytes = bytes
+        self.ledger = ledger
+        // One non-constant byte per page, so that every page is really backed (and not deduplicated).
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var offset = 0
+        while offset < bytes {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: offset &* 31 &+ 7), toByteOffset: offset, as: UInt8.self)
+            offset += pageSize
+        }
+        ledger.add(bytes)
+    }
+
+    deinit {
+        munmap(base, bytes)
+        ledger.remove(bytes)
     }
 }

@@ -13,6 +13,22 @@ public final class WorkloadMetrics: Sendable {
 
     /// Models the stand-in serves; their series exist from the start so dashboards are never empty.
     public static let models = ["rag-llm", "clip-vit-embedder"]
+    /// The `model` label of every model not in `models`: label values stay a fixed set whatever
+    /// names clients send (each distinct value would be a new series, forever).
+    public static let otherModel = "other"
+    /// Methods that get their own `method` label; any other is counted as `other`.
+    public static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    /// The `model` label value for a requested model name.
+    public static func modelLabel(_ model: String) -> String {
+        models.contains(model) ? model : otherModel
+    }
+
+    /// The `method` label value for a request method.
+    static func methodLabel(_ method: String) -> String {
+        methods.contains(method) ? method : "other"
+    }
+
     /// `type` values of `model_errors_total`.
     public static let errorTypes = ["injected", "invalid_input", "gpu_out_of_memory", "upstream"]
     /// Buckets chosen so that the guide's alert threshold (p95 > 5 s) falls on a bucket boundary.
@@ -64,31 +80,31 @@ public final class WorkloadMetrics: Sendable {
     func inferenceLatency(model: String) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: .init(metricName: "model_inference_latency_seconds", unitName: "", helpText: "Time taken for model inference, in seconds."),
-            labels: [("model", model)], buckets: Self.latencyBuckets)
+            labels: [("model", Self.modelLabel(model))], buckets: Self.latencyBuckets)
     }
 
     func inferences(model: String, status: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "model_inference_total", unitName: "", helpText: "Total inferences, by model and outcome."),
-            labels: [("model", model), ("status", status)])
+            labels: [("model", Self.modelLabel(model)), ("status", status)])
     }
 
     func tokens(model: String, direction: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "model_tokens_total", unitName: "", helpText: "Total tokens processed, by model and direction (input|output)."),
-            labels: [("model", model), ("direction", direction)])
+            labels: [("model", Self.modelLabel(model)), ("direction", direction)])
     }
 
     func tokensPerSecond(model: String) -> Gauge {
         registry.makeGauge(
             descriptor: .init(metricName: "model_tokens_per_second", unitName: "", helpText: "Output tokens per second of the latest inference."),
-            labels: [("model", model)])
+            labels: [("model", Self.modelLabel(model))])
     }
 
     func errors(model: String, type: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "model_errors_total", unitName: "", helpText: "Inference errors, by model and error type."),
-            labels: [("model", model), ("type", type)])
+            labels: [("model", Self.modelLabel(model)), ("type", type)])
     }
 
     // MARK: HTTP metrics (both roles)
@@ -96,25 +112,25 @@ public final class WorkloadMetrics: Sendable {
     func httpRequests(method: String, route: String, status: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "http_requests_total", unitName: "", helpText: "Total HTTP requests, by method, route and status."),
-            labels: [("method", method), ("route", route), ("status", status)])
+            labels: [("method", Self.methodLabel(method)), ("route", route), ("status", status)])
     }
 
     func httpDuration(method: String, route: String, status: String) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: .init(metricName: "http_request_duration_seconds", unitName: "", helpText: "HTTP request duration, in seconds."),
-            labels: [("method", method), ("route", route), ("status", status)], buckets: Self.latencyBuckets)
+            labels: [("method", Self.methodLabel(method)), ("route", route), ("status", status)], buckets: Self.latencyBuckets)
     }
 
     func httpRequestSize(method: String, route: String, status: String) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: .init(metricName: "http_request_size_bytes", unitName: "", helpText: "HTTP request body size, in bytes."),
-            labels: [("method", method), ("route", route), ("status", status)], buckets: Self.sizeBuckets)
+            labels: [("method", Self.methodLabel(method)), ("route", route), ("status", status)], buckets: Self.sizeBuckets)
     }
 
     func httpResponseSize(method: String, route: String, status: String) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: .init(metricName: "http_response_size_bytes", unitName: "", helpText: "HTTP response body size, in bytes."),
-            labels: [("method", method), ("route", route), ("status", status)], buckets: Self.sizeBuckets)
+            labels: [("method", Self.methodLabel(method)), ("route", route), ("status", status)], buckets: Self.sizeBuckets)
     }
 
     func recordHTTP(method: String, route: String, status: Int, seconds: Double, requestBytes: Int, responseBytes: Int) {

@@ -8,18 +8,21 @@ public struct WorkloadSimCommand: AsyncParsableCommand {
         commandName: "workload-sim",
         abstract: "Stand-in for the MultimodalRAG api and model-api: the guide's metrics, real requests, fault injection.",
         discussion: """
-            Flags override the environment: WORKLOAD_ROLE, PORT, MODEL_API_URL, LOAD_RATE. Faults start from
+            Flags override the environment: WORKLOAD_ROLE, LISTEN_HOST, PORT, MODEL_API_URL, LOAD_RATE. It listens
+            on 127.0.0.1 unless told otherwise (0.0.0.0 inside a container). Faults start from
             FAULT_LATENCY_SECONDS, FAULT_ERROR_RATIO, FAULT_LEAK_MB_PER_MINUTE, FAULT_GPU_PRESSURE and change at
-            run time with POST /admin/faults (JSON, e.g. {"latency_seconds": 6}). There is no GPU: gpu_memory_*
-            are simulated values. Logs go to stderr (LOG_LEVEL sets the level).
+            run time with POST /admin/faults (JSON, e.g. {"latency_seconds": 6}) carrying
+            "Authorization: Bearer <token>", the token from WORKLOAD_ADMIN_TOKEN or the file WORKLOAD_ADMIN_TOKEN_FILE
+            names; without one, /admin/* is off. There is no GPU: gpu_memory_* are simulated values. Logs go to
+            stderr (LOG_LEVEL sets the level).
             """,
         version: "0.1.0")
 
     @Option(help: "api or model-api (env WORKLOAD_ROLE).")
     var role: String?
 
-    @Option(help: "Address to listen on.")
-    var host: String = "0.0.0.0"
+    @Option(help: "Address to listen on (env LISTEN_HOST; default 127.0.0.1, or 0.0.0.0 inside a container).")
+    var host: String?
 
     @Option(help: "Port to listen on (env PORT; default 5000 for api, 5001 for model-api).")
     var port: Int?
@@ -33,7 +36,9 @@ public struct WorkloadSimCommand: AsyncParsableCommand {
     public init() {}
 
     /// The configuration from flags and `environment`; throws naming the flag or variable at fault.
-    public func resolve(environment: [String: String]) throws(ConfigurationError) -> WorkloadConfiguration {
+    public func resolve(
+        environment: [String: String], inContainer: Bool = ListenHost.runsInContainer
+    ) throws(ConfigurationError) -> WorkloadConfiguration {
         let roleText = role ?? environment["WORKLOAD_ROLE"] ?? "api"
         guard let role = WorkloadRole(rawValue: roleText) else {
             throw ConfigurationError(source: self.role != nil ? "--role" : "WORKLOAD_ROLE", message: "\"\(roleText)\" is not a role (api or model-api)")
@@ -58,9 +63,10 @@ public struct WorkloadSimCommand: AsyncParsableCommand {
         guard let url = URL(string: modelAPIURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ConfigurationError(source: self.modelAPIURL != nil ? "--model-api-url" : "MODEL_API_URL", message: "\"\(modelAPIURL)\" is not an http(s) URL")
         }
+        let host = self.host ?? environment["LISTEN_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? ListenHost.default(inContainer: inContainer)
         return WorkloadConfiguration(
             role: role, host: host, port: port, modelAPIURL: modelAPIURL, loadRate: rate ?? 2,
-            faults: try Faults.fromEnvironment(environment))
+            faults: try Faults.fromEnvironment(environment), adminToken: try AdminToken.fromEnvironment(environment))
     }
 
     public func run() async throws {
@@ -80,7 +86,7 @@ public struct WorkloadSimCommand: AsyncParsableCommand {
         var logger = Logger(label: "workload-sim")
         logger[metadataKey: "role"] = "\(configuration.role.rawValue)"
         logger.info("starting", metadata: WorkloadRoutes.metadata(configuration.faults).merging(
-            ["port": "\(configuration.port)", "load_rate": "\(configuration.loadRate)", "model_api_url": "\(configuration.modelAPIURL)"],
+            ["host": "\(configuration.host)", "port": "\(configuration.port)", "admin": "\(configuration.adminToken == nil ? "off" : "token required")", "load_rate": "\(configuration.loadRate)", "model_api_url": "\(configuration.modelAPIURL)"],
             uniquingKeysWith: { $1 }))
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
         do {

@@ -61,9 +61,10 @@ struct StacksTests {
         #expect(monitoring.serviceNames == ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"])
         #expect(app.serviceNames == ["api", "model-api"])
         let images = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.image ?? "") })
-        #expect(images == ["prometheus": "prom/prometheus:v2.53.0", "grafana": "grafana/grafana:11.1.0",
-                           "node-exporter": "prom/node-exporter:v1.8.1", "exporter": "stackpilot-local/stackpilot:0.1.0",
-                           "engine-proxy": "stackpilot-local/stackpilot:0.1.0",
+        #expect(images == ["prometheus": "prom/prometheus:v2.53.0@sha256:075b1ba2c4ebb04bc3a6ab86c06ec8d8099f8fda1c96ef6d104d9bb1def1d8bc",
+                           "grafana": "grafana/grafana:11.1.0@sha256:079600c9517b678c10cda6006b4487d3174512fd4c6cface37df7822756ed7a5",
+                           "node-exporter": "prom/node-exporter:v1.8.1@sha256:fa7fa12a57eff607176d5c363d8bb08dfbf636b36ac3cb5613a202f3c61a6631",
+                           "exporter": "stackpilot-local/stackpilot:0.1.0", "engine-proxy": "stackpilot-local/stackpilot:0.1.0",
                            "api": "stackpilot-local/workload-sim:0.1.0", "model-api": "stackpilot-local/workload-sim:0.1.0"])
         let ports = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.ports) })
         let expected = ["prometheus": 9090, "grafana": 3000, "node-exporter": 9100, "exporter": 9338, "api": 5000, "model-api": 5001]

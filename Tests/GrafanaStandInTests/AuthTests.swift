@@ -132,7 +132,7 @@ struct AuthTests {
         #expect(config.provisioningPath == "/p")
         #expect(config.sortDashboardKeys)
         let defaults = try StandInConfiguration.fromEnvironment([:])
-        #expect(defaults.host == "0.0.0.0" && defaults.port == 3000 && defaults.adminPassword == "admin")
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 3000 && defaults.adminPassword == "admin")
         #expect(defaults.provisioningPath == "/etc/grafana/provisioning")
         #expect(throws: StandInError.self) { try StandInConfiguration.fromEnvironment(["GF_SERVER_HTTP_PORT": "http"]) }
         #expect(throws: StandInError.self) { try StandInConfiguration.fromEnvironment(["GF_SECURITY_ADMIN_PASSWORD__FILE": "/nonexistent/pw"]) }

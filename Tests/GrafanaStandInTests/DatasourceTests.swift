@@ -97,8 +97,9 @@ struct DatasourceTests {
         }
     }
 
-    @Test("health of a Prometheus datasource queries the real Prometheus", .enabled(if: LocalPrometheus.isInstalled, "Debian's prometheus is not installed (scripts/setup installs it)"))
+    @Test("health of a Prometheus datasource queries the real Prometheus", .enabled(if: ToolGate.runs(needing: LocalPrometheus.binary, for: "the datasource health test"), "Debian's prometheus is not installed (scripts/setup installs it)"))
     func healthAgainstRealPrometheus() async throws {
+        try ToolGate.require(LocalPrometheus.binary)
         let prometheus = try await LocalPrometheus()
         defer { prometheus.stop() }
         let url = prometheus.url

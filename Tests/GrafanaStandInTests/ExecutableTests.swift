@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GrafanaStandIn
 
@@ -16,6 +17,11 @@ struct ExecutableTests {
         }
         return nil
     }()
+
+    /// Built, or required (STACKPILOT_REQUIRE_ENGINE=1): then a missing binary fails the tests.
+    static var built: Bool {
+        ToolGate.runs(if: binary != nil, for: "the grafana-standin executable tests", needing: "grafana-standin beside the test bundle")
+    }
 
     struct Run {
         var status: Int32
@@ -47,7 +53,7 @@ struct ExecutableTests {
         return Run(status: process.terminationStatus, stderr: output.text)
     }
 
-    @Test("starts, says it is not Grafana, and stops cleanly with exit 0 on SIGTERM", .enabled(if: binary != nil, "grafana-standin is not built beside the tests"))
+    @Test("starts, says it is not Grafana, and stops cleanly with exit 0 on SIGTERM", .enabled(if: Self.built, "grafana-standin is not built beside the tests"))
     func sigterm() async throws {
         let run = try await Self.run(["--host", "127.0.0.1", "--port", "0", "--provisioning", "/nonexistent"],
                                      environment: ["GF_SECURITY_ADMIN_PASSWORD": "never-logged-secret"], terminateWhenListening: true)
@@ -58,14 +64,14 @@ struct ExecutableTests {
         #expect(run.status == 0)
     }
 
-    @Test("a bad port is bad input: exit 2 with a sentence naming it", .enabled(if: binary != nil, "grafana-standin is not built beside the tests"))
+    @Test("a bad port is bad input: exit 2 with a sentence naming it", .enabled(if: Self.built, "grafana-standin is not built beside the tests"))
     func badPort() async throws {
         let run = try await Self.run([], environment: ["GF_SERVER_HTTP_PORT": "http"], terminateWhenListening: false)
         #expect(run.status == 2)
         #expect(run.stderr.contains("GF_SERVER_HTTP_PORT=http"))
     }
 
-    @Test("a broken provisioning file: exit 1 naming the file, nothing served", .enabled(if: binary != nil, "grafana-standin is not built beside the tests"))
+    @Test("a broken provisioning file: exit 1 naming the file, nothing served", .enabled(if: Self.built, "grafana-standin is not built beside the tests"))
     func brokenProvisioning() async throws {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

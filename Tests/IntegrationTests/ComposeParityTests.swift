@@ -13,10 +13,7 @@ enum DockerComposePeer {
 
     /// Present, or required (STACKPILOT_REQUIRE_ENGINE=1, as in CI): then a missing docker-compose fails instead of skipping.
     static var ready: Bool {
-        if executable != nil { return true }
-        if ProcessInfo.processInfo.environment["STACKPILOT_REQUIRE_ENGINE"] == "1" { return true }
-        print("ComposeParityTests skipped: docker-compose (1.29.2) is not installed")
-        return false
+        ToolGate.runs(if: executable != nil, for: "ComposeParityTests", needing: "docker-compose (1.29.2)")
     }
 }
 

@@ -246,10 +246,7 @@ extension Trait where Self == ConditionTrait {
     /// with STACKPILOT_REQUIRE_ENGINE=1 it always runs, so a missing binary fails instead of skipping.
     static var requiresPrometheus: Self {
         .enabled("needs /usr/bin/prometheus and /usr/bin/prometheus-node-exporter (set STACKPILOT_REQUIRE_ENGINE=1 to fail instead of skipping)") {
-            if ProcessInfo.processInfo.environment["STACKPILOT_REQUIRE_ENGINE"] == "1" { return true }
-            let missing = [LocalPrometheus.prometheusBinary, LocalPrometheus.nodeExporterBinary].filter { !FileManager.default.isExecutableFile(atPath: $0) }
-            if !missing.isEmpty { print("skipping dashboard query tests: missing \(missing.joined(separator: ", "))") }
-            return missing.isEmpty
+            ToolGate.runs(needing: LocalPrometheus.prometheusBinary, LocalPrometheus.nodeExporterBinary, for: "the tests that run Debian's Prometheus")
         }
     }
 }

@@ -5,6 +5,7 @@ import HTTPTransport
 import Logging
 import Orchestration
 import Synchronization
+import TestSupport
 import Testing
 
 /// Counts the engine requests that go through it, split into reads (GET/HEAD) and writes.
@@ -582,8 +583,9 @@ struct OrchestrationIntegrationTests {
     }
 
     @Test("docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
+          .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose ps parity")))
     func dockerComposeSeesUs() async throws {
+        try ToolGate.require("/usr/bin/docker-compose")
         try await OrchestrationFixture.with { f in
             let image = try await TestImages.busybox(f.client)
             try f.write(Self.threeServices(image: image))
@@ -597,8 +599,9 @@ struct OrchestrationIntegrationTests {
     }
 
     @Test("a stack started with docker-compose up -d is seen by stackpilot's status and removed by its down",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose")))
+          .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose up parity")))
     func weSeeDockerCompose() async throws {
+        try ToolGate.require("/usr/bin/docker-compose")
         try await OrchestrationFixture.with { f in
             let image = try await TestImages.busybox(f.client)
             try f.write("""

@@ -82,7 +82,9 @@ struct SuperviseDoctorMetricsTests {
             let stackCheck = "stacks/\(projectName)/worker"
 
             // workload-sim's model API, with some traffic of its own, scraped by Prometheus every second.
-            let configuration = WorkloadConfiguration(role: .modelAPI, host: "127.0.0.1", port: 0, modelAPIURL: "http://127.0.0.1:9", loadRate: 5, faults: .none)
+            let adminToken = "sptest-supdoc-admin-\(UUID().uuidString)"
+            let configuration = WorkloadConfiguration(role: .modelAPI, host: "127.0.0.1", port: 0, modelAPIURL: "http://127.0.0.1:9", loadRate: 5, faults: .none,
+                                                      adminToken: try AdminToken(adminToken))
             let workload = WorkloadServer(configuration: configuration, logger: Self.logger, makeTransport: defaultTransportFactory)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             try await TestServers.with({
@@ -131,7 +133,8 @@ struct SuperviseDoctorMetricsTests {
 
                     // Fault 1: the GPU fills up (workload-sim's admin endpoint, as a user would inject it).
                     let admin = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(modelPort)")))
-                    let injected = try await admin.send(HTTPRequest(method: .post, path: "/admin/faults", headers: [("Content-Type", "application/json")],
+                    let authorization = ("Authorization", "Bearer \(adminToken)")
+                    let injected = try await admin.send(HTTPRequest(method: .post, path: "/admin/faults", headers: [("Content-Type", "application/json"), authorization],
                                                                     body: Data(#"{"gpu_pressure": 0.95}"#.utf8)))
                     #expect(injected.status == 200)
                     let failing = await Self.waitFor(metrics, timeout: .seconds(90)) { $0.statuses["alerts/low-gpu-memory"] == 2 }
@@ -141,7 +144,7 @@ struct SuperviseDoctorMetricsTests {
                     #expect(failedDuringFault == baselineFailures.union(["alerts/low-gpu-memory"]))
                     #expect(failing.last?.statuses[stackCheck] == 0)
 
-                    let cleared = try await admin.send(HTTPRequest(method: .delete, path: "/admin/faults"))
+                    let cleared = try await admin.send(HTTPRequest(method: .delete, path: "/admin/faults", headers: [authorization]))
                     #expect(cleared.status == 200)
                     let recovered = await Self.waitFor(metrics, timeout: .seconds(90)) { $0.statuses["alerts/low-gpu-memory"] == 0 }
                     #expect(recovered.held, "low-gpu-memory did not return to 0: \(String(describing: recovered.last?.statuses))")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import PrometheusAPI
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -33,8 +34,9 @@ struct NodeExporterTests {
 
     @Test(
         "the whole /metrics of Debian's node_exporter parses into typed, grouped families",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: binary), "needs Debian's prometheus-node-exporter (scripts/setup installs it)"))
+        .enabled(if: ToolGate.runs(needing: binary, for: "the real node_exporter test"), "needs Debian's prometheus-node-exporter (scripts/setup installs it)"))
     func realNodeExporter() async throws {
+        try ToolGate.require(Self.binary)
         let port = try freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)

@@ -24,6 +24,13 @@ struct RunningWorkload: Sendable {
             method: .post, path: path, headers: [("Content-Type", "application/json")], body: Data(json.utf8), timeout: timeout))
     }
 
+    /// `/admin/<path>` with the test token (or `token`, or none).
+    func admin(_ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = Workload.adminToken) async throws -> HTTPResponse {
+        var headers: [(String, String)] = json == nil ? [] : [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return try await transport.send(HTTPRequest(method: method, path: "/admin/" + path, headers: headers, body: json.map { Data($0.utf8) }))
+    }
+
     /// `/metrics`, parsed by the PrometheusAPI module's parser.
     func families() async throws -> [MetricFamily] {
         let response = try await get("/metrics")
@@ -45,8 +52,11 @@ struct RunningWorkload: Sendable {
 }
 
 enum Workload {
+    static let adminToken = "test-admin-token-0123456789abcdef"
+
     static func configuration(_ role: WorkloadRole, modelAPIURL: String = "http://127.0.0.1:9", faults: Faults = .none) -> WorkloadConfiguration {
-        WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: 0, faults: faults)
+        WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: 0, faults: faults,
+                              adminToken: try? AdminToken(adminToken))
     }
 
     /// Runs a server for the duration of `body`, then cancels it (and waits until it stopped).

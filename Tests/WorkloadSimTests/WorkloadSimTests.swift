@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import PrometheusAPI
+import TestSupport
 import Testing
 @testable import WorkloadSim
 
@@ -43,9 +44,10 @@ struct WorkloadMetricsTests {
 
     @Test(
         "/metrics passes promtool check metrics (apart from the guide's own _mb names)",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "needs Debian's promtool (scripts/setup installs prometheus)"),
+        .enabled(if: ToolGate.runs(needing: "/usr/bin/promtool", for: "promtool check metrics"), "needs Debian's promtool (scripts/setup installs prometheus)"),
         arguments: WorkloadRole.allCases)
     func promtool(role: WorkloadRole) async throws {
+        try ToolGate.require("/usr/bin/promtool")
         try await Workload.with(Workload.configuration(role)) { (workload: RunningWorkload) async throws -> Void in
             _ = try await workload.post(role == .api ? "/v1/query" : "/v1/infer", json: "{}")
             let body = try await workload.get("/metrics").body
@@ -151,7 +153,7 @@ struct WorkloadFaultTests {
     @Test("latency 6 s pushes the p95 of model_inference_latency_seconds over 5 s")
     func latency() async throws {
         try await Workload.with(Workload.configuration(.modelAPI)) { (model: RunningWorkload) async throws -> Void in
-            let set = try await model.post("/admin/faults", json: #"{"latency_seconds": 6}"#)
+            let set = try await model.admin(.post, "faults", json: #"{"latency_seconds": 6}"#)
             #expect(set.status == 200)
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<4 {
@@ -178,27 +180,45 @@ struct WorkloadFaultTests {
             #expect(try await model.value("model_errors_total", ["model": "rag-llm", "type": "injected"]) == 5)
             #expect(try await model.value("model_inference_total", ["model": "rag-llm", "status": "error"]) == 5)
             #expect(try await model.value("http_requests_total", ["route": "/v1/infer", "status": "500"]) == 5)
-            #expect(try await model.post("/admin/faults", json: #"{"error_ratio": 0}"#).status == 200)
+            #expect(try await model.admin(.post, "faults", json: #"{"error_ratio": 0}"#).status == 200)
             #expect(try await model.post("/v1/infer", json: "{}").status == 200)
             #expect(try await model.value("model_errors_total", ["model": "rag-llm", "type": "injected"]) == 5)
         }
     }
 
-    @Test("the leak fault allocates real memory: RSS and workload_sim_leaked_bytes grow")
-    func leak() async throws {
+    /// How a test turns the leak fault off.
+    enum LeakClearing: String, Sendable, CaseIterable {
+        case postZero = "POST leak_mb_per_minute 0"
+        case delete = "DELETE /admin/faults"
+    }
+
+    @Test("the leak fault maps real memory (RSS grows), and clearing it gives back every byte it held", arguments: LeakClearing.allCases)
+    func leak(clearing: LeakClearing) async throws {
         try await Workload.with(Workload.configuration(.modelAPI)) { (model: RunningWorkload) async throws -> Void in
             let rssBefore = try #require(try await model.value("process_resident_memory_bytes"))
             // 1200 MB per minute is 20 MB per second; the leak ticks once a second.
-            #expect(try await model.post("/admin/faults", json: #"{"leak_mb_per_minute": 1200}"#).status == 200)
+            #expect(try await model.admin(.post, "faults", json: #"{"leak_mb_per_minute": 1200}"#).status == 200)
             var leaked = 0.0
             for _ in 0..<100 where leaked < 30 * 1_048_576 {
                 try await Task.sleep(for: .milliseconds(100))
                 leaked = try await model.value("workload_sim_leaked_bytes") ?? 0
             }
-            #expect(try await model.post("/admin/faults", json: #"{"leak_mb_per_minute": 0}"#).status == 200)
+            let rssDuring = try #require(try await model.value("process_resident_memory_bytes"))
+            switch clearing {
+            case .postZero: #expect(try await model.admin(.post, "faults", json: #"{"leak_mb_per_minute": 0}"#).status == 200)
+            case .delete: #expect(try await model.admin(.delete, "faults").status == 200)
+            }
             #expect(leaked >= 30 * 1_048_576)
-            let rssAfter = try #require(try await model.value("process_resident_memory_bytes"))
-            #expect(rssAfter - rssBefore >= 25 * 1_048_576, "RSS grew by \(rssAfter - rssBefore) bytes only")
+            #expect(rssDuring - rssBefore >= 25 * 1_048_576, "RSS grew by \(rssDuring - rssBefore) bytes only")
+            // The simulator's own accounting: the regions count themselves and uncount when unmapped.
+            // A tick that was mapping its region as the fault was cleared unmaps it at once, so poll briefly.
+            var held = model.server.simulator.leakedBytes
+            for _ in 0..<100 where held != 0 {
+                try await Task.sleep(for: .milliseconds(50))
+                held = model.server.simulator.leakedBytes
+            }
+            #expect(held == 0, "\(held) bytes still held after the leak was cleared")
+            #expect(try await model.value("workload_sim_leaked_bytes") == 0)
         }
     }
 
@@ -214,9 +234,9 @@ struct WorkloadFaultTests {
                 return (total - reserved) / total
             }
             #expect(try await availableFraction() > 0.3)
-            #expect(try await model.post("/admin/faults", json: #"{"gpu_pressure": 0.95}"#).status == 200)
+            #expect(try await model.admin(.post, "faults", json: #"{"gpu_pressure": 0.95}"#).status == 200)
             #expect(try await availableFraction() < 0.1)
-            #expect(try await model.post("/admin/faults", json: #"{"gpu_pressure": 1}"#).status == 200)
+            #expect(try await model.admin(.post, "faults", json: #"{"gpu_pressure": 1}"#).status == 200)
             #expect(try await model.post("/v1/infer", json: "{}").status == 500)
             #expect(try await model.value("model_errors_total", ["model": "rag-llm", "type": "gpu_out_of_memory"]) == 1)
         }
@@ -238,10 +258,10 @@ struct WorkloadFaultTests {
     ])
     func badFaults(_ input: BadFaults) async throws {
         try await Workload.with(Workload.configuration(.modelAPI, faults: Faults(latencySeconds: 0.5))) { (model: RunningWorkload) async throws -> Void in
-            let response = try await model.post("/admin/faults", json: input.body)
+            let response = try await model.admin(.post, "faults", json: input.body)
             #expect(response.status == 400)
             #expect(String(decoding: response.body, as: UTF8.self).contains(input.mentions))
-            let current = try JSONDecoder().decode(Faults.self, from: try await model.get("/admin/faults").body)
+            let current = try JSONDecoder().decode(Faults.self, from: try await model.admin(.get, "faults").body)
             #expect(current == Faults(latencySeconds: 0.5))
         }
     }
@@ -249,9 +269,9 @@ struct WorkloadFaultTests {
     @Test("a partial POST keeps the other faults; DELETE clears them all")
     func partialUpdate() async throws {
         try await Workload.with(Workload.configuration(.api, faults: Faults(latencySeconds: 0.25))) { (api: RunningWorkload) async throws -> Void in
-            let updated = try JSONDecoder().decode(Faults.self, from: try await api.post("/admin/faults", json: #"{"error_ratio": 0.5}"#).body)
+            let updated = try JSONDecoder().decode(Faults.self, from: try await api.admin(.post, "faults", json: #"{"error_ratio": 0.5}"#).body)
             #expect(updated == Faults(latencySeconds: 0.25, errorRatio: 0.5))
-            let cleared = try await api.transport.send(HTTPRequest(method: .delete, path: "/admin/faults"))
+            let cleared = try await api.admin(.delete, "faults")
             #expect(try JSONDecoder().decode(Faults.self, from: cleared.body) == .none)
         }
     }
@@ -270,11 +290,32 @@ struct WorkloadConfigurationTests {
         #expect(configuration.loadRate == 0)
         #expect(configuration.modelAPIURL == "http://m:1")
         #expect(configuration.faults == Faults(latencySeconds: 6, gpuPressure: 0.95))
-        let defaults = try WorkloadSimCommand.parse([]).resolve(environment: [:])
+        let defaults = try WorkloadSimCommand.parse([]).resolve(environment: [:], inContainer: false)
         #expect(defaults.role == .api)
         #expect(defaults.port == 5000)
         #expect(defaults.loadRate == 2)
         #expect(defaults.modelAPIURL == "http://model-api:5001")
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.adminToken == nil)
+    }
+
+    struct ListenCase: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        var environment: [String: String]
+        var inContainer: Bool
+        var host: String
+        var testDescription: String { "\(arguments) \(environment) in container: \(inContainer) -> \(host)" }
+    }
+
+    @Test("it listens on loopback unless told otherwise (every address inside a container); --host, then LISTEN_HOST", arguments: [
+        ListenCase(arguments: [], environment: [:], inContainer: false, host: "127.0.0.1"),
+        ListenCase(arguments: [], environment: [:], inContainer: true, host: "0.0.0.0"),
+        ListenCase(arguments: [], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: false, host: "0.0.0.0"),
+        ListenCase(arguments: [], environment: ["LISTEN_HOST": "127.0.0.1"], inContainer: true, host: "127.0.0.1"),
+        ListenCase(arguments: ["--host", "::1"], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: true, host: "::1"),
+    ])
+    func listenHost(_ c: ListenCase) throws {
+        #expect(try WorkloadSimCommand.parse(c.arguments).resolve(environment: c.environment, inContainer: c.inContainer).host == c.host)
     }
 
     @Test("bad settings name the flag or variable", arguments: [
@@ -287,6 +328,9 @@ struct WorkloadConfigurationTests {
         ([], ["FAULT_ERROR_RATIO": "2"], "FAULT_ERROR_RATIO"),
         ([], ["FAULT_LATENCY_SECONDS": "six"], "FAULT_LATENCY_SECONDS"),
         ([], ["FAULT_LEAK_MB_PER_MINUTE": "-5"], "FAULT_LEAK_MB_PER_MINUTE"),
+        ([], ["WORKLOAD_ADMIN_TOKEN": "short"], "WORKLOAD_ADMIN_TOKEN"),
+        ([], ["WORKLOAD_ADMIN_TOKEN": "has a space in the middle"], "WORKLOAD_ADMIN_TOKEN"),
+        ([], ["WORKLOAD_ADMIN_TOKEN_FILE": "/nonexistent/token"], "WORKLOAD_ADMIN_TOKEN_FILE"),
     ])
     func badSettings(arguments: [String], environment: [String: String], source: String) throws {
         let command = try WorkloadSimCommand.parse(arguments)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compose
 import Foundation
+import Grafana
 import Orchestration
 
 extension StackPilot {
@@ -143,9 +144,24 @@ extension StackPilot {
                 if !problems.isEmpty { throw CommandFailure(badInput: problems.joined(separator: "\n")) }
                 return
             }
+            if let grafana = targets.first(where: { $0.desired?.service("grafana") != nil }), Self.grafanaPasswordIsDefault(manifest: stacks.manifest) {
+                renderer.handle(.warning(Self.defaultPasswordWarning), project: grafana.projectName)
+            }
             if !noProvision && !noStart {
                 await Self.provisionHook(targets: targets, manifest: stacks.manifest, renderer: renderer)
             }
+        }
+
+        static let defaultPasswordWarning = """
+            GRAFANA'S ADMIN PASSWORD IS THE DEFAULT "admin": anyone who reaches Grafana can take it over. \
+            Set GRAFANA_ADMIN_PASSWORD in stacks/.env (or the environment) and run up again.
+            """
+
+        /// Whether the Grafana credentials, resolved as doctor resolves them, use the password "admin".
+        static func grafanaPasswordIsDefault(manifest: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+            guard let resolved = try? StackPilot.DoctorCommand.grafanaOptions(manifest: manifest).resolve(environment: environment),
+                  case .basic(_, let password) = resolved.connection.credentials else { return false }
+            return password == "admin"
         }
 
         static func summary(_ plan: Orchestration.Plan) -> String {

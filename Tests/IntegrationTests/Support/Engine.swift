@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
+import TestSupport
 import Testing
 
 /// The real Docker engine the integration tests drive, found as the CLI finds it
@@ -11,7 +12,7 @@ import Testing
 /// which case it runs and fails on `TestEngine.client()` with the reason.
 enum TestEngine {
     /// `STACKPILOT_REQUIRE_ENGINE=1`: an unreachable engine is a failure, not a skip.
-    static let isRequired = ProcessInfo.processInfo.environment["STACKPILOT_REQUIRE_ENGINE"] == "1"
+    static let isRequired = ToolGate.isRequired()
 
     struct Unavailable: Error, CustomStringConvertible {
         var reason: String
