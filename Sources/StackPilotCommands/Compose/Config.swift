@@ -105,20 +105,21 @@ extension StackPilot {
                 return lines.joined(separator: "\n")
             }
 
+            // Values are written as a compose file would hold them (`$` as `$$`), so the output loads back.
             let shown = showSecrets ? projects : projects.map { $0.redactingSecrets() }
             switch format {
             case .json:
                 if files.isEmpty {
                     return ComposeValue.object([
                         .init("manifest", .string(manifestPath ?? "")),
-                        .init("projects", .array(shown.map { $0.plainValue() })),
+                        .init("projects", .array(shown.map { $0.plainValue().escapingDollars() })),
                     ]).prettyJSON()
                 }
-                return shown[0].plainValue().prettyJSON()
+                return shown[0].plainValue().escapingDollars().prettyJSON()
             case .yaml:
                 var documents: [String] = []
                 for project in shown {
-                    do { documents.append(try project.plainValue().yaml()) } catch {
+                    do { documents.append(try project.plainValue().escapingDollars().yaml()) } catch {
                         Self.printError("cannot render YAML: \(error)")
                         throw ExitCode(1)
                     }
