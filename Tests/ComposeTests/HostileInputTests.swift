@@ -3,8 +3,8 @@ import Testing
 @testable import Compose
 
 /// Small files built to cost a lot: each must be refused (or loaded) with a located error in bounded
-/// time and memory. The assertions are outcomes; the times and sizes measured on the binary are in
-/// docs/benchmarks.md, never asserted here.
+/// time and memory. The assertions are outcomes; times and sizes are measured on the binary by
+/// `scripts/bench hostile`, never asserted here.
 @Suite("Compose hostile input")
 struct HostileInputTests {
     struct Case: CustomTestStringConvertible, Sendable {
