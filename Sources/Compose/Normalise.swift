@@ -79,7 +79,9 @@ struct Normaliser {
             }
             dependencyNodes[key.name] = deps
         }
-        services.sort { $0.name < $1.name }
+        // Sort positions, then move each service once: swapping the large structs themselves costs
+        // n log n copies (seconds for tens of thousands of services).
+        services = services.indices.sorted { services[$0].name < services[$1].name }.map { services[$0] }
 
         // Cross-service checks: depends_on targets, network_mode service:, volumes_from, cycles.
         let names = Set(services.map(\.name))
