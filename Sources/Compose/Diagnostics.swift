@@ -15,15 +15,23 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 
 /// One problem found in a stack: file, line, column, key path (e.g. `services.api.ports[1]`) and what was expected.
 public struct ComposeDiagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable, Codable {
+        case error, warning
+    }
+
     public var location: SourceLocation
     /// Key path from the document root, e.g. `services.api.ports[1]`; empty for the whole document.
     public var path: String
     public var message: String
+    /// Warnings (an unset variable, the obsolete `version`) travel in `ComposeError.invalid` after the
+    /// errors, so a file that is also invalid still shows them.
+    public var severity: Severity
 
-    public init(location: SourceLocation, path: String, message: String) {
+    public init(location: SourceLocation, path: String, message: String, severity: Severity = .error) {
         self.location = location
         self.path = path
         self.message = message
+        self.severity = severity
     }
 
     public var file: String { location.file }
@@ -47,16 +55,25 @@ public enum ComposeError: Error, Sendable, CustomStringConvertible {
     /// Bad options (no file given, project name invalid, unknown service asked for).
     case usage(String)
 
+    /// The errors (what made the stack invalid).
     public var diagnostics: [ComposeDiagnostic] {
-        if case .invalid(let list) = self { return list }
+        if case .invalid(let list) = self { return list.filter { $0.severity == .error } }
+        return []
+    }
+
+    /// The warnings found on the way (printed after the errors).
+    public var warnings: [ComposeDiagnostic] {
+        if case .invalid(let list) = self { return list.filter { $0.severity == .warning } }
         return []
     }
 
     public var description: String {
         switch self {
-        case .invalid(let list):
-            let noun = list.count == 1 ? "error" : "errors"
-            return "invalid stack (\(list.count) \(noun)):\n" + list.map { "  " + $0.description }.joined(separator: "\n")
+        case .invalid:
+            let errors = diagnostics
+            let noun = errors.count == 1 ? "error" : "errors"
+            return "invalid stack (\(errors.count) \(noun)):\n" + (errors.map { "  " + $0.description }
+                + warnings.map { "  warning: " + $0.description }).joined(separator: "\n")
         case .unreadable(let path, let reason):
             return Printable.escaping("cannot read \(path): \(reason)")
         case .usage(let message):

@@ -18,10 +18,8 @@ public enum DotEnv {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
-        func resolve(_ name: String) -> String? {
-            if let own = entries.last(where: { $0.key == name }) { return own.value }
-            return lookup(name)
-        }
+        var own: [String: String] = [:]  // this file's values so far (last wins), for interpolation
+        func resolve(_ name: String) -> String? { own[name] ?? lookup(name) }
         func fail(_ line: Int, _ column: Int, _ message: String) {
             diagnostics.append(ComposeDiagnostic(location: SourceLocation(file: file, line: line, column: column),
                                                  path: "", message: message))
@@ -38,7 +36,10 @@ public enum DotEnv {
             guard let eq = line.firstIndex(of: "=") else {
                 let key = line.trimmingSpaces
                 if isValidKey(key) {
-                    if let value = lookup(key) { entries.append(Entry(key: key, value: value, line: lineNumber)) }
+                    if let value = lookup(key) {
+                        entries.append(Entry(key: key, value: value, line: lineNumber))
+                        own[key] = value
+                    }
                 } else {
                     fail(lineNumber, indent + 1, "expected KEY=VALUE (the line is not shown: env files hold secrets)")
                 }
@@ -53,8 +54,11 @@ public enum DotEnv {
             raw = String(raw.drop(while: { $0 == " " || $0 == "\t" }))
             var value: String
             if raw.hasPrefix("'") {
+                // Each added line is searched once: an unclosed quote costs one pass over the file.
                 var body = String(raw.dropFirst())
-                while !body.contains("'"), index < lines.count {
+                var closed = body.contains("'")
+                while !closed, index < lines.count {
+                    closed = lines[index].contains("'")
                     body += "\n" + lines[index]
                     index += 1
                 }
@@ -64,18 +68,22 @@ public enum DotEnv {
                 }
                 value = String(body[..<end])
             } else if raw.hasPrefix("\"") {
-                var body = String(raw.dropFirst())
-                var closing = closingQuote(body)
+                var pieces = [String(raw.dropFirst())]
+                var escaped = false
+                var closing = closingQuote(pieces[0], escaped: &escaped)
                 while closing == nil, index < lines.count {
-                    body += "\n" + lines[index]
+                    escaped = false  // a backslash before the line break escaped the newline
+                    pieces.append(lines[index])
                     index += 1
-                    closing = closingQuote(body)
+                    closing = closingQuote(pieces[pieces.count - 1], escaped: &escaped)
                 }
                 guard let end = closing else {
                     fail(lineNumber, indent + 1, "unterminated double-quoted value for \(key)")
                     continue
                 }
-                value = unescape(String(body[..<end]))
+                let last = pieces.removeLast()
+                pieces.append(String(last[..<end]))
+                value = unescape(pieces.joined(separator: "\n"))
                 do { value = try Interpolation.interpolate(value, lookup: resolve) } catch {
                     fail(lineNumber, indent + 1, Self.interpolationProblem(key, error))
                     continue
@@ -89,6 +97,7 @@ public enum DotEnv {
                 }
             }
             entries.append(Entry(key: key, value: value, line: lineNumber))
+            own[key] = value
         }
         if !diagnostics.isEmpty { throw .invalid(diagnostics) }
         return entries
@@ -99,6 +108,7 @@ public enum DotEnv {
         switch failure {
         case .required(let variable, _): return "\(key): required variable \(variable) is missing a value"
         case .invalidTemplate: return "\(key): invalid interpolation format in the value (a `${` without a valid name or closing `}`)"
+        case .nestedTooDeep(let limit): return "\(key): defaults nested more than \(limit) levels deep in the value"
         }
     }
 
@@ -114,8 +124,8 @@ public enum DotEnv {
         return key.unicodeScalars.allSatisfy { Interpolation.isNameChar($0) || $0 == "." || $0 == "-" }
     }
 
-    private static func closingQuote(_ s: String) -> String.Index? {
-        var escaped = false
+    /// The first unescaped `"` in `s`; `escaped` carries a trailing backslash over to the next line.
+    private static func closingQuote(_ s: String, escaped: inout Bool) -> String.Index? {
         for i in s.indices {
             let c = s[i]
             if escaped { escaped = false; continue }

@@ -12,6 +12,8 @@ public enum Interpolation {
         case required(variable: String, message: String)
         /// `${...}` that is not a valid substitution, e.g. `${}`, `${1X}`, `${VAR` (unclosed), `${VAR:x}`.
         case invalidTemplate(String)
+        /// Defaults nested more than `maximumNesting` levels deep (`${A:-${B:-${C:-...}}}`).
+        case nestedTooDeep(limit: Int)
 
         public var description: String {
             switch self {
@@ -20,9 +22,15 @@ public enum Interpolation {
                     : "required variable \(variable) is missing a value: \(message)"
             case .invalidTemplate(let text):
                 return "invalid interpolation format \"\(text)\""
+            case .nestedTooDeep(let limit):
+                return "interpolation nested more than \(limit) levels deep (${A:-${B:-...}})"
             }
         }
     }
+
+    /// How deep defaults, messages and replacements may nest. Each level rescans its own text, so
+    /// the bound keeps a hostile value linear in its length; real files nest two or three levels.
+    public static let maximumNesting = 32
 
     /// Interpolates `text`. `lookup` returns a variable's value or nil when unset; `unset` is told about
     /// variables used without a default (compose substitutes an empty string and warns).
@@ -31,7 +39,14 @@ public enum Interpolation {
         lookup: (String) -> String?,
         unset: (String) -> Void = { _ in }
     ) throws(Failure) -> String {
+        try interpolate(text, depth: 0, lookup: lookup, unset: unset)
+    }
+
+    private static func interpolate(
+        _ text: String, depth: Int, lookup: (String) -> String?, unset: (String) -> Void
+    ) throws(Failure) -> String {
         guard text.contains("$") else { return text }
+        guard depth < maximumNesting else { throw .nestedTooDeep(limit: maximumNesting) }
         let chars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -58,7 +73,7 @@ public enum Interpolation {
                 }
                 let body = String(String.UnicodeScalarView(chars[(i + 2)..<close]))
                 let whole = String(String.UnicodeScalarView(chars[i...close]))
-                let value = try substitute(body, whole: whole, lookup: lookup, unset: unset)
+                let value = try substitute(body, whole: whole, depth: depth, lookup: lookup, unset: unset)
                 out.append(contentsOf: value.unicodeScalars)
                 i = close + 1
             } else {
@@ -70,7 +85,7 @@ public enum Interpolation {
     }
 
     private static func substitute(
-        _ body: String, whole: String, lookup: (String) -> String?, unset: (String) -> Void
+        _ body: String, whole: String, depth: Int, lookup: (String) -> String?, unset: (String) -> Void
     ) throws(Failure) -> String {
         let scalars = Array(body.unicodeScalars)
         guard let first = scalars.first, isNameStart(first) else { throw .invalidTemplate(whole) }
@@ -89,14 +104,15 @@ public enum Interpolation {
         let op = scalars[k]
         let argument = String(String.UnicodeScalarView(scalars[(k + 1)...]))
         let missing = colon ? (value ?? "").isEmpty : value == nil
+        func nested() throws(Failure) -> String { try interpolate(argument, depth: depth + 1, lookup: lookup, unset: unset) }
         switch op {
         case "-":
-            return missing ? try interpolate(argument, lookup: lookup, unset: unset) : value!
+            return missing ? try nested() : value!
         case "?":
-            if missing { throw .required(variable: name, message: try interpolate(argument, lookup: lookup, unset: unset)) }
+            if missing { throw .required(variable: name, message: try nested()) }
             return value!
         default:
-            return missing ? "" : try interpolate(argument, lookup: lookup, unset: unset)
+            return missing ? "" : try nested()
         }
     }
 

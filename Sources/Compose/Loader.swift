@@ -68,16 +68,17 @@ public struct ComposeLoader: Sendable {
             for e in entries { environment[e.key] = e.value; envFileValues[e.key] = e.value }
         }
         for (k, v) in options.environment { environment[k] = v }
-        let lookupEnvironment = environment
-        let knownSecrets = Redaction.interpolationSecrets(environment: lookupEnvironment, envFileValues: envFileValues)
+        let knownSecrets = Redaction.interpolationSecrets(environment: environment, envFileValues: envFileValues)
         let masker = Redactor(values: knownSecrets)  // errors may quote interpolated values
 
         var sink = DiagnosticSink()
         var unsetVariables: [String: (YNode, String)] = [:]
-        var roots: [YNode] = []
+        // Each file without its `!reset` values, and where its merge tags are (before interpolation,
+        // which rebuilds the scalars).
+        var parsed: [(root: YNode, tags: Merge.Tags)] = []
         for file in files {
             let text = try Self.read(file)
-            guard var root = try YAMLTree.parse(text, file: file) else {
+            guard let root = try YAMLTree.parse(text, file: file) else {
                 sink.error(SourceLocation(file: file, line: 1, column: 1), "", "empty compose file (expected a mapping with services)")
                 continue
             }
@@ -85,23 +86,25 @@ public struct ComposeLoader: Sendable {
                 sink.error(root, "", "expected a mapping at the top level, found \(root.kindName)")
                 continue
             }
-            root = Self.interpolate(root, path: "", lookup: { lookupEnvironment[$0] }, sink: &sink, unset: &unsetVariables)
-            roots.append(root)
+            if let legacy = Self.legacyServices(root) {
+                // One line instead of an unknown-key error per service and a missing `services`.
+                sink.error(root, "", "this is a legacy (version 1) compose file: services are at the top level (\(legacy)); put them under `services:`")
+                continue
+            }
+            parsed.append(Merge.tags(root))
         }
         guard sink.errors.isEmpty else { throw .invalid(masker.mask(sink.sortedErrors)) }
 
-        var merged = roots[0]
-        for override in roots.dropFirst() { merged = Merge.project(merged, override) }
-
-        // Project name: -p > COMPOSE_PROJECT_NAME > name: > directory name.
+        // Project name: -p > COMPOSE_PROJECT_NAME > name: > directory name. It is decided before
+        // interpolation, which sees it as COMPOSE_PROJECT_NAME (the spec says so; compose-go does it).
         let name: String
-        if let explicit = options.projectName ?? lookupEnvironment["COMPOSE_PROJECT_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) {
+        if let explicit = options.projectName ?? environment["COMPOSE_PROJECT_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard ProjectName.isValid(explicit) else {
                 throw .usage("invalid project name \"\(explicit)\": it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit")
             }
             name = explicit
-        } else if let fromFile = merged["name"]?.scalar, !ProjectName.normalise(fromFile).isEmpty {
-            name = ProjectName.normalise(fromFile)
+        } else if let fromFile = Self.nameFromFiles(parsed.map(\.root), environment: environment) {
+            name = fromFile
         } else {
             let fromDirectory = ProjectName.normalise(URL(fileURLWithPath: projectDirectory).lastPathComponent)
             guard !fromDirectory.isEmpty else {
@@ -109,6 +112,31 @@ public struct ComposeLoader: Sendable {
             }
             name = fromDirectory
         }
+        environment["COMPOSE_PROJECT_NAME"] = name
+        let lookupEnvironment = environment
+
+        func failure(_ sink: DiagnosticSink) -> ComposeError {
+            var warnings = sink.warnings
+            for (variable, (node, path)) in unsetVariables.sorted(by: { $0.key < $1.key }) {
+                warnings.append(ComposeDiagnostic(location: node.location, path: path,
+                                                  message: "the \(variable) variable is not set; defaulting to a blank string"))
+            }
+            warnings = masker.mask(warnings)
+            for warning in warnings { logger.warning("\(warning)") }
+            return .invalid(masker.mask(sink.sortedErrors) + warnings.map {
+                ComposeDiagnostic(location: $0.location, path: $0.path, message: $0.message, severity: .warning)
+            })
+        }
+
+        var roots: [(root: YNode, tags: Merge.Tags)] = []
+        for (root, tags) in parsed {
+            let interpolated = Self.interpolate(root, path: "", lookup: { lookupEnvironment[$0] }, sink: &sink, unset: &unsetVariables)
+            roots.append((interpolated, tags))
+        }
+        guard sink.errors.isEmpty else { throw failure(sink) }
+
+        var merged = roots[0].root
+        for (override, tags) in roots.dropFirst() { merged = Merge.project(Merge.clearing(merged, tags), override) }
 
         var profiles = Set(options.profiles)
         if let env = lookupEnvironment["COMPOSE_PROFILES"] {
@@ -116,17 +144,39 @@ public struct ComposeLoader: Sendable {
         }
         var normaliser = Normaliser(projectName: name, projectDirectory: projectDirectory, environment: lookupEnvironment,
                                     home: options.environment["HOME"], sink: sink)
-        var project = normaliser.project(merged, files: files, activeProfiles: profiles)
+        let project = normaliser.project(merged, files: files, activeProfiles: profiles)
         sink = normaliser.sink
+        guard sink.errors.isEmpty, var result = project else { throw failure(sink) }
         for (variable, (node, path)) in unsetVariables.sorted(by: { $0.key < $1.key }) {
             sink.warning(node, path, "the \(variable) variable is not set; defaulting to a blank string")
         }
-        guard sink.errors.isEmpty, var result = project else { throw .invalid(masker.mask(sink.sortedErrors)) }
         result.warnings = masker.mask(sink.warnings)
         result.sensitiveValues = Redaction.collect(project: result, environment: lookupEnvironment, known: knownSecrets)
-        project = result
         for warning in result.warnings { logger.warning("\(warning)") }
         return result
+    }
+
+    /// The project name from the files' `name:` (the last one set wins, interpolated), normalised;
+    /// nil when none gives a usable name.
+    static func nameFromFiles(_ roots: [YNode], environment: [String: String]) -> String? {
+        guard let raw = roots.compactMap({ $0["name"]?.scalar }).last(where: { !$0.isEmpty }) else { return nil }
+        // A broken `name:` is reported by the interpolation of the whole file.
+        guard let text = try? Interpolation.interpolate(raw, lookup: { environment[$0] }) else { return nil }
+        let normalised = ProjectName.normalise(text)
+        return normalised.isEmpty ? nil : normalised
+    }
+
+    /// The top-level keys that look like services of a version 1 file (no `services:`, top-level
+    /// mappings with `image` or `build`), or nil.
+    static func legacyServices(_ root: YNode) -> String? {
+        guard root["services"] == nil else { return nil }
+        let names = (root.mapping ?? []).compactMap { pair -> String? in
+            guard let key = pair.key.scalar, !Normaliser.topLevelKeys.contains(key), !key.hasPrefix("x-"),
+                  pair.value["image"] != nil || pair.value["build"] != nil else { return nil }
+            return key
+        }
+        guard !names.isEmpty else { return nil }
+        return names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + ", ..."
     }
 
     static func read(_ path: String) throws(ComposeError) -> String {

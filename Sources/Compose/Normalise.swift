@@ -64,14 +64,13 @@ struct Normaliser {
         var services: [ServiceConfig] = []
         var dependencyNodes: [String: [String: YNode]] = [:]
         var serviceNodes: [String: YNode] = [:]
+        // A file without `services` is valid (the spec does not require it); a legacy v1 file is
+        // caught before this (ComposeLoader.legacyServices).
         let serviceEntries = entries(root["services"], path: "services")
-        if root["services"] == nil {
-            sink.error(root, "services", "missing `services` (expected a mapping of service names to service definitions)")
-        }
         for (key, node) in serviceEntries {
             let path = "services.\(key.name)"
-            if !Self.isValidName(key.name) {
-                sink.error(key.node, path, "invalid service name \"\(key.name)\" (expected letters, digits, _ . - and a letter or digit first)")
+            if !Self.isValidServiceName(key.name) {
+                sink.error(key.node, path, "invalid service name \"\(key.name)\" (expected letters, digits, _ . and -)")
             }
             serviceNodes[key.name] = node
             var deps: [String: YNode] = [:]
@@ -80,7 +79,9 @@ struct Normaliser {
             }
             dependencyNodes[key.name] = deps
         }
-        services.sort { $0.name < $1.name }
+        // Sort positions, then move each service once: swapping the large structs themselves costs
+        // n log n copies (seconds for tens of thousands of services).
+        services = services.indices.sorted { services[$0].name < services[$1].name }.map { services[$0] }
 
         // Cross-service checks: depends_on targets, network_mode service:, volumes_from, cycles.
         let names = Set(services.map(\.name))
@@ -106,8 +107,7 @@ struct Normaliser {
         if let cycle = graph.firstCycle() {
             let first = cycle[0], second = cycle[1]
             let node = dependencyNodes[first]?[second] ?? serviceNodes[first]!
-            sink.error(node, "services.\(first).depends_on",
-                       "dependency cycle: \(cycle.joined(separator: " -> "))")
+            sink.error(node, "services.\(first).depends_on", "dependency cycle: \(Self.describeCycle(cycle))")
         }
 
         // Implicit default network.
@@ -136,6 +136,17 @@ struct Normaliser {
         var volumes: Set<String>
         var secrets: Set<String>
         var configs: Set<String>
+    }
+
+    /// `a -> b -> a`; a long cycle shows its first and last services only.
+    static func describeCycle(_ cycle: [String]) -> String {
+        guard cycle.count > 12 else { return cycle.joined(separator: " -> ") }
+        return (cycle.prefix(6) + ["... (\(cycle.count - 11) more)"] + cycle.suffix(5)).joined(separator: " -> ")
+    }
+
+    /// The spec's service-name pattern, `^[a-zA-Z0-9._-]+$` (a leading `-` or `.` is allowed).
+    static func isValidServiceName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { isAlnum($0) || $0 == "_" || $0 == "." || $0 == "-" }
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -249,13 +260,7 @@ struct Normaliser {
             case "network_mode": s.networkMode = string(value, p)
             case "depends_on": s.dependsOn = dependsOn(value, p, nodes: &dependencyNodes)
             case "healthcheck": s.healthcheck = healthcheck(value, p)
-            case "restart":
-                if let r = string(value, p) {
-                    s.restart = r
-                    let valid = ["no", "always", "unless-stopped", "on-failure"].contains(r)
-                        || (r.hasPrefix("on-failure:") && Int(r.dropFirst("on-failure:".count)).map { $0 >= 0 } == true)
-                    if !valid { sink.error(value, p, "invalid restart policy \"\(r)\" (expected no, always, on-failure[:max-retries] or unless-stopped)") }
-                }
+            case "restart": s.restart = restartPolicy(value, p)
             case "labels": s.labels = keyValues(value, p, nullValue: "")
             case "container_name":
                 s.containerName = string(value, p)
@@ -312,13 +317,9 @@ struct Normaliser {
                 if key == "memswap_limit", value.scalar == "-1" { s.other[key] = .int(-1) }
                 else if let b = bytes(value, p) { s.other[key] = .int(b) }
             case "cpus":
-                if let text = string(value, p) {
-                    if let cpus = Double(text), cpus >= 0 { s.other[key] = .double(cpus) } else {
-                        sink.error(value, p, "expected a number of CPUs (e.g. 0.5), found \"\(text)\"")
-                    }
-                }
+                if let cpus = cpus(value, p) { s.other[key] = .double(cpus) }
             case "scale":
-                if let n = int(value, p) { s.other[key] = .int(Int64(n)) }
+                if let n = replicaCount(value, p) { s.other[key] = .int(Int64(n)) }
             default:
                 if key.hasPrefix("x-") {
                     s.extensions[key] = plain(value)
@@ -338,22 +339,25 @@ struct Normaliser {
                 s.envFiles.append(absolute)
                 do {
                     let text = try ComposeLoader.read(absolute)
-                    let env = environment
-                    for e in try DotEnv.parse(text, file: absolute, lookup: { env[$0] }) { fromFiles[e.key] = e.value }
+                    let env = environment, own = s.environment
+                    for e in try DotEnv.parse(text, file: absolute, lookup: { env[$0] ?? own[$0] }) { fromFiles[e.key] = e.value }
                 } catch {
                     if case .invalid(let list) = error { sink.errors.append(contentsOf: list) } else {
                         sink.error(entryNode, entryPath, error.description)
                     }
                 }
             }
-            for (k, v) in s.environment { fromFiles[k] = v }
-            // Keys listed in `environment` without a value and unset stay unset even if an env file has them? No:
-            // compose resolves them from the env file first, so fall back to the file's value.
-            for (k, v) in keyValuesOptionalQuiet(node["environment"]) where v == nil && s.environment[k] == nil {
-                if let fileValue = fromFiles[k] { s.environment[k] = fileValue }
-            }
             s.environment = fromFiles.merging(s.environment) { _, explicit in explicit }
+            // A bare name in `environment` that the project environment does not set stays unset, even
+            // when an env file has it: compose-go's WithServicesEnvironmentResolved lets the service's
+            // (unresolved) entry override the file's value.
+            for (k, v) in keyValuesOptionalQuiet(node["environment"]) where v == nil && environment[k] == nil {
+                s.environment[k] = nil
+            }
         }
+        if let labelFileNode = node["label_file"] { s.labels = labelsWithFiles(labelFileNode, "\(path).label_file", labels: s.labels) }
+        s.other["label_file"] = nil  // merged into labels above, so the labels carry (and hash) the files' content
+        if s.image?.isEmpty == true { s.image = nil }  // `image: ${UNSET}` names no image
         if s.image == nil && s.build == nil {
             sink.error(node, path, "service \(name) has neither an image nor a build context (expected `image:` or `build:`)")
         }
@@ -363,6 +367,7 @@ struct Normaliser {
         if s.networkMode == nil && node["networks"] == nil {
             s.networks = [ServiceNetwork(name: "default", aliases: [], ipv4Address: nil, ipv6Address: nil, priority: nil)]
         }
+        checkMountTargets(node, path)
         if let replicas = s.deploy?.replicas, replicas > 1, s.containerName != nil {
             sink.error(node["container_name"]!, "\(path).container_name", "container_name cannot be used with more than one replica (deploy.replicas: \(replicas))")
         }
@@ -551,10 +556,17 @@ struct Normaliser {
 
     func isPath(_ source: String) -> Bool {
         source.hasPrefix("/") || source.hasPrefix(".") || source.hasPrefix("~") || source.contains("/")
+            || source.hasPrefix("\\") || VolumeSyntax.isWindowsAbsolute(source)
+    }
+
+    /// A bind source: a Windows absolute path (`C:\data`) stays as written, as compose-go keeps it for
+    /// a Windows daemon; anything else is a host path.
+    func bindSource(_ source: String) -> String {
+        VolumeSyntax.isWindowsAbsolute(source) ? source : hostPath(source)
     }
 
     mutating func shortVolume(_ text: String, _ node: YNode, _ path: String, context: ProjectContext) -> ServiceVolume? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let parts = VolumeSyntax.split(text)
         guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
             sink.error(node, path, "invalid volume \"\(text)\" (expected [source:]target[:mode])")
             return nil
@@ -590,7 +602,7 @@ struct Normaliser {
             }
         }
         if volume.type == .bind {
-            volume.source = hostPath(source)
+            volume.source = bindSource(source)
             volume.createHostPath = true
         } else {
             volume.source = source
@@ -626,7 +638,7 @@ struct Normaliser {
                 sink.error(node, path, "a bind mount needs `source` (the host path)")
                 return nil
             }
-            volume.source = hostPath(source)
+            volume.source = bindSource(source)
             volume.createHostPath = false
             if let b = node["bind"], mapping(b, "\(path).bind") != nil {
                 checkKeys(b, ["propagation", "create_host_path", "selinux", "recursive"], path: "\(path).bind")
@@ -865,8 +877,7 @@ struct Normaliser {
                     sink.error(v, p, "invalid deploy mode \"\(m)\" (expected replicated or global)")
                 }
             case "replicas":
-                d.replicas = int(v, p)
-                if let r = d.replicas, r < 0 { sink.error(v, p, "replicas must not be negative") }
+                d.replicas = replicaCount(v, p)
             case "resources":
                 guard mapping(v, p) != nil else { continue }
                 checkKeys(v, ["limits", "reservations"], path: p)
@@ -883,11 +894,7 @@ struct Normaliser {
         guard mapping(node, path) != nil else { return nil }
         checkKeys(node, reservations ? ["cpus", "memory", "pids", "devices", "generic_resources"] : ["cpus", "memory", "pids"], path: path)
         var r = ResourceSpec()
-        if let n = node["cpus"], let text = scalarString(n, "\(path).cpus") {
-            if let cpus = Double(text), cpus >= 0 { r.cpus = cpus } else {
-                sink.error(n, "\(path).cpus", "expected a number of CPUs (e.g. 0.5), found \"\(text)\"")
-            }
-        }
+        if let n = node["cpus"] { r.cpus = cpus(n, "\(path).cpus") }
         if let n = node["memory"] { r.memory = bytes(n, "\(path).memory") }
         if let n = node["pids"] { r.pids = int(n, "\(path).pids").map(Int64.init) }
         if reservations, let n = node["devices"], let items = sequence(n, "\(path).devices") {
@@ -978,10 +985,19 @@ struct Normaliser {
                 continue
             }
             if name.hasPrefix("x-") || allowed.contains(name) { continue }
-            let suggestion = Self.closest(name, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
+            let renamed = Self.renamedKeys[name].flatMap { new in
+                allowed.contains(String(new.prefix(while: { $0 != "." }))) ? new : nil
+            }
+            let suggestion = (renamed ?? Self.closest(name, in: allowed)).map { " (did you mean `\($0)`?)" } ?? ""
             sink.error(key, path.isEmpty ? name : "\(path).\(name)", "unknown key `\(name)`\(suggestion)")
         }
     }
+
+    /// Keys of the version 1 format and what replaced them; no edit distance finds these.
+    static let renamedKeys: [String: String] = [
+        "net": "network_mode", "log_driver": "logging.driver", "log_opt": "logging.options",
+        "dockerfile": "build.dockerfile", "cpu_set": "cpuset", "mem_swap_limit": "memswap_limit",
+    ]
 
     static func closest(_ word: String, in candidates: Set<String>) -> String? {
         func distance(_ a: String, _ b: String) -> Int {
@@ -1098,6 +1114,10 @@ struct Normaliser {
         var out: [(String, String?)] = []
         if let items = node.sequence {
             for (i, item) in items.enumerated() {
+                if let kind = Self.nonStringKind(item) {
+                    sink.error(item, "\(path)[\(i)]", "expected a string (\"KEY=VALUE\" or \"KEY\"), found \(kind)")
+                    continue
+                }
                 guard let text = string(item, "\(path)[\(i)]") else { continue }
                 if let eq = text.firstIndex(of: "=") {
                     let key = String(text[..<eq])

@@ -20,7 +20,6 @@ struct BadInputTests {
 
     static let cases: [Case] = [
         Case(name: "unknown top-level key", yaml: "servics:\n  a:\n    image: x\n", line: 1, path: "servics", message: "unknown key `servics` (did you mean `services`?)"),
-        Case(name: "missing services", yaml: "volumes:\n  data:\n", line: 1, path: "services", message: "missing `services`"),
         Case(name: "unknown service key", yaml: svc + "    imgae: nginx\n", line: 4, path: "services.a.imgae", message: "unknown key `imgae` (did you mean `image`?)"),
         Case(name: "image is a mapping", yaml: "services:\n  a:\n    image:\n      name: x\n", line: 4, path: "services.a.image", message: "expected a string, found a mapping"),
         Case(name: "service is a list", yaml: "services:\n  a:\n    - image\n", line: 3, path: "services.a", message: "expected a mapping, found a sequence"),
@@ -83,6 +82,25 @@ struct BadInputTests {
         Case(name: "unsupported extends", yaml: svc + "    extends:\n      service: b\n", line: 5, path: "services.a.extends", message: "`extends` is not supported"),
         Case(name: "external network unknown key", yaml: svc + "networks:\n  n:\n    external:\n      nam: x\n", line: 7, path: "networks.n.external.nam", message: "unknown key `nam` (did you mean `name`?)"),
         Case(name: "duplicate key", yaml: "services:\n  a:\n    image: x\n    image: y\n", line: 3, path: "", message: "duplicate key"),
+        // Compose v2 parity (issue 13).
+        Case(name: "duplicate mount target", yaml: svc + "    volumes:\n      - ./a:/data\n      - type: volume\n        source: v\n        target: /data/\nvolumes:\n  v: {}\n", line: 6, path: "services.a.volumes[1]", message: "target /data is already mounted by services.a.volumes[0]"),
+        Case(name: "tmpfs and volume on one target", yaml: svc + "    tmpfs: /run\n    volumes: [\"./r:/run:ro\"]\n", line: 5, path: "services.a.volumes[0]", message: "target /run is already mounted by services.a.tmpfs"),
+        Case(name: "image from an unset variable", yaml: "services:\n  a:\n    image: ${IMAGE}\n", line: 3, path: "services.a", message: "neither an image nor a build context"),
+        Case(name: "environment list item is a number", yaml: svc + "    environment:\n      - A=1\n      - 123\n", line: 6, path: "services.a.environment[1]", message: "expected a string (\"KEY=VALUE\" or \"KEY\"), found a number"),
+        Case(name: "environment list item is a boolean", yaml: svc + "    environment:\n      - true\n", line: 5, path: "services.a.environment[0]", message: "found a boolean"),
+        Case(name: "environment list item is null", yaml: svc + "    environment:\n      -\n", line: 5, path: "services.a.environment[0]", message: "found null"),
+        Case(name: "net suggests network_mode", yaml: svc + "    net: host\n", line: 4, path: "services.a.net", message: "unknown key `net` (did you mean `network_mode`?)"),
+        Case(name: "a tab in the indentation is named", yaml: "services:\n  a:\n\timage: x\n", line: 3, path: "", message: "a tab character in the indentation"),
+        Case(name: "invalid restart policy still refused", yaml: svc + "    restart: \"no way\"\n", line: 4, path: "services.a.restart", message: "invalid restart policy \"no way\""),
+        // Hostile values: refused where they are written, before anything adapts them.
+        Case(name: "cpus inf", yaml: svc + "    cpus: inf\n", line: 4, path: "services.a.cpus", message: "expected a number of CPUs (e.g. 0.5), found \"inf\""),
+        Case(name: "cpus 1e10", yaml: svc + "    cpus: 1e10\n", line: 4, path: "services.a.cpus", message: "too many CPUs: 1e10"),
+        Case(name: "deploy cpus inf", yaml: svc + "    deploy:\n      resources:\n        limits:\n          cpus: \"inf\"\n", line: 7, path: "services.a.deploy.resources.limits.cpus", message: "found \"inf\""),
+        Case(name: "deploy cpus 1e10", yaml: svc + "    deploy:\n      resources:\n        reservations:\n          cpus: 1e10\n", line: 7, path: "services.a.deploy.resources.reservations.cpus", message: "too many CPUs"),
+        Case(name: "cpus nan", yaml: svc + "    cpus: nan\n", line: 4, path: "services.a.cpus", message: "found \"nan\""),
+        Case(name: "replicas in the billions", yaml: svc + "    deploy:\n      replicas: 5000000000\n", line: 5, path: "services.a.deploy.replicas", message: "too many replicas: 5000000000"),
+        Case(name: "scale in the billions", yaml: svc + "    scale: 3000000000\n", line: 4, path: "services.a.scale", message: "too many replicas: 3000000000"),
+        Case(name: "negative scale", yaml: svc + "    scale: -1\n", line: 4, path: "services.a.scale", message: "replicas must not be negative"),
     ]
 
     @Test("a broken file is rejected naming file, line, key path and what was expected", arguments: cases)

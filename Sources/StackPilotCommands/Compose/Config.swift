@@ -109,7 +109,8 @@ extension StackPilot {
                 return lines.joined(separator: "\n")
             }
 
-            let shown = projects.map { showSecrets ? $0.plainValue() : $0.redactedPlainValue() }
+            // Values are written as a compose file would hold them (`$` as `$$`), so the output loads back.
+            let shown = projects.map { (showSecrets ? $0.plainValue() : $0.redactedPlainValue()).escapingDollars() }
             switch format {
             case .json:
                 if files.isEmpty {
