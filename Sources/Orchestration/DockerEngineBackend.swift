@@ -64,7 +64,7 @@ extension Orchestration {
         }
 
         public func buildImage(_ reference: String, spec: BuildSpec, output: @escaping @Sendable (String) -> Void) async throws {
-            let context = try BuildContext.archive(directory: spec.context, dockerfile: spec.dockerfile)
+            let context = try BuildContext.stream(directory: spec.context, dockerfile: spec.dockerfile)
             let options = DockerEngine.BuildOptions(tags: [reference], dockerfile: spec.dockerfile, buildArgs: spec.args, target: spec.target)
             var pending = ""
             for try await m in try await client.buildImage(context: context, options: options) {
