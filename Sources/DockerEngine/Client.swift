@@ -157,12 +157,14 @@ extension DockerEngine {
             _ path: String,
             query: Query = [],
             body: Data? = nil,
+            bodyStream: HTTPBodyStream? = nil,
             contentType: String? = nil,
             headers: [(name: String, value: String)] = [],
             timeout: Duration? = nil
         ) async throws(DockerEngine.Error) -> HTTPStreamingResponse {
             let fullPath = try await versionedPath(path, query: query)
-            let request = makeRequest(method, fullPath, body: body, contentType: contentType, headers: headers, timeout: timeout)
+            var request = makeRequest(method, fullPath, body: body, contentType: contentType, headers: headers, timeout: timeout)
+            request.bodyStream = bodyStream
             logger.trace("docker stream", metadata: ["method": "\(method.rawValue)", "path": "\(fullPath)"])
             let response: HTTPStreamingResponse
             do {

@@ -122,6 +122,10 @@ extension DockerEngine {
                         return "TLS with the Docker engine at \(endpoint) failed (\(curl.message)); check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY"
                     case .connectionLost:
                         return "the connection to the Docker engine at \(endpoint) broke (\(curl.request): \(curl.message))"
+                    case .responseTooLarge:
+                        return "the Docker engine at \(endpoint) sent too large an answer to \(curl.request) (\(curl.message))"
+                    case .requestBody:
+                        return "could not send the body of \(curl.request) to the Docker engine at \(endpoint): \(curl.message)"
                     case .setup, .other:
                         return "cannot talk to the Docker engine at \(endpoint) (\(curl.message)); \(startHint)"
                     }

@@ -18,6 +18,10 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case connectionLost
         /// The transfer could not be set up (a libcurl option was refused, out of memory).
         case setup
+        /// A collected answer grew past `CurlTransport.Options.maxResponseBody`; the transfer was stopped.
+        case responseTooLarge
+        /// The streamed request body failed to produce its bytes (`message` says why).
+        case requestBody
         /// Anything else libcurl reports.
         case other
     }
@@ -53,6 +57,8 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case .tls: "TLS failure talking to \(endpoint)"
         case .connectionLost: "connection to \(endpoint) broke"
         case .setup: "could not set up the request to \(endpoint)"
+        case .responseTooLarge: "the answer from \(endpoint) is too large"
+        case .requestBody: "could not send the request body to \(endpoint)"
         case .other: "transfer to \(endpoint) failed"
         }
         return "\(what) (\(request)): \(message) [curl error \(code)]"

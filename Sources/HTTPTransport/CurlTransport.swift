@@ -24,17 +24,25 @@ public final class CurlTransport: HTTPTransport {
         public var userAgent: String
         /// Body bytes a stream buffers for a slow consumer before the transfer is paused.
         public var streamBufferLimit: Int
+        /// The largest body `send` collects; a larger answer stops the transfer with a
+        /// `.responseTooLarge` error instead of growing memory without bound (streams are unaffected).
+        public var maxResponseBody: Int
+
+        /// The default `maxResponseBody`: 64 MiB, far above any answer the clients collect.
+        public static let defaultMaxResponseBody = 64 << 20
 
         public init(
             connectTimeout: Duration = .seconds(10),
             timeout: Duration? = .seconds(120),
             userAgent: String = CurlTransport.defaultUserAgent,
-            streamBufferLimit: Int = 1 << 20
+            streamBufferLimit: Int = 1 << 20,
+            maxResponseBody: Int = CurlTransport.Options.defaultMaxResponseBody
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.userAgent = userAgent
             self.streamBufferLimit = max(1, streamBufferLimit)
+            self.maxResponseBody = max(0, maxResponseBody)
         }
     }
 
@@ -129,6 +137,8 @@ public final class CurlTransport: HTTPTransport {
             method: request.method,
             headers: headers.map { HeaderField(name: $0.name, value: $0.value) },
             body: request.body,
+            bodyStream: request.bodyStream,
+            maxResponseBody: options.maxResponseBody,
             connectTimeoutMS: milliseconds(options.connectTimeout),
             timeoutMS: (request.timeout ?? defaultTimeout).map(milliseconds) ?? 0,
             endpointDescription: endpoint.description,
@@ -157,6 +167,9 @@ struct PreparedRequest: Sendable {
     var method: HTTPMethod
     var headers: [HeaderField]
     var body: Data?
+    var bodyStream: HTTPBodyStream?
+    /// For collected answers.
+    var maxResponseBody: Int
     var connectTimeoutMS: Int
     /// 0: no limit.
     var timeoutMS: Int
@@ -548,6 +561,11 @@ final class Transfer {
     private var headersComplete = false
     private var body = Data()
     private let started = ContinuousClock.now
+    /// The producer of a streamed request body, and why it failed when it did.
+    private var bodyReader: (any HTTPBodyReader)?
+    private var bodyReadError: (any Error)?
+    /// Set when a collected answer outgrew `maxResponseBody`.
+    private var responseTooLarge = false
 
     init(prepared: PreparedRequest, shared: TransferShared, easy reused: EasyHandle?) throws(CurlError) {
         guard let easy = reused ?? EasyHandle() else {
@@ -592,13 +610,34 @@ final class Transfer {
             try check(easy.set(CURLOPT_SSL_VERIFYHOST, tls.verifyPeer ? 2 : 0), "host verification")
         }
 
-        let hasBody = p.body != nil || [.post, .put, .patch].contains(p.method)
+        let hasBody = p.body != nil || p.bodyStream != nil || [.post, .put, .patch].contains(p.method)
         switch p.method {
         case .head: try check(easy.set(CURLOPT_NOBODY, 1), "HEAD")
         case .get where !hasBody: try check(easy.set(CURLOPT_HTTPGET, 1), "GET")
         default: try check(easy.set(CURLOPT_CUSTOMREQUEST, p.method.rawValue), "the method")
         }
-        if hasBody, p.method != .head {
+        var chunked = false
+        if let stream = p.bodyStream, p.method != .head {
+            do {
+                bodyReader = try stream.open()
+            } catch {
+                throw CurlError(kind: .requestBody, code: Int(CURLE_READ_ERROR.rawValue), message: "\(error)",
+                                endpoint: p.endpointDescription, request: p.requestDescription)
+            }
+            // POST mechanics with the caller's method; libcurl pulls the bytes through the read callback.
+            try check(easy.set(CURLOPT_POST, 1), "POST")
+            try check(sp_curl_easy_setopt_off_t(easy.raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(stream.length ?? -1)), "the body size")
+            chunked = stream.length == nil
+            // A body read once cannot be replayed: never start it on a cached connection that may
+            // turn out dead (libcurl would have to rewind it to retry on a fresh one).
+            try check(easy.set(CURLOPT_FRESH_CONNECT, 1), "a fresh connection")
+            try check(sp_curl_easy_setopt_read_callback(easy.raw) { data, size, count, user in
+                guard let user else { return Int(CURL_READFUNC_ABORT) }
+                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                return transfer.sendBody(UnsafeMutableRawBufferPointer(start: data, count: size * count))
+            }, "the read callback")
+            try check(easy.set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(self).toOpaque()), "the read data")
+        } else if hasBody, p.method != .head {
             let body = p.body ?? Data()
             try check(sp_curl_easy_setopt_off_t(easy.raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "the body size")
             let code = body.withUnsafeBytes { bytes -> CURLcode in
@@ -621,6 +660,7 @@ final class Transfer {
         }
         // Never wait for `100 Continue`; and never let libcurl invent a form Content-Type.
         _ = headerList.append("Expect:")
+        if chunked { _ = headerList.append("Transfer-Encoding: chunked") }
         if hasBody, !p.headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             _ = headerList.append("Content-Type:")
         }
@@ -680,10 +720,26 @@ final class Transfer {
         headers.append((name: text(0, colon), value: text(colon + 1, end)))
     }
 
+    /// The read callback of a streamed request body: the reader's next bytes, 0 at the end.
+    private func sendBody(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let reader = bodyReader, !shared.isCancelled else { return Int(CURL_READFUNC_ABORT) }
+        do {
+            let count = try reader.read(into: buffer)
+            return min(max(count, 0), buffer.count)
+        } catch {
+            bodyReadError = error
+            return Int(CURL_READFUNC_ABORT)
+        }
+    }
+
     private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         switch shared.mode {
         case .collect:
             if shared.isCancelled { return 0 }
+            if body.count + bytes.count > prepared.maxResponseBody {
+                responseTooLarge = true
+                return 0  // stops the transfer (CURLE_WRITE_ERROR), reported as .responseTooLarge
+            }
             body.append(contentsOf: bytes)
             return bytes.count
         case .stream:
@@ -701,6 +757,15 @@ final class Transfer {
         let result: Result<ResponseHead, any Error>
         if cancelled || shared.isCancelled {
             result = .failure(CancellationError())
+        } else if responseTooLarge {
+            let limit = prepared.maxResponseBody
+            let size = limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit) bytes"
+            result = .failure(CurlError(kind: .responseTooLarge, code: Int(code.rawValue),
+                                        message: "the answer is larger than the \(size) a collected body may take; stopped reading it",
+                                        endpoint: prepared.endpointDescription, request: prepared.requestDescription))
+        } else if let bodyReadError {
+            result = .failure(CurlError(kind: .requestBody, code: Int(code.rawValue), message: "\(bodyReadError)",
+                                        endpoint: prepared.endpointDescription, request: prepared.requestDescription))
         } else if code == CURLE_OK {
             result = .success(ResponseHead(status: status, headers: headers))
         } else {

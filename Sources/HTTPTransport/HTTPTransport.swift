@@ -26,6 +26,8 @@ public struct HTTPRequest: Sendable {
     /// `User-Agent` when absent.
     public var headers: [(name: String, value: String)]
     public var body: Data?
+    /// A body produced while it is sent (a build context), instead of `body`: never held in memory whole.
+    public var bodyStream: HTTPBodyStream?
     /// Limit for the whole transfer; `nil` uses the transport's default (none for streams).
     public var timeout: Duration?
 
@@ -34,14 +36,38 @@ public struct HTTPRequest: Sendable {
         path: String,
         headers: [(name: String, value: String)] = [],
         body: Data? = nil,
+        bodyStream: HTTPBodyStream? = nil,
         timeout: Duration? = nil
     ) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.bodyStream = bodyStream
         self.timeout = timeout
     }
+}
+
+/// A request body read piece by piece while it is sent, so its size never costs memory.
+///
+/// `open` is called once per transfer, on the transport's thread, and the reader it returns is used
+/// there only, one `read` at a time, until it returns 0 (the end) or throws (the transfer fails with
+/// that error).
+public struct HTTPBodyStream: Sendable {
+    /// Total bytes when known in advance (sent as `Content-Length`); `nil` sends the body chunked.
+    public var length: Int64?
+    public var open: @Sendable () throws -> any HTTPBodyReader
+
+    public init(length: Int64?, open: @escaping @Sendable () throws -> any HTTPBodyReader) {
+        self.length = length
+        self.open = open
+    }
+}
+
+/// The producer behind an `HTTPBodyStream`.
+public protocol HTTPBodyReader: AnyObject {
+    /// Fills the start of `buffer` with the next bytes and returns how many; 0 means the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
 public struct HTTPResponse: Sendable {

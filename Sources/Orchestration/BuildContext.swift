@@ -9,13 +9,23 @@ extension Orchestration {
     /// Dockerfile and .dockerignore themselves are always sent, as the docker CLI does).
     public enum BuildContext {
         public static func archive(directory: String, dockerfile: String = "Dockerfile") throws -> Data {
-            let ignore = DockerIgnore(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(".dockerignore").path)
             var tar = DockerEngine.TarWriter()
-            try tar.addContents(ofDirectory: URL(fileURLWithPath: directory)) { path in
+            try tar.addContents(ofDirectory: URL(fileURLWithPath: directory), exclude: exclusion(directory: directory, dockerfile: dockerfile))
+            return tar.finish()
+        }
+
+        /// The same archive, planned now and read from disk while it is uploaded (what `up` sends):
+        /// memory stays flat however large the context is.
+        public static func stream(directory: String, dockerfile: String = "Dockerfile") throws -> DockerEngine.TarStream {
+            try DockerEngine.TarStream(directory: URL(fileURLWithPath: directory), exclude: exclusion(directory: directory, dockerfile: dockerfile))
+        }
+
+        static func exclusion(directory: String, dockerfile: String) -> (String) -> Bool {
+            let ignore = DockerIgnore(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(".dockerignore").path)
+            return { path in
                 if path == dockerfile || path == ".dockerignore" { return false }
                 return ignore.excludes(path)
             }
-            return tar.finish()
         }
     }
 

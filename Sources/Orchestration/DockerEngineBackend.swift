@@ -21,7 +21,8 @@ extension Orchestration {
                     id: c.id, name: c.name, imageID: c.imageID ?? "", image: c.image ?? "",
                     state: ContainerState(engineValue: c.state ?? ""),
                     health: Self.health(fromStatus: c.status ?? ""),
-                    labels: c.labels ?? [:], status: c.status ?? "", created: Int(c.created ?? 0)
+                    labels: c.labels ?? [:], status: c.status ?? "", created: Int(c.created ?? 0),
+                    networks: c.networkSettings?.networks.map { Array($0.keys).sorted() }
                 )
             }
         }
@@ -63,7 +64,7 @@ extension Orchestration {
         }
 
         public func buildImage(_ reference: String, spec: BuildSpec, output: @escaping @Sendable (String) -> Void) async throws {
-            let context = try BuildContext.archive(directory: spec.context, dockerfile: spec.dockerfile)
+            let context = try BuildContext.stream(directory: spec.context, dockerfile: spec.dockerfile)
             let options = DockerEngine.BuildOptions(tags: [reference], dockerfile: spec.dockerfile, buildArgs: spec.args, target: spec.target)
             var pending = ""
             for try await m in try await client.buildImage(context: context, options: options) {
@@ -111,6 +112,10 @@ extension Orchestration {
 
         public func connectNetwork(_ network: String, container: String, aliases: [String]) async throws {
             try await client.connectNetwork(network, container: container, endpoint: DockerEngine.EndpointSettings(aliases: aliases))
+        }
+
+        public func renameContainer(id: String, to name: String) async throws {
+            try await client.renameContainer(id, to: name)
         }
 
         public func startContainer(id: String) async throws {

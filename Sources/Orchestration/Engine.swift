@@ -106,6 +106,7 @@ public protocol OrchestrationEngine: Sendable {
     /// Creates a container and returns its ID.
     func createContainer(name: String, spec: Orchestration.ContainerSpec) async throws -> String
     func connectNetwork(_ network: String, container: String, aliases: [String]) async throws
+    func renameContainer(id: String, to name: String) async throws
     func startContainer(id: String) async throws
     func stopContainer(id: String, timeout: Int?) async throws
     func restartContainer(id: String, timeout: Int?) async throws

@@ -121,6 +121,10 @@ extension Orchestration {
                 try await engine.removeContainer(id: id, force: true, volumes: false)
             }
             let toStart = Locked<[String: [(id: String, restart: Bool)]]>([:])
+            // New container ID -> the old one it replaces, parked under a temporary name until the
+            // new one has started (so a failed or interrupted recreate never leaves the service
+            // without a container).
+            let replacing = Locked<[String: String]>([:])
             let graph = DependencyGraph(project: project)
             // Creation needs no order (only starts do): every service's containers at once.
             let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: [:]).run { service in
@@ -130,11 +134,14 @@ extension Orchestration {
                     case .createContainer, .recreateContainer:
                         progress(.action(action, .started))
                         do {
+                            let number = action.number ?? 1
+                            let id: String
                             if action.kind == .recreateContainer, let old = action.containerID {
-                                try await engine.stopContainer(id: old, timeout: s.stopTimeout ?? options.stopTimeout)
-                                try await engine.removeContainer(id: old, force: true, volumes: false)
+                                id = try await replaceContainer(project, service: s, number: number, old: old, oldName: action.target)
+                                replacing.withLock { $0[id] = old }
+                            } else {
+                                id = try await createContainer(project, service: s, number: number)
                             }
-                            let id = try await createContainer(project, service: s, number: action.number ?? 1)
                             toStart.withLock { $0[service, default: []].append((id, false)) }
                             progress(.action(action, .done))
                         } catch {
@@ -156,7 +163,17 @@ extension Orchestration {
                 if case .failed(let m) = outcome { return m } else { return nil }
             }
             if !createErrors.isEmpty { throw .engine(operation: "create", target: "project \(project.name)", message: createErrors.joined(separator: "\n")) }
-            guard options.start else { return }
+            let replaced = replacing.withLock { $0 }
+            guard options.start else {
+                // Nothing starts: the replaced containers go now (their replacements exist, created).
+                for old in replaced.values {
+                    try? await engine.stopContainer(id: old, timeout: options.stopTimeout)
+                    do { try await engine.removeContainer(id: old, force: true, volumes: false) } catch {
+                        throw Self.wrap(error, operation: "remove replaced container", target: old)
+                    }
+                }
+                return
+            }
 
             // 4. Start along the graph, each service once its dependencies meet their conditions.
             let hub = EventHub()
@@ -202,7 +219,14 @@ extension Orchestration {
                     let shown = PlannedAction(kind: restart ? .restartContainer : .startContainer, service: service, target: planned?.target ?? containerName(project, s, id: id, plan: plan), containerID: id, reason: planned?.kind == .startContainer || planned?.kind == .restartContainer ? planned?.reason ?? "" : "")
                     progress(.action(shown, .started))
                     do {
+                        // A replaced container stops only now, just before its replacement starts,
+                        // and is removed once that has started.
+                        let old = replaced[id]
+                        if let old { try await engine.stopContainer(id: old, timeout: s.stopTimeout ?? options.stopTimeout) }
                         if restart { try await engine.restartContainer(id: id, timeout: s.stopTimeout) } else { try await engine.startContainer(id: id) }
+                        if let old, (try? await engine.removeContainer(id: old, force: true, volumes: false)) == nil {
+                            progress(.warning("the container \(shown.target) replaced could not be removed yet; the next `up` removes it"))
+                        }
                         progress(.action(shown, .done))
                     } catch {
                         let e = Self.wrap(error, operation: "start container", target: shown.target)
@@ -272,10 +296,35 @@ extension Orchestration {
             }
             let id = try await engine.createContainer(name: name, spec: spec)
             created.withLock { $0[id] = name }
-            for (network, aliases) in extra {
-                try await engine.connectNetwork(network, container: id, aliases: aliases)
+            do {
+                for (network, aliases) in extra {
+                    try await engine.connectNetwork(network, container: id, aliases: aliases)
+                }
+            } catch {
+                // Half-connected, it would carry the config hash of a whole one: it goes. (An
+                // interruption here is caught by the planner, which checks network membership.)
+                await Self.evenIfCancelled { [engine] in try? await engine.removeContainer(id: id, force: true, volumes: false) }
+                throw error
             }
             return id
+        }
+
+        /// Recreate, compose v2's way: park the old container under `<id12>_<name>`, create the new
+        /// one under the name; if that fails, put the old one back under its name, untouched (still
+        /// running). The old one is stopped just before the new one starts, and removed after.
+        /// An interruption at any point leaves a container for the service, and the planner picks
+        /// up from there (see `Planner.current`).
+        private func replaceContainer(_ project: DesiredProject, service s: DesiredService, number: Int, old: String, oldName: String) async throws -> String {
+            let name = Naming.containerName(project: project.name, service: s.name, number: number, explicit: s.containerName)
+            let parked = Naming.parkedName(id: old, name: name)
+            if oldName != parked { try await engine.renameContainer(id: old, to: parked) }
+            do {
+                return try await createContainer(project, service: s, number: number)
+            } catch {
+                let restored = await Self.evenIfCancelled { [engine] in (try? await engine.renameContainer(id: old, to: name)) != nil }
+                if !restored { progress(.warning("container \(parked) could not be renamed back to \(name); the next `up` recreates it")) }
+                throw error
+            }
         }
 
         private func runImages(_ project: DesiredProject, plan: Plan) async throws(OrchestrationError) {
@@ -713,6 +762,12 @@ extension Orchestration {
         /// The outcome of `body` as a value, so a concurrent read can be awaited later without throwing early.
         static func capture<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, any Error> {
             do { return .success(try await body()) } catch { return .failure(error) }
+        }
+
+        /// Runs an undo step to the end even when the calling task is cancelled (an interrupted
+        /// recreate must still put things back).
+        static func evenIfCancelled<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+            await Task.detached { await body() }.value
         }
 
         static func checkCancelled() throws(OrchestrationError) {

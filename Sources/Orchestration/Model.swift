@@ -230,8 +230,10 @@ extension Orchestration {
         public var labels: [String: String]
         public var status: String
         public var created: Int
+        /// Engine names of the networks it is connected to; nil when not known.
+        public var networks: [String]?
 
-        public init(id: String, name: String, imageID: String = "", image: String = "", state: ContainerState, health: HealthState = .none, labels: [String: String], status: String = "", created: Int = 0) {
+        public init(id: String, name: String, imageID: String = "", image: String = "", state: ContainerState, health: HealthState = .none, labels: [String: String], status: String = "", created: Int = 0, networks: [String]? = nil) {
             self.id = id
             self.name = name
             self.imageID = imageID
@@ -241,6 +243,7 @@ extension Orchestration {
             self.labels = labels
             self.status = status
             self.created = created
+            self.networks = networks
         }
 
         public var project: String? { labels[Labels.project] }

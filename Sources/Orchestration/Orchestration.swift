@@ -41,6 +41,12 @@ extension Orchestration {
             return "\(project)-\(service)-\(number)"
         }
 
+        /// `<first 12 of the id>_<name>`: where a recreate parks the old container while its
+        /// replacement is created under the name (compose v2's temporary name).
+        public static func parkedName(id: String, name: String) -> String {
+            "\(id.prefix(12))_\(name)"
+        }
+
         /// `<project>_<network>`, unless the network sets `name:`.
         public static func networkName(project: String, network: String, explicit: String? = nil) -> String {
             if let explicit, !explicit.isEmpty { return explicit }

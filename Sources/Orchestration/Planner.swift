@@ -105,14 +105,21 @@ extension Orchestration {
                 var serviceChanged = false
                 for number in 1...max(1, s.replicas) where s.replicas > 0 {
                     let containerName = Naming.containerName(project: project.name, service: name, number: number, explicit: s.containerName)
-                    guard let c = existing.first(where: { $0.number == number }) else {
+                    let (found, leftovers) = current(existing.filter { $0.number == number }, name: containerName)
+                    for old in leftovers {
+                        plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: old.name, containerID: old.id, number: number, reason: "left behind by an interrupted recreate of \(containerName)"))
+                    }
+                    guard let c = found else {
                         plan.actions.append(PlannedAction(kind: .createContainer, service: name, target: containerName, number: number, reason: "container does not exist"))
                         serviceChanged = true
                         continue
                     }
                     var changes: [String] = []
                     var reason = ""
-                    if options.forceRecreate {
+                    let missingNetworks = Self.missingNetworks(c, service: s)
+                    if c.name == Naming.parkedName(id: c.id, name: containerName) {
+                        reason = "an interrupted recreate left it renamed to \(c.name)"
+                    } else if options.forceRecreate {
                         reason = "--force-recreate"
                     } else if !options.noRecreate {
                         if c.configHash != s.configHash {
@@ -120,6 +127,9 @@ extension Orchestration {
                             reason = changes.isEmpty
                                 ? "configuration changed (container made by another tool or version; fields unknown)"
                                 : "configuration changed: \(changes.joined(separator: ", "))"
+                        } else if !missingNetworks.isEmpty {
+                            changes = ["networks"]
+                            reason = "not connected to \(missingNetworks.joined(separator: ", ")) (its creation was interrupted)"
                         } else if let imageID, !c.imageID.isEmpty, c.imageID != imageID {
                             changes = ["image"]
                             reason = "image \(s.image) changed (\(short(c.imageID)) -> \(short(imageID)))"
@@ -159,6 +169,26 @@ extension Orchestration {
                 }
             }
             return plan
+        }
+
+        /// The container that holds slot `name` among those labelled with its number, and the ones
+        /// an interrupted recreate left behind (parked as `<id12>_<name>`, see `Naming.parkedName`).
+        /// The container under the name wins; without one, the newest parked one is recreated.
+        static func current(_ candidates: [ObservedContainer], name: String) -> (ObservedContainer?, leftovers: [ObservedContainer]) {
+            func isParked(_ c: ObservedContainer) -> Bool { c.name == Naming.parkedName(id: c.id, name: name) }
+            let parked = candidates.filter(isParked).sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+            let others = candidates.filter { !isParked($0) }
+            if let chosen = others.first(where: { $0.name == name }) ?? others.first {
+                return (chosen, parked)
+            }
+            return (parked.first, Array(parked.dropFirst()))
+        }
+
+        /// Networks the service's create body names that the container is not connected to (a
+        /// create interrupted before its extra networks were connected); empty when unknown.
+        static func missingNetworks(_ c: ObservedContainer, service s: DesiredService) -> [String] {
+            guard let connected = c.networks, let wanted = s.container.NetworkingConfig?.EndpointsConfig.keys else { return [] }
+            return Set(wanted).subtracting(connected).sorted()
         }
 
         /// Which top-level fields differ between two sets of field hashes.

@@ -70,4 +70,75 @@ struct TarWriterTests {
         #expect(listing.contains("Dockerfile"))
         #expect(listing.contains("-rwxr-x--- root/root") && listing.contains("sub/run.sh"))
     }
+
+    /// A context with a nested directory, an empty file, a symlink, a long name and odd sizes.
+    func makeContext() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-tarstream-\(UUID().uuidString)")
+        let deep = String(repeating: "d", count: 90) + "/" + String(repeating: "e", count: 60)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(deep), withIntermediateDirectories: true)
+        try Data("FROM scratch\n".utf8).write(to: directory.appendingPathComponent("Dockerfile"))
+        try Data().write(to: directory.appendingPathComponent("empty"))
+        try Data((0..<70_001).map { UInt8($0 % 253) }).write(to: directory.appendingPathComponent("\(deep)/blob.bin"))
+        try Data(repeating: 1, count: 512).write(to: directory.appendingPathComponent("exact"))
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link").path, withDestinationPath: "exact")
+        return directory
+    }
+
+    func readAll(_ stream: DockerEngine.TarStream, step: Int) throws -> Data {
+        let reader = stream.makeReader()
+        var out = Data()
+        var buffer = [UInt8](repeating: 0, count: step)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return out
+    }
+
+    @Test("TarStream reads the same bytes as TarWriter for a directory, whatever the read size, and knows its length", arguments: [1, 511, 4096, 65536, 1 << 20])
+    func streamMatchesWriter(step: Int) throws {
+        let directory = try makeContext()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var writer = DockerEngine.TarWriter()
+        try writer.addContents(ofDirectory: directory)
+        let expected = writer.finish()
+        let stream = try DockerEngine.TarStream(directory: directory)
+        #expect(stream.length == Int64(expected.count))
+        #expect(try readAll(stream, step: step) == expected)
+        // A second reader starts over.
+        #expect(try readAll(stream, step: step) == expected)
+    }
+
+    @Test("TarStream honours the exclusion, as TarWriter does")
+    func streamExcludes() throws {
+        let directory = try makeContext()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let exclude: (String) -> Bool = { $0 == "exact" || $0.hasPrefix("ddd") }
+        var writer = DockerEngine.TarWriter()
+        try writer.addContents(ofDirectory: directory, exclude: exclude)
+        let stream = try DockerEngine.TarStream(directory: directory, exclude: exclude)
+        let bytes = try readAll(stream, step: 4096)
+        #expect(bytes == writer.finish())
+        #expect(!(try list(bytes)).contains("blob.bin"))
+    }
+
+    struct ChangeCase: Sendable, CustomStringConvertible {
+        var description: String
+        var newSize: Int
+    }
+
+    @Test("a file whose size changes after the archive was planned fails the read, naming it", arguments: [
+        ChangeCase(description: "shrunk", newSize: 10),
+        ChangeCase(description: "grown", newSize: 1000),
+    ])
+    func fileChanged(_ c: ChangeCase) throws {
+        let directory = try makeContext()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stream = try DockerEngine.TarStream(directory: directory)
+        try Data(repeating: 2, count: c.newSize).write(to: directory.appendingPathComponent("exact"))
+        let error = #expect(throws: DockerEngine.TarWriter.Error.self) { _ = try readAll(stream, step: 4096) }
+        guard case .changed(let path)? = error else { Issue.record("expected .changed, got \(String(describing: error))"); return }
+        #expect(path.hasSuffix("/exact"))
+    }
 }

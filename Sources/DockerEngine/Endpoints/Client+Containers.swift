@@ -17,6 +17,11 @@ extension DockerEngine.Client {
         try await post("/containers/create", query: [("name", name), ("platform", platform)], json: config)
     }
 
+    /// Maps to `POST /containers/{id}/rename?name=…`.
+    public func renameContainer(_ id: String, to name: String) async throws(DockerEngine.Error) {
+        try await post("/containers/\(Self.escape(id))/rename", query: [("name", name)])
+    }
+
     /// Maps to `POST /containers/{id}/start`. Starting a running container is not an error.
     public func startContainer(_ id: String) async throws(DockerEngine.Error) {
         try await post("/containers/\(Self.escape(id))/start")

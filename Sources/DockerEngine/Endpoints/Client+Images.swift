@@ -40,6 +40,18 @@ extension DockerEngine.Client {
     /// Maps to `POST /build` with a tar context (see `DockerEngine.TarWriter`): the build's output
     /// stream (`stream` text, `aux.ID` with the image ID). An `errorDetail` record throws `.stream`.
     public func buildImage(context: Data, options: DockerEngine.BuildOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+        let response = try await openStream(.post, "/build", query: Self.buildQuery(options), body: context, contentType: "application/x-tar")
+        return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(options.tags.first ?? "build"))
+    }
+
+    /// Maps to `POST /build` with a context read from disk while it is sent (see
+    /// `DockerEngine.TarStream`): the memory a build costs does not grow with its context.
+    public func buildImage(context: DockerEngine.TarStream, options: DockerEngine.BuildOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+        let response = try await openStream(.post, "/build", query: Self.buildQuery(options), bodyStream: context.body, contentType: "application/x-tar")
+        return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(options.tags.first ?? "build"))
+    }
+
+    static func buildQuery(_ options: DockerEngine.BuildOptions) -> Query {
         var query: Query = options.tags.map { ("t", $0) }
         query += [
             ("dockerfile", options.dockerfile),
@@ -53,8 +65,7 @@ extension DockerEngine.Client {
             ("platform", options.platform),
             ("networkmode", options.networkMode),
         ]
-        let response = try await openStream(.post, "/build", query: query, body: context, contentType: "application/x-tar")
-        return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(options.tags.first ?? "build"))
+        return query
     }
 
     /// Builds and waits for the end; returns the image ID and the build's text output.

@@ -110,28 +110,60 @@ extension OrchestrationError {
     }
 }
 
-/// Runs `body` so that Ctrl-C cancels it cleanly (a second Ctrl-C exits at once).
+/// Runs `body` so that Ctrl-C (SIGINT) and SIGTERM (a timeout, CI cancelling the job, systemd
+/// stopping the unit) cancel it cleanly: the current engine calls end, nothing new starts, and the
+/// next run converges from what was left. A second signal exits at once. When a signal stopped
+/// the body, the exit code is the shell's 128 + the signal (130, 143), after the error sentence.
 func withInterruptCancellation<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let task = Task { try await body() }
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    let count = InterruptCounter()
-    source.setEventHandler {
-        if count.increment() > 1 { exit(130) }
-        StandardError.line("interrupted: stopping cleanly (Ctrl-C again to quit at once)")
-        task.cancel()
+    let received = InterruptCounter()
+    let sources = InterruptCounter.signals.map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            if received.record(number) > 1 { exit(128 + number) }
+            StandardError.line(InterruptCounter.notice(for: number))
+            task.cancel()
+        }
+        source.resume()
+        return source
     }
-    source.resume()
     defer {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for source in sources { source.cancel() }
+        for number in InterruptCounter.signals { signal(number, SIG_DFL) }
     }
-    return try await task.value
+    do {
+        return try await task.value
+    } catch {
+        guard let number = received.first else { throw error }
+        StandardError.line("error: \(stackFailure(error).message)")
+        throw ExitCode(128 + number)
+    }
 }
 
+/// The signals a stack command stops cleanly on, and which of them arrived.
 final class InterruptCounter: Sendable {
-    private let value = Mutex<Int>(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    static let signals: [Int32] = [SIGINT, SIGTERM]
+
+    private let state = Mutex<(count: Int, first: Int32?)>((0, nil))
+
+    /// Counts a signal; returns how many arrived so far.
+    func record(_ number: Int32) -> Int {
+        state.withLock { s in
+            s.count += 1
+            if s.first == nil { s.first = number }
+            return s.count
+        }
+    }
+
+    /// The first signal that arrived, if any.
+    var first: Int32? { state.withLock { $0.first } }
+
+    static func notice(for number: Int32) -> String {
+        number == SIGINT
+            ? "interrupted: stopping cleanly (Ctrl-C again to quit at once)"
+            : "terminated (SIGTERM): stopping cleanly (a second signal quits at once)"
+    }
 }
 
 /// Any error of a stack command as a command failure (orchestration errors keep their exit code).
