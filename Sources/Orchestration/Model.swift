@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     /// How an image is obtained (compose's `pull_policy`).
     public enum PullPolicy: String, Sendable, Hashable, CaseIterable, Codable {
@@ -90,7 +92,7 @@ extension Orchestration {
         /// `container_name:` when set.
         public var containerName: String?
         /// The engine's create body, without name and compose labels (the executor adds those).
-        public var container: ContainerSpec
+        public var container: DockerEngine.ContainerConfig
         /// Host paths of bind mounts (checked before anything is touched).
         public var bindSources: [String]
         public var publishedPorts: [PublishedPort]
@@ -101,7 +103,7 @@ extension Orchestration {
             name: String, image: String, configHash: String, fieldHashes: [String: String] = [:],
             dependencies: [Dependency] = [], replicas: Int = 1, pullPolicy: PullPolicy = .missing,
             build: BuildSpec? = nil, hasHealthcheck: Bool = false, containerName: String? = nil,
-            container: ContainerSpec = ContainerSpec(), bindSources: [String] = [],
+            container: DockerEngine.ContainerConfig = DockerEngine.ContainerConfig(), bindSources: [String] = [],
             publishedPorts: [PublishedPort] = [], stopTimeout: Int? = nil
         ) {
             self.name = name
@@ -205,6 +207,8 @@ extension Orchestration {
 }
 
 // MARK: - Observed state
+
+import DockerEngine
 
 extension Orchestration {
     public enum ContainerState: String, Sendable, Hashable, Codable {
