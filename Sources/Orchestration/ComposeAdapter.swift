@@ -63,6 +63,7 @@ extension Orchestration.DesiredService {
             bindSources: body.bindSources, publishedPorts: body.publishedPorts,
             stopTimeout: s.stopGracePeriod.map { Int($0.nanoseconds / 1_000_000_000) }
         )
+        createAfter = O.implicitDependencies(s).filter { $0 != s.name && project.service(named: $0) != nil }
     }
 }
 

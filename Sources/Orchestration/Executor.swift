@@ -123,8 +123,10 @@ extension Orchestration {
             }
             let toStart = Locked<[String: [(id: String, restart: Bool)]]>([:])
             let graph = DependencyGraph(project: project)
-            // Creation needs no order (only starts do): every service's containers at once.
-            let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: [:]).run { service in
+            // Creation needs no order (only starts do), except for the containers a create call names
+            // (links, volumes_from, network_mode service:): every other service's containers at once.
+            let createEdges = Dictionary(uniqueKeysWithValues: project.services.map { ($0.name, $0.createAfter.map { DependencyGraph.Edge(to: $0) }) })
+            let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: createEdges).run { service in
                 guard let s = project.service(service) else { return }
                 for action in plan.actions(for: service) {
                     switch action.kind {

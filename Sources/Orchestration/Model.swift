@@ -98,6 +98,9 @@ extension Orchestration {
         public var publishedPorts: [PublishedPort]
         /// Seconds to wait for a graceful stop (`stop_grace_period`).
         public var stopTimeout: Int?
+        /// Services whose containers must exist when this one is created (links, volumes_from,
+        /// network_mode service:): the engine resolves them in the create call.
+        public var createAfter: [String] = []
 
         public init(
             name: String, image: String, configHash: String, fieldHashes: [String: String] = [:],
