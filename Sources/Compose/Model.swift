@@ -79,9 +79,12 @@ public struct ServiceConfig: Sendable, Codable, Equatable {
     public var pullPolicy: String?
     public var secrets: [FileReference]
     public var configs: [FileReference]
+    /// `gpus:` (compose v2): device requests that always ask for the `gpu` capability.
+    public var gpus: [DeviceRequest] = []
     /// `x-*` keys, interpolated, as plain values.
     public var extensions: [String: ComposeValue]
-    /// Valid compose keys StackPilot does not model (links, mem_limit, cpu_shares, ...), interpolated, as given.
+    /// The other keys of `ServiceKey.all` (mem_limit, links, cpu_shares, ...), normalised (bytes, numbers,
+    /// string lists) where they reach the create body, as given where they are declared ignored.
     public var other: [String: ComposeValue]
 
     /// Environment as `KEY=VALUE` strings sorted by key (the Engine API `Env` form).

@@ -19,19 +19,8 @@ struct Normaliser {
 
     static let topLevelKeys: Set<String> = ["version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models"]
 
-    static let serviceKeys: Set<String> = [
-        "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "command",
-        "configs", "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
-        "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy", "develop",
-        "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint", "env_file",
-        "environment", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
-        "hostname", "image", "init", "ipc", "isolation", "labels", "label_file", "links", "logging", "mac_address",
-        "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "network_mode", "networks",
-        "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
-        "privileged", "profiles", "pull_policy", "read_only", "restart", "runtime", "scale", "secrets",
-        "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "sysctls",
-        "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts", "volumes", "volumes_from", "working_dir",
-    ]
+    /// The declared table decides which keys a service accepts (`ServiceKey.all`).
+    static var serviceKeys: Set<String> { ServiceKey.names }
 
     // MARK: - Project
 
@@ -100,6 +89,18 @@ struct Normaliser {
                 if !names.contains(target) {
                     sink.error(serviceNodes[svc.name]?["network_mode"] ?? serviceNodes[svc.name]!, "services.\(svc.name).network_mode",
                                "network_mode refers to undefined service \"\(target)\"")
+                }
+            }
+        }
+        // Secrets and configs not backed by a file are not written into the container: say so.
+        for svc in services {
+            for (refs, objects, kind) in [(svc.secrets, secrets, "secrets"), (svc.configs, configs, "configs")] {
+                for (i, ref) in refs.enumerated() {
+                    guard let object = objects[ref.source], object.file == nil else { continue }
+                    let source = object.external ? "external" : object.environment != nil ? "environment" : "content"
+                    let node = serviceNodes[svc.name]?[kind]?.sequence?[i] ?? serviceNodes[svc.name]!
+                    sink.warning(node, "services.\(svc.name).\(kind)[\(i)]",
+                                 "`\(ref.source)` is ignored: \(kind) sourced from \(source) are not written into the container (use `file:`)")
                 }
             }
         }
@@ -243,6 +244,8 @@ struct Normaliser {
         for (keyNode, value) in node.mapping ?? [] {
             guard let key = keyNode.scalar else { continue }
             let p = "\(path).\(key)"
+            // A key the table declares ignored is said out loud, whichever case parses it.
+            if case .ignored(let reason)? = ServiceKey.named(key)?.disposition { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
             switch key {
             case "image": s.image = string(value, p)
             case "build": s.build = build(value, p)
@@ -310,12 +313,30 @@ struct Normaliser {
                 }
             case "secrets": s.secrets = fileReferences(value, p, defined: context.secrets, kind: "secret")
             case "configs": s.configs = fileReferences(value, p, defined: context.configs, kind: "config")
-            case "extends":
-                sink.error(value, p, "`extends` is not supported by StackPilot; merge the files with -f instead")
             case "mem_limit", "mem_reservation", "memswap_limit":
                 // Normalised to bytes, as compose v2 does; memswap_limit may be -1 (unlimited).
                 if key == "memswap_limit", value.scalar == "-1" { s.other[key] = .int(-1) }
                 else if let b = bytes(value, p) { s.other[key] = .int(b) }
+            case "mem_swappiness", "cpu_shares", "cpu_period", "cpu_quota", "cpu_count", "cpu_percent", "pids_limit", "oom_score_adj":
+                if let n = int(value, p) { s.other[key] = .int(Int64(n)) }
+            case "cpu_rt_period", "cpu_rt_runtime":
+                // Microseconds: a number, or a duration as compose-go accepts (`400ms`).
+                if let text = value.scalar, let n = Int64(text) { s.other[key] = .int(n) }
+                else if let d = duration(value, p) { s.other[key] = .int(d.nanoseconds / 1_000) }
+            case "oom_kill_disable":
+                if let b = bool(value, p) { s.other[key] = .bool(b) }
+            case "cpuset", "runtime", "userns_mode", "cgroup_parent", "cgroup", "uts", "mac_address", "isolation":
+                if let text = string(value, p) { s.other[key] = .string(text) }
+            case "group_add", "dns_opt", "device_cgroup_rules", "links", "external_links", "volumes_from":
+                let list = key == "dns_opt" ? stringOrList(value, p) : stringList(value, p)
+                if !list.isEmpty { s.other[key] = .array(list.map(ComposeValue.string)) }
+            case "storage_opt":
+                let options = stringMap(value, p)
+                if !options.isEmpty { s.other[key] = .object(options.keys.sorted().map { .init($0, .string(options[$0]!)) }) }
+            case "blkio_config":
+                s.other[key] = blkioConfig(value, p)
+            case "gpus":
+                s.gpus = gpus(value, p)
             case "cpus":
                 if let cpus = cpus(value, p) { s.other[key] = .double(cpus) }
             case "scale":
@@ -323,7 +344,8 @@ struct Normaliser {
             default:
                 if key.hasPrefix("x-") {
                     s.extensions[key] = plain(value)
-                } else if Self.serviceKeys.contains(key), let v = plain(value) {
+                } else if let entry = ServiceKey.named(key), let v = plain(value) {
+                    if case .refused(let reason) = entry.disposition { sink.error(value, p, reason); continue }
                     s.other[key] = v
                 }
             }
@@ -899,27 +921,79 @@ struct Normaliser {
         if let n = node["pids"] { r.pids = int(n, "\(path).pids").map(Int64.init) }
         if reservations, let n = node["devices"], let items = sequence(n, "\(path).devices") {
             for (i, item) in items.enumerated() {
-                let p = "\(path).devices[\(i)]"
-                guard mapping(item, p) != nil else { continue }
-                checkKeys(item, ["driver", "count", "device_ids", "capabilities", "options"], path: p)
-                var request = DeviceRequest()
-                if let d = item["driver"] { request.driver = string(d, "\(p).driver") }
-                if let c = item["count"], let text = string(c, "\(p).count") {
-                    if text == "all" { request.count = -1 } else if let value = Int(text), value >= 0 { request.count = value } else {
-                        sink.error(c, "\(p).count", "expected a number of devices or all, found \"\(text)\"")
-                    }
-                }
-                if let ids = item["device_ids"] { request.deviceIDs = stringList(ids, "\(p).device_ids") }
-                if let caps = item["capabilities"] { request.capabilities = stringList(caps, "\(p).capabilities") }
-                if let o = item["options"] { request.options = stringMap(o, "\(p).options") }
-                if request.count != nil && !request.deviceIDs.isEmpty {
-                    sink.error(item, p, "`count` and `device_ids` cannot be used together")
-                }
-                if request.count == nil && request.deviceIDs.isEmpty { request.count = -1 }
-                r.devices.append(request)
+                if let request = deviceRequest(item, "\(path).devices[\(i)]") { r.devices.append(request) }
             }
         }
         return r
+    }
+
+    /// One device request (`deploy.resources.reservations.devices[i]` or `gpus[i]`).
+    mutating func deviceRequest(_ item: YNode, _ p: String) -> DeviceRequest? {
+        guard mapping(item, p) != nil else { return nil }
+        checkKeys(item, ["driver", "count", "device_ids", "capabilities", "options"], path: p)
+        var request = DeviceRequest()
+        if let d = item["driver"] { request.driver = string(d, "\(p).driver") }
+        if let c = item["count"], let text = string(c, "\(p).count") {
+            if text == "all" { request.count = -1 } else if let value = Int(text), value >= 0 { request.count = value } else {
+                sink.error(c, "\(p).count", "expected a number of devices or all, found \"\(text)\"")
+            }
+        }
+        if let ids = item["device_ids"] { request.deviceIDs = stringList(ids, "\(p).device_ids") }
+        if let caps = item["capabilities"] { request.capabilities = stringList(caps, "\(p).capabilities") }
+        if let o = item["options"] { request.options = stringMap(o, "\(p).options") }
+        if request.count != nil && !request.deviceIDs.isEmpty {
+            sink.error(item, p, "`count` and `device_ids` cannot be used together")
+        }
+        if request.count == nil && request.deviceIDs.isEmpty { request.count = -1 }
+        return request
+    }
+
+    /// `gpus: all` or a list of device requests (compose v2's service key; `docker run --gpus`).
+    mutating func gpus(_ node: YNode, _ path: String) -> [DeviceRequest] {
+        if let text = node.scalar {
+            if text == "all" { return [DeviceRequest(count: -1)] }
+            sink.error(node, path, "expected all or a list of device requests, found \"\(text)\"")
+            return []
+        }
+        guard let items = sequence(node, path) else { return [] }
+        return items.enumerated().compactMap { i, item in deviceRequest(item, "\(path)[\(i)]") }
+    }
+
+    /// `blkio_config`, normalised: weight, weight_device and the four throttles, rates in bytes or IOPS.
+    mutating func blkioConfig(_ node: YNode, _ path: String) -> ComposeValue? {
+        guard mapping(node, path) != nil else { return nil }
+        let throttles = ["device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]
+        checkKeys(node, Set(["weight", "weight_device"] + throttles), path: path)
+        var out: [ComposeValue.Pair] = []
+        for key in ["device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops", "weight", "weight_device"] {
+            guard let v = node[key] else { continue }
+            let p = "\(path).\(key)"
+            if key == "weight" {
+                if let n = int(v, p) { out.append(.init(key, .int(Int64(n)))) }
+                continue
+            }
+            guard let items = sequence(v, p) else { continue }
+            var entries: [ComposeValue] = []
+            for (i, item) in items.enumerated() {
+                let ip = "\(p)[\(i)]"
+                guard mapping(item, ip) != nil else { continue }
+                let field = key == "weight_device" ? "weight" : "rate"
+                checkKeys(item, ["path", field], path: ip)
+                guard let pathNode = item["path"], let devicePath = string(pathNode, "\(ip).path") else {
+                    sink.error(item, ip, "missing `path`")
+                    continue
+                }
+                guard let valueNode = item[field] else {
+                    sink.error(item, ip, "missing `\(field)`")
+                    continue
+                }
+                let number: Int64?
+                if key.hasSuffix("_bps") { number = bytes(valueNode, "\(ip).\(field)") } else { number = int(valueNode, "\(ip).\(field)").map(Int64.init) }
+                if let number { entries.append(.object([.init("path", .string(devicePath)), .init(field, .int(number))])) }
+            }
+            out.append(.init(key, .array(entries)))
+        }
+        return .object(out)
     }
 
     mutating func fileReferences(_ node: YNode, _ path: String, defined: Set<String>, kind: String) -> [FileReference] {

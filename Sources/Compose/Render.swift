@@ -79,6 +79,7 @@ extension ServiceConfig {
         add("environment", map(environment))
         add("expose", strings(expose))
         add("extra_hosts", strings(extraHosts))
+        add("gpus", gpus.isEmpty ? nil : .array(gpus.map(\.plainValue)))
         if let h = healthcheck {
             var hp: [ComposeValue.Pair] = []
             if let t = h.test { hp.append(.init("test", .array(t.map(ComposeValue.string)))) }
@@ -174,18 +175,20 @@ extension ResourceSpec {
         if let c = cpus { p.append(.init("cpus", .double(c))) }
         if let m = memory { p.append(.init("memory", .int(m))) }
         if let n = pids { p.append(.init("pids", .int(n))) }
-        if !devices.isEmpty {
-            p.append(.init("devices", .array(devices.map { d in
-                var dp: [ComposeValue.Pair] = []
-                if let driver = d.driver { dp.append(.init("driver", .string(driver))) }
-                if let count = d.count { dp.append(.init("count", count < 0 ? .string("all") : .int(Int64(count)))) }
-                if !d.deviceIDs.isEmpty { dp.append(.init("device_ids", .array(d.deviceIDs.map(ComposeValue.string)))) }
-                if !d.capabilities.isEmpty { dp.append(.init("capabilities", .array(d.capabilities.map(ComposeValue.string)))) }
-                if !d.options.isEmpty { dp.append(.init("options", .object(d.options.keys.sorted().map { .init($0, .string(d.options[$0]!)) }))) }
-                return .object(dp)
-            })))
-        }
+        if !devices.isEmpty { p.append(.init("devices", .array(devices.map(\.plainValue)))) }
         return .object(p)
+    }
+}
+
+extension DeviceRequest {
+    var plainValue: ComposeValue {
+        var dp: [ComposeValue.Pair] = []
+        if let driver { dp.append(.init("driver", .string(driver))) }
+        if let count { dp.append(.init("count", count < 0 ? .string("all") : .int(Int64(count)))) }
+        if !deviceIDs.isEmpty { dp.append(.init("device_ids", .array(deviceIDs.map(ComposeValue.string)))) }
+        if !capabilities.isEmpty { dp.append(.init("capabilities", .array(capabilities.map(ComposeValue.string)))) }
+        if !options.isEmpty { dp.append(.init("options", .object(options.keys.sorted().map { .init($0, .string(options[$0]!)) }))) }
+        return .object(dp)
     }
 }
 

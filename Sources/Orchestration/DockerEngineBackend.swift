@@ -104,10 +104,8 @@ extension Orchestration {
             _ = try await client.createVolume(DockerEngine.VolumeCreateRequest(name: volume.name, driver: volume.driver, labels: labels))
         }
 
-        public func createContainer(name: String, spec: ContainerSpec) async throws -> String {
-            // Same field names on both sides: the body goes through JSON unchanged.
-            let config = try JSONDecoder().decode(DockerEngine.ContainerConfig.self, from: JSONEncoder().encode(spec))
-            return try await client.createContainer(name: name, config).id
+        public func createContainer(name: String, spec: DockerEngine.ContainerConfig) async throws -> String {
+            try await client.createContainer(name: name, spec).id
         }
 
         public func connectNetwork(_ network: String, container: String, aliases: [String]) async throws {

@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     /// Details of one container, from the inspect endpoint.
     public struct ContainerDetails: Sendable, Hashable {
@@ -104,7 +106,7 @@ public protocol OrchestrationEngine: Sendable {
     func createNetwork(_ network: Orchestration.DesiredNetwork, project: String) async throws
     func createVolume(_ volume: Orchestration.DesiredVolume, project: String) async throws
     /// Creates a container and returns its ID.
-    func createContainer(name: String, spec: Orchestration.ContainerSpec) async throws -> String
+    func createContainer(name: String, spec: DockerEngine.ContainerConfig) async throws -> String
     func connectNetwork(_ network: String, container: String, aliases: [String]) async throws
     func renameContainer(id: String, to name: String) async throws
     func startContainer(id: String) async throws

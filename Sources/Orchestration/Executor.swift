@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 import Logging
 import Synchronization
@@ -126,8 +127,10 @@ extension Orchestration {
             // without a container).
             let replacing = Locked<[String: String]>([:])
             let graph = DependencyGraph(project: project)
-            // Creation needs no order (only starts do): every service's containers at once.
-            let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: [:]).run { service in
+            // Creation needs no order (only starts do), except for the containers a create call names
+            // (links, volumes_from, network_mode service:): every other service's containers at once.
+            let createEdges = Dictionary(uniqueKeysWithValues: project.services.map { ($0.name, $0.createAfter.map { DependencyGraph.Edge(to: $0) }) })
+            let createOutcomes = try await DependencyGraph(nodes: graph.nodes, edges: createEdges).run { service in
                 guard let s = project.service(service) else { return }
                 for action in plan.actions(for: service) {
                     switch action.kind {
@@ -278,21 +281,21 @@ extension Orchestration {
         private func createContainer(_ project: DesiredProject, service s: DesiredService, number: Int) async throws -> String {
             let name = Naming.containerName(project: project.name, service: s.name, number: number, explicit: s.containerName)
             var spec = s.container
-            spec.Image = s.image
-            spec.Labels = project.containerLabels(service: s, number: number)
+            spec.image = s.image
+            spec.labels = project.containerLabels(service: s, number: number)
             // API 1.41 accepts one endpoint at create time; the others are connected before start.
             var extra: [(String, [String])] = []
-            if var endpoints = spec.NetworkingConfig?.EndpointsConfig, !endpoints.isEmpty {
+            if var endpoints = spec.networkingConfig?.endpointsConfig, !endpoints.isEmpty {
                 for key in endpoints.keys {
-                    var aliases = endpoints[key]?.Aliases ?? []
+                    var aliases = endpoints[key]?.aliases ?? []
                     if !aliases.contains(s.name) { aliases.insert(s.name, at: 0) }
-                    endpoints[key] = ContainerSpec.EndpointSpec(Aliases: aliases)
+                    endpoints[key]?.aliases = aliases
                 }
-                let primary = spec.HostConfig?.NetworkMode.flatMap { endpoints[$0] != nil ? $0 : nil } ?? endpoints.keys.sorted()[0]
-                for key in endpoints.keys.sorted() where key != primary { extra.append((key, endpoints[key]?.Aliases ?? [])) }
-                spec.NetworkingConfig = ContainerSpec.NetworkingConfigSpec(EndpointsConfig: [primary: endpoints[primary]!])
-                if spec.HostConfig == nil { spec.HostConfig = ContainerSpec.HostConfigSpec() }
-                spec.HostConfig?.NetworkMode = primary
+                let primary = spec.hostConfig?.networkMode.flatMap { endpoints[$0] != nil ? $0 : nil } ?? endpoints.keys.sorted()[0]
+                for key in endpoints.keys.sorted() where key != primary { extra.append((key, endpoints[key]?.aliases ?? [])) }
+                spec.networkingConfig = DockerEngine.NetworkingConfig(endpointsConfig: [primary: endpoints[primary]!])
+                if spec.hostConfig == nil { spec.hostConfig = DockerEngine.HostConfig() }
+                spec.hostConfig?.networkMode = primary
             }
             let id = try await engine.createContainer(name: name, spec: spec)
             created.withLock { $0[id] = name }

@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     /// How an image is obtained (compose's `pull_policy`).
     public enum PullPolicy: String, Sendable, Hashable, CaseIterable, Codable {
@@ -90,18 +92,21 @@ extension Orchestration {
         /// `container_name:` when set.
         public var containerName: String?
         /// The engine's create body, without name and compose labels (the executor adds those).
-        public var container: ContainerSpec
+        public var container: DockerEngine.ContainerConfig
         /// Host paths of bind mounts (checked before anything is touched).
         public var bindSources: [String]
         public var publishedPorts: [PublishedPort]
         /// Seconds to wait for a graceful stop (`stop_grace_period`).
         public var stopTimeout: Int?
+        /// Services whose containers must exist when this one is created (links, volumes_from,
+        /// network_mode service:): the engine resolves them in the create call.
+        public var createAfter: [String] = []
 
         public init(
             name: String, image: String, configHash: String, fieldHashes: [String: String] = [:],
             dependencies: [Dependency] = [], replicas: Int = 1, pullPolicy: PullPolicy = .missing,
             build: BuildSpec? = nil, hasHealthcheck: Bool = false, containerName: String? = nil,
-            container: ContainerSpec = ContainerSpec(), bindSources: [String] = [],
+            container: DockerEngine.ContainerConfig = DockerEngine.ContainerConfig(), bindSources: [String] = [],
             publishedPorts: [PublishedPort] = [], stopTimeout: Int? = nil
         ) {
             self.name = name
@@ -205,6 +210,8 @@ extension Orchestration {
 }
 
 // MARK: - Observed state
+
+import DockerEngine
 
 extension Orchestration {
     public enum ContainerState: String, Sendable, Hashable, Codable {

@@ -1,3 +1,4 @@
+import DockerEngine
 import Testing
 @testable import Orchestration
 
@@ -34,7 +35,7 @@ struct NamingTests {
 
     @Test("containers carry every compose label plus the user's own")
     func labels() {
-        var spec = Orchestration.ContainerSpec()
+        var spec = DockerEngine.ContainerConfig()
         spec.labels = ["team": "ml"]
         let service = Orchestration.DesiredService(name: "api", image: "img:1", configHash: "abc", fieldHashes: ["image": "1", "environment": "2"], dependencies: [.init(service: "db", condition: .serviceHealthy)], container: spec)
         let project = Orchestration.DesiredProject(name: "app", workingDirectory: "/srv/app", configFiles: ["/srv/app/a.yml", "/srv/app/b.yml"], services: [service])

@@ -249,6 +249,28 @@ extension DockerEngine {
         enum CodingKeys: String, CodingKey { case driver = "Driver", count = "Count", deviceIDs = "DeviceIDs", capabilities = "Capabilities", options = "Options" }
     }
 
+    /// A `BlkioWeightDevice` entry.
+    public struct WeightDevice: Codable, Sendable, Hashable {
+        public var path: String
+        public var weight: Int
+        public init(path: String, weight: Int) {
+            self.path = path
+            self.weight = weight
+        }
+        enum CodingKeys: String, CodingKey { case path = "Path", weight = "Weight" }
+    }
+
+    /// A `BlkioDeviceReadBps` (and write, IOps) entry.
+    public struct ThrottleDevice: Codable, Sendable, Hashable {
+        public var path: String
+        public var rate: Int64
+        public init(path: String, rate: Int64) {
+            self.path = path
+            self.rate = rate
+        }
+        enum CodingKeys: String, CodingKey { case path = "Path", rate = "Rate" }
+    }
+
     public struct Ulimit: Codable, Sendable, Hashable {
         public var name: String
         public var soft: Int64
@@ -312,6 +334,13 @@ extension DockerEngine {
         public var links: [String]?
         public var runtime: String?
         public var oomScoreAdj: Int?
+        /// `host` or empty.
+        public var utsMode: String?
+        /// `private` or `host` (cgroup v2 namespaces).
+        public var cgroupnsMode: String?
+        public var storageOpt: [String: String]?
+        /// Windows only: `default`, `process`, `hyperv`.
+        public var isolation: String?
         // Resources
         public var memory: Int64?
         public var memoryReservation: Int64?
@@ -326,6 +355,17 @@ extension DockerEngine {
         public var pidsLimit: Int64?
         public var oomKillDisable: Bool?
         public var blkioWeight: Int?
+        public var blkioWeightDevice: [WeightDevice]?
+        public var blkioDeviceReadBps: [ThrottleDevice]?
+        public var blkioDeviceWriteBps: [ThrottleDevice]?
+        public var blkioDeviceReadIOps: [ThrottleDevice]?
+        public var blkioDeviceWriteIOps: [ThrottleDevice]?
+        /// Microseconds.
+        public var cpuRealtimePeriod: Int64?
+        public var cpuRealtimeRuntime: Int64?
+        /// Windows only.
+        public var cpuCount: Int64?
+        public var cpuPercent: Int64?
 
         public init() {}
 
@@ -343,7 +383,12 @@ extension DockerEngine {
             case memorySwap = "MemorySwap", memorySwappiness = "MemorySwappiness", nanoCpus = "NanoCpus"
             case cpuShares = "CpuShares", cpuPeriod = "CpuPeriod", cpuQuota = "CpuQuota", cpusetCpus = "CpusetCpus"
             case cpusetMems = "CpusetMems", pidsLimit = "PidsLimit", oomKillDisable = "OomKillDisable"
-            case blkioWeight = "BlkioWeight"
+            case blkioWeight = "BlkioWeight", blkioWeightDevice = "BlkioWeightDevice"
+            case blkioDeviceReadBps = "BlkioDeviceReadBps", blkioDeviceWriteBps = "BlkioDeviceWriteBps"
+            case blkioDeviceReadIOps = "BlkioDeviceReadIOps", blkioDeviceWriteIOps = "BlkioDeviceWriteIOps"
+            case cpuRealtimePeriod = "CpuRealtimePeriod", cpuRealtimeRuntime = "CpuRealtimeRuntime"
+            case cpuCount = "CpuCount", cpuPercent = "CpuPercent"
+            case utsMode = "UTSMode", cgroupnsMode = "CgroupnsMode", storageOpt = "StorageOpt", isolation = "Isolation"
         }
     }
 
