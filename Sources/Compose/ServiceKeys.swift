@@ -72,7 +72,7 @@ extension ServiceKey {
         .init("init", .applied),
         .init("ipc", .applied),
         .init("isolation", .applied),
-        .init("label_file", .ignored("label files are not merged into labels yet")),
+        .init("label_file", .applied),
         .init("labels", .applied),
         .init("links", .applied),
         .init("logging", .applied),

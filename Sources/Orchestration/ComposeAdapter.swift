@@ -191,6 +191,8 @@ extension Orchestration {
         "ipc": { s, _, b in b.host.ipcMode = s.ipc },
         "isolation": { s, _, b in b.host.isolation = s.other.string("isolation") },
         "labels": { s, _, b in b.config.labels = s.labels.isEmpty ? nil : s.labels },
+        // The normaliser merges the files' labels under `labels`, so they reach the body there.
+        "label_file": { _, _, _ in },
         "links": { s, p, b in
             // `service[:alias]`: each container of the service under the alias, `service-1` and
             // `project-service-1`, as compose v2 does (getLinks; the number is the linking container's).

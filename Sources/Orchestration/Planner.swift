@@ -187,7 +187,7 @@ extension Orchestration {
         /// Networks the service's create body names that the container is not connected to (a
         /// create interrupted before its extra networks were connected); empty when unknown.
         static func missingNetworks(_ c: ObservedContainer, service s: DesiredService) -> [String] {
-            guard let connected = c.networks, let wanted = s.container.NetworkingConfig?.EndpointsConfig.keys else { return [] }
+            guard let connected = c.networks, let wanted = s.container.networkingConfig?.endpointsConfig?.keys else { return [] }
             return Set(wanted).subtracting(connected).sorted()
         }
 

@@ -174,7 +174,7 @@ struct ServiceKeyTableTests {
         Case(key: "init", snippet: "init: true"),
         Case(key: "ipc", snippet: "ipc: host"),
         Case(key: "isolation", snippet: "isolation: default"),
-        Case(key: "label_file", snippet: "label_file: ./labels"),
+        Case(key: "label_file", snippet: "label_file: ENVFILE"),
         Case(key: "labels", snippet: "labels: {team: ml}"),
         Case(key: "links", snippet: "links: [b]"),
         Case(key: "logging", snippet: "logging: {driver: none}"),

@@ -1,5 +1,6 @@
 import Testing
 @testable import Orchestration
+import DockerEngine
 
 /// What the planner makes of the states an interrupted or failed recreate can leave behind
 /// (a container parked as `<id12>_<name>`, a container missing one of its networks).
@@ -74,7 +75,7 @@ struct RecreatePlanTests {
     ])
     func networkMembership(_ c: NetworkCase) throws {
         var s = PlannerTests.service("api")
-        s.container.NetworkingConfig = O.ContainerSpec.NetworkingConfigSpec(EndpointsConfig: ["sp_front": .init(Aliases: ["api"]), "sp_back": .init(Aliases: ["api"])])
+        s.container.networkingConfig = DockerEngine.NetworkingConfig(endpointsConfig: ["sp_front": .init(aliases: ["api"]), "sp_back": .init(aliases: ["api"])])
         let p = PlannerTests.project([s], networks: [O.DesiredNetwork(key: "front", name: "sp_front"), O.DesiredNetwork(key: "back", name: "sp_back")])
         var observed = PlannerTests.converged(p)
         observed.containers[0].networks = c.connected
