@@ -118,7 +118,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
-        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "GPU", "DockerEngine"]),
+        .testTarget(name: "GPUTests", dependencies: ["GPU"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
         .testTarget(name: "GrafanaTests", dependencies: [
@@ -142,7 +143,6 @@ let package = Package(
         ]),
         .testTarget(name: "JSONDocumentTests", dependencies: ["JSONDocument"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
-        .testTarget(name: "GPUTests", dependencies: ["GPU"]),
         .testTarget(name: "PrometheusAPITests", dependencies: [
             "TestSupport", "PrometheusAPI", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
