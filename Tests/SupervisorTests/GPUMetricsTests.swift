@@ -97,7 +97,9 @@ struct GPUMetricsTests {
         PerGPUCase(metric: "DCGM_FI_DEV_POWER_USAGE", values: [9.874, 69.412]),
     ])
     func perGPU(_ c: PerGPUCase) async throws {
-        let exporter = try exporter(GPU.Source(nvml: SnapshotNVML(Self.twoT4)), procRoot: try procRoot())
+        let root = try procRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let exporter = try exporter(GPU.Source(nvml: SnapshotNVML(Self.twoT4)), procRoot: root)
         let families = try ExpositionParser().parse(await exporter.scrape())
         let family = try #require(families[family: c.metric])
         #expect(family.type == .gauge)
@@ -112,7 +114,9 @@ struct GPUMetricsTests {
 
     @Test("per container: the GPU memory of its processes, with the container's labels and the GPU's")
     func perContainer() async throws {
-        let exporter = try exporter(GPU.Source(nvml: SnapshotNVML(Self.twoT4)), procRoot: try procRoot())
+        let root = try procRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let exporter = try exporter(GPU.Source(nvml: SnapshotNVML(Self.twoT4)), procRoot: root)
         let families = try ExpositionParser().parse(await exporter.scrape())
         let family = try #require(families[family: "container_accelerator_memory_used_bytes"])
         #expect(family.samples.count == 1)  // the host process (pid 3003) belongs to no container
@@ -128,7 +132,9 @@ struct GPUMetricsTests {
     @Test("a GPU or container that goes away loses its series at the next collection")
     func vanishing() async throws {
         let nvml = SnapshotNVML(Self.twoT4)
-        let exporter = try exporter(GPU.Source(nvml: nvml), procRoot: try procRoot())
+        let root = try procRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let exporter = try exporter(GPU.Source(nvml: nvml), procRoot: root)
         _ = await exporter.scrape()
         nvml.snapshot.withLock { $0.devices.removeLast() }
         let families = try ExpositionParser().parse(await exporter.scrape())
