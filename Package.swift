@@ -76,8 +76,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StackPilotCommands", dependencies: [
+            "GPU",
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
-            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "GPU",
+            "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
