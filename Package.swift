@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .target(name: "CStackPilotShims", dependencies: ["CCurl", "CJansson"]),
+        // NVML's few structs and calls, loaded with dlopen (also compiled by scripts/gpu-check).
+        .target(name: "CNVML"),
 
         // Leaf modules: no ArgumentParser, no printing.
         .target(name: "HTTPTransport", dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
         ]),
         .target(name: "JSONDocument", dependencies: ["CJansson", "CStackPilotShims"]),
         .target(name: "Durations"),
+        .target(name: "GPU", dependencies: ["CNVML"], exclude: ["README.md"]),
         .target(name: "DockerEngine", dependencies: [
             "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
@@ -60,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Doctor", dependencies: [
-            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations",
+            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations", "GPU",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "EngineProxy", dependencies: [
@@ -71,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
-            "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration",
+            "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration", "GPU",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -80,6 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StackPilotCommands", dependencies: [
+            "GPU",
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -113,6 +117,8 @@ let package = Package(
         .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"]),
         // Benchmark for scripts/bench.d/transport (not a product; not a test).
         .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
+        // What NVML sees, as JSON, for scripts/gpu-check (not a product).
+        .executableTarget(name: "gpu-check", dependencies: ["GPU"], path: "Sources/GPUCheck"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         // TestSupport: helpers the test targets share (servers stopped gracefully, free ports).
@@ -120,6 +126,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
+        .testTarget(name: "GPUTests", dependencies: ["GPU"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
@@ -164,8 +171,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "SupervisorTests", dependencies: [
-            "Supervisor", "ContainerStats", "DockerEngine", "PrometheusAPI",
+            "Supervisor", "ContainerStats", "DockerEngine", "PrometheusAPI", "GPU",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

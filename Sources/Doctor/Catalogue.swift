@@ -1,6 +1,7 @@
 import Compose
 import DockerEngine
 import Foundation
+import GPU
 import Grafana
 import PrometheusAPI
 
@@ -17,6 +18,8 @@ extension Doctor {
         /// How long the targets check waits for the next scrape of a target whose container
         /// started after its last scrape (the default waits at most 30 s).
         public var pendingScrapes = PendingScrapeWait()
+        /// Where the GPU checks read NVML; `nil`: this host's (loaded when the GPU group runs).
+        public var gpu: GPU.Source?
 
         public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?, alerts: [GuideAlert]) {
             self.engine = engine
@@ -40,6 +43,9 @@ extension Doctor {
         }
         checks += alertChecks(setup.prometheus, alerts: setup.alerts)
         checks += resourceChecks(setup.engine, projects: setup.projects)
+        if only?.contains(.gpu) ?? true {
+            checks += gpuChecks(setup.engine, projects: setup.projects, source: setup.gpu ?? .system())
+        }
         guard let only else { return checks }
         return checks.filter { only.contains($0.group) }
     }

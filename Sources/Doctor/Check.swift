@@ -42,6 +42,7 @@ extension Doctor {
         case grafana
         case alerts
         case resources
+        case gpu
     }
 
     /// What a check found.

@@ -785,7 +785,7 @@ extension Orchestration {
         static func wrap(_ error: any Error, operation: String, target: String) -> OrchestrationError {
             if let e = error as? OrchestrationError { return e }
             if error is CancellationError { return .cancelled }
-            return .engine(operation: operation, target: target, message: message(of: error))
+            return .engine(operation: operation, target: target, message: EngineErrorExplanation.annotate(message(of: error)))
         }
     }
 

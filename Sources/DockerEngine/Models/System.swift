@@ -77,6 +77,8 @@ extension DockerEngine {
         public var loggingDriver: String?
         public var defaultRuntime: String?
         public var runtimes: [String: Runtime]?
+        /// Where the engine reads CDI device specs (API 1.44+; GPUs through CDI).
+        public var cdiSpecDirs: [String]?
         public var securityOptions: [String]?
         public var warnings: [String]?
         public var labels: [String]?
@@ -98,7 +100,7 @@ extension DockerEngine {
             case operatingSystem = "OperatingSystem", osVersion = "OSVersion", osType = "OSType"
             case architecture = "Architecture", ncpu = "NCPU", memTotal = "MemTotal"
             case cgroupDriver = "CgroupDriver", cgroupVersion = "CgroupVersion", loggingDriver = "LoggingDriver"
-            case defaultRuntime = "DefaultRuntime", runtimes = "Runtimes", securityOptions = "SecurityOptions"
+            case defaultRuntime = "DefaultRuntime", runtimes = "Runtimes", cdiSpecDirs = "CDISpecDirs", securityOptions = "SecurityOptions"
             case warnings = "Warnings", labels = "Labels", experimentalBuild = "ExperimentalBuild"
             case liveRestoreEnabled = "LiveRestoreEnabled"
         }

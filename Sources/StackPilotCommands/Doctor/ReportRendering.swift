@@ -63,6 +63,7 @@ struct DoctorReportRenderer {
         case .grafana: "Grafana"
         case .alerts: "Alert conditions (evaluated now)"
         case .resources: "Container resources"
+        case .gpu: "GPUs"
         }
     }
 

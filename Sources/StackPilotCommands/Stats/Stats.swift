@@ -2,6 +2,7 @@ import ArgumentParser
 import ContainerStats
 import DockerEngine
 import Foundation
+import GPU
 import Logging
 
 extension StackPilot {
@@ -23,6 +24,10 @@ extension StackPilot {
 
             Selects the manifest's stacks by default, -f/-p for one stack, --all-stacks for every \
             compose project on the engine.
+
+            With an NVIDIA driver on this machine (NVML) and a local engine, a "gpu mem" column \
+            (gpuMemoryBytes in JSON) shows the GPU memory of each container's compute processes, \
+            over all its GPUs; without one there is no such column.
             """
         )
 
@@ -105,6 +110,8 @@ extension StackPilot {
             let collector = try StatsCollector(source: resolved.0, engine: client, cgroup: resolved.1, logger: logger)
 
             let window = sampleWindow.flatMap(Self.parseDuration) ?? Self.window(resolved.0)
+            // GPU memory per container: only where NVML answers and the containers' pids are ours to read.
+            let gpu: GPU.Source? = client.isLocal ? GPU.Source.system() : nil
             if noStream {
                 let snapshot: StatsSnapshot
                 if window == .zero {
@@ -120,13 +127,13 @@ extension StackPilot {
                 if snapshot.entries.isEmpty {
                     throw CommandFailure(failed: "no container could be sampled \(selection.description)")
                 }
-                print(try OutputRenderer.render(StatsPayload(entries: sorted(snapshot.entries)), format: format, style: .stdout), terminator: "")
+                print(try OutputRenderer.render(StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu)), format: format, style: .stdout), terminator: "")
                 return
             }
 
             let style = TerminalStyle.stdout
             do {
-                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval, format: format, style: style)
+                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval, format: format, style: style, gpu: gpu)
             } catch is CancellationError {
                 // Ctrl-C ends the live view: not an error.
             }
@@ -134,7 +141,7 @@ extension StackPilot {
 
         private func liveView(
             collector: StatsCollector, client: DockerEngine.Client, selection: Selection, first: [StatsTarget],
-            window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle
+            window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle, gpu: GPU.Source?
         ) async throws {
             try await withInterruptCancellation {
                 await collector.primeCPU(first)
@@ -143,7 +150,7 @@ extension StackPilot {
                     let current = try await targets(client: client, selection: selection)
                     let snapshot = await collector.sample(current)
                     report(snapshot.failures)
-                    let payload = StatsPayload(entries: sorted(snapshot.entries))
+                    let payload = StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu))
                     switch format {
                     case .json:
                         let encoder = JSONEncoder()
@@ -162,6 +169,16 @@ extension StackPilot {
                     try await Task.sleep(for: interval)
                 }
             }
+        }
+
+        /// GPU memory per container id, summed over its GPUs; `nil` without NVML (no column then).
+        static func gpuMemory(_ source: GPU.Source?) -> [String: UInt64]? {
+            guard let snapshot = source?.read().snapshot else { return nil }
+            var bytes: [String: UInt64] = [:]
+            for entry in GPU.containerMemory(snapshot, cgroupOf: { GPU.readProcCgroup(pid: $0) }) {
+                bytes[entry.containerID, default: 0] &+= entry.usedBytes
+            }
+            return bytes
         }
 
         /// Unbuffered, so each round shows at once even when stdout is a pipe.
@@ -237,20 +254,42 @@ extension StackPilot {
 
 extension StatsSourceChoice: ExpressibleByArgument {}
 
-/// The rows of `stats`; JSON is an array of `ContainerStatsEntry`.
+/// The rows of `stats`; JSON is an array of `ContainerStatsEntry`, each with `gpuMemoryBytes`
+/// when NVML answers.
 struct StatsPayload: OutputRenderable {
     var entries: [ContainerStatsEntry]
+    /// GPU memory by container id; `nil`: no NVML, no GPU column. A container without GPU
+    /// processes has 0.
+    var gpuMemory: [String: UInt64]? = nil
+
+    /// One entry and its GPU memory, encoded as one object.
+    private struct Row: Encodable {
+        var entry: ContainerStatsEntry
+        var gpuMemoryBytes: UInt64
+        enum CodingKeys: String, CodingKey { case gpuMemoryBytes }
+        func encode(to encoder: any Encoder) throws {
+            try entry.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
+        }
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(entries)
+        if let gpuMemory {
+            try container.encode(entries.map { Row(entry: $0, gpuMemoryBytes: gpuMemory[$0.id] ?? 0) })
+        } else {
+            try container.encode(entries)
+        }
     }
 
     var table: OutputTable {
-        .rows(
-            headers: ["name", "service", "cpu %", "mem usage / limit", "mem %", "net i/o", "block i/o", "pids"],
+        var headers = ["name", "service", "cpu %", "mem usage / limit", "mem %", "net i/o", "block i/o", "pids"]
+        if gpuMemory != nil { headers.append("gpu mem") }
+        return .rows(
+            headers: headers,
             rows: entries.map { e in
-                [
+                var row = [
                     e.name, e.service ?? "-",
                     String(format: "%.2f%%", e.cpuPercent),
                     "\(ByteFormat.binary(e.memoryUsedBytes)) / \(ByteFormat.binary(e.memoryLimitBytes))",
@@ -259,6 +298,8 @@ struct StatsPayload: OutputRenderable {
                     "\(ByteFormat.decimal(e.blockReadBytes)) / \(ByteFormat.decimal(e.blockWriteBytes))",
                     "\(e.pids)",
                 ]
+                if let gpuMemory { row.append(ByteFormat.binary(gpuMemory[e.id] ?? 0)) }
+                return row
             })
     }
 }

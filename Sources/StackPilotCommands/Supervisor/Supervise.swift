@@ -7,6 +7,7 @@ import Logging
 import Supervisor
 import Compose
 import Doctor
+import GPU
 import Prometheus
 import ServiceLifecycle
 
@@ -197,7 +198,7 @@ extension StackPilot {
             let exporter = ContainerMetricsExporter(
                 engine: client, collector: collector,
                 configuration: .init(labels: labels, cacheTTL: .milliseconds(Int64(cacheSeconds * 1000))),
-                registry: registry, logger: logger)
+                registry: registry, gpu: GPUMetrics(registry: registry, source: .system(), logger: logger), logger: logger)
             logger.info("collecting container stats", metadata: ["source": "\(resolved.0.rawValue)", "engine": "\(client.endpoint.description)"])
 
             let http = ExporterServer.makeService(exporter: exporter, host: address.host, port: address.port, logger: logger)

@@ -68,13 +68,16 @@ public final class ContainerMetricsExporter: Sendable {
     private let machineMemory: UInt64
     private let state = Mutex(State())
     private let gate: CollectionGate
+    /// GPU series (GPUMetrics.swift), collected with the containers; `nil`: none.
+    private let gpu: GPUMetrics?
 
     struct State {
         var series: [String: ContainerSeries] = [:]
         var health = Health(status: "starting", source: "", containers: 0, lastCollection: nil, lastError: nil)
     }
 
-    public init(engine: any StatsEngine, collector: StatsCollector, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry = .init(), machineMemory: UInt64? = nil, logger: Logger) {
+    public init(engine: any StatsEngine, collector: StatsCollector, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry = .init(), machineMemory: UInt64? = nil, gpu: GPUMetrics? = nil, logger: Logger) {
+        self.gpu = gpu
         self.engine = engine
         self.collector = collector
         self.configuration = configuration
@@ -120,6 +123,7 @@ public final class ContainerMetricsExporter: Sendable {
             return
         }
         let snapshot = await collector.sample(targets)
+        gpu?.collect(targets: targets)
         if !snapshot.failures.isEmpty {
             own.sampleErrors.increment(by: Int64(snapshot.failures.count))
             if snapshot.source == .api {
