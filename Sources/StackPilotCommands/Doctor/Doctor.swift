@@ -68,7 +68,8 @@ extension StackPilot {
 
         /// Everything the checks talk to; bad input (manifest, URLs, credential files) fails here
         /// with exit 2 before any check runs.
-        static func makeSetup(manifest: String?, engine client: DockerEngine.Client) throws -> Doctor.Setup {
+        /// `periodic` (supervise): the default-password check never tries admin/admin itself.
+        static func makeSetup(manifest: String?, engine client: DockerEngine.Client, periodic: Bool = false) throws -> Doctor.Setup {
             let environment = ProcessInfo.processInfo.environment
             let path = Manifest.locate(explicit: manifest, environment: environment)
             let loaded: Manifest
@@ -108,7 +109,8 @@ extension StackPilot {
                 client: grafanaClient,
                 datasourceUID: desired.prometheusDatasourceUID,
                 dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
-                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue })
+                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue },
+                defaultPassword: Doctor.DefaultPasswordPolicy(stateFile: Doctor.DefaultPasswordPolicy.defaultStateFile(environment: environment), mayAttempt: !periodic))
             return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
                                 alerts: rules.compactMap(GuideAlert.init(rule:)))
         }

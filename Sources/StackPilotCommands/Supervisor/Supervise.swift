@@ -95,7 +95,7 @@ extension StackPilot {
                                        onGrafanaStart: reprovision))
             }
             if loaded != nil, doctorInterval > 0 {
-                let setup = try DoctorCommand.makeSetup(manifest: manifest, engine: client)
+                let setup = try DoctorCommand.makeSetup(manifest: manifest, engine: client, periodic: true)
                 services.append(DoctorMetricsService(interval: .seconds(doctorInterval), registry: registry, logger: logger) {
                     // The supervisor's own stats check is left out: it would measure the exporter measuring.
                     Doctor.checks(setup).filter { $0.group != .resources }
