@@ -8,12 +8,16 @@ extension Doctor {
         public var datasourceUID: String
         public var dashboardUIDs: [String]
         public var alertRuleUIDs: [String]
+        /// How the default-password check avoids costing lockouts (see `DefaultPasswordPolicy`).
+        public var defaultPassword: DefaultPasswordPolicy
 
-        public init(client: Grafana.Client, datasourceUID: String = Grafana.datasourceUID, dashboardUIDs: [String], alertRuleUIDs: [String]) {
+        public init(client: Grafana.Client, datasourceUID: String = Grafana.datasourceUID, dashboardUIDs: [String], alertRuleUIDs: [String],
+                    defaultPassword: DefaultPasswordPolicy = DefaultPasswordPolicy(stateFile: nil)) {
             self.client = client
             self.datasourceUID = datasourceUID
             self.dashboardUIDs = dashboardUIDs
             self.alertRuleUIDs = alertRuleUIDs
+            self.defaultPassword = defaultPassword
         }
     }
 
@@ -23,6 +27,9 @@ extension Doctor {
         let grafana = setup.client
         let url = grafana.url
         let reprovision = "provision Grafana: stackpilot provision"
+        // One login with StackPilot's credentials per run, shared by the two checks that need it.
+        let verified = Once { try await grafana.verifyCredentials() }
+        let credentialsRemedy = "set GRAFANA_ADMIN_PASSWORD in stacks/.env (what the grafana service gets, read by StackPilot too), or GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"
         /// Grafana being down is the health check's failure; the others say they could not look.
         func whenReachable(_ name: String, _ body: @escaping @Sendable () async throws -> Finding) -> Check {
             Check(.grafana, name) {
@@ -51,21 +58,21 @@ extension Doctor {
             },
             whenReachable("credentials") {
                 do {
-                    try await grafana.verifyCredentials()
+                    try await verified.run()
                     return .ok("Grafana accepts \(grafana.credentials)")
                 } catch let error as Grafana.ProvisionError {
-                    return .failure("Grafana refuses \(grafana.credentials)", evidence: ["\(error)"],
-                                    remedy: ["set GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"])
+                    return .failure("Grafana refuses \(grafana.credentials)", evidence: ["\(error)"], remedy: [credentialsRemedy])
                 }
             },
             whenReachable("default-password") {
-                if try await grafana.accepts(user: "admin", password: "admin") {
-                    return .warning("Grafana still accepts the default admin/admin", remedy: [
-                        "set another password: GRAFANA_ADMIN_PASSWORD in stacks/.env (or the environment) for the grafana service, then recreate it with stackpilot up",
-                        "or change it in Grafana and give stackpilot the new one through GRAFANA_PASSWORD",
-                    ])
+                let accepted: Bool
+                do {
+                    try await verified.run()
+                    accepted = true
+                } catch is Grafana.ProvisionError {
+                    accepted = false
                 }
-                return .ok("the default admin/admin password has been changed")
+                return try await defaultPasswordFinding(setup, accepted: accepted)
             },
             whenReachable("datasource") {
                 guard try await grafana.datasource(uid: setup.datasourceUID) != nil else {
@@ -101,5 +108,39 @@ extension Doctor {
                 return .ok("all \(setup.alertRuleUIDs.count) alert rules are provisioned")
             },
         ]
+    }
+
+    static let defaultPasswordRemedy = [
+        "set another password: GRAFANA_ADMIN_PASSWORD in stacks/.env (or the environment) for the grafana service, then recreate it with stackpilot up; StackPilot reads the same variable",
+        "or change it in Grafana and give stackpilot the new one through GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE)",
+    ]
+
+    /// The default-password finding: judged from StackPilot's own login when it can, else from one
+    /// admin/admin attempt per `policy.minimumInterval`, remembered (never from a periodic run).
+    static func defaultPasswordFinding(_ setup: GrafanaSetup, accepted: Bool) async throws -> Finding {
+        let grafana = setup.client
+        let policy = setup.defaultPassword
+        func finding(_ acceptsDefault: Bool, _ note: String) -> Finding {
+            acceptsDefault
+                ? .warning("Grafana still accepts the default admin/admin\(note)", remedy: defaultPasswordRemedy)
+                : .ok("the default admin/admin password has been changed\(note)")
+        }
+        switch judgeDefaultPassword(credentials: grafana.credentials, accepted: accepted) {
+        case .stillDefault: return finding(true, " (StackPilot logs in with it)")
+        case .changed: return finding(false, " (StackPilot logs in as admin with another password)")
+        case .unknown: break
+        }
+        let now = policy.now()
+        let memory = readMemory(policy.stateFile)
+        if mayTryDefaultPassword(memory: memory, url: grafana.url, now: now, policy: policy) {
+            let acceptsDefault = try await grafana.accepts(user: "admin", password: "admin")
+            writeMemory(DefaultPasswordMemory(url: grafana.url, attemptedAt: now, acceptsDefault: acceptsDefault), to: policy.stateFile)
+            return finding(acceptsDefault, "")
+        }
+        if let memory, memory.url == grafana.url {
+            let minutes = max(0, Int(now.timeIntervalSince(memory.attemptedAt) / 60))
+            return finding(memory.acceptsDefault, " (as of \(minutes) min ago: admin/admin is tried at most every \(Int(policy.minimumInterval / 60)) minutes, never by supervise, to stay clear of Grafana's login lockout)")
+        }
+        return .notApplicable("not checked: trying admin/admin counts towards Grafana's login lockout, so supervise never does; run stackpilot doctor to check")
     }
 }

@@ -25,9 +25,19 @@ struct Provisioner {
             logger.warning("provisioning directory \(root) does not exist; nothing provisioned")
             return
         }
+        await state.setProvisioningSource(root: root, environment: environment)
         try await datasources()
         try await dashboards()
         try await alerting()
+    }
+
+    /// `POST /api/admin/provisioning/<kind>/reload`: reads that kind's files again.
+    func reload(_ kind: String) async throws(StandInError) {
+        switch kind {
+        case "datasources": try await datasources()
+        case "dashboards": try await dashboards()
+        default: try await alerting()
+        }
     }
 
     // MARK: - Files
@@ -253,7 +263,9 @@ struct Provisioner {
 
     private func alerting() async throws(StandInError) {
         for file in yamlFiles(in: "alerting") {
-            guard let document = try load(file, rawKeys: ["annotations"]).objectValue else {
+            // Grafana keeps annotations (templates) and the queries' `model` (a free-form map, not one
+            // of its interpolated value types; rules_types.go) raw, so `$__rate_interval` survives.
+            guard let document = try load(file, rawKeys: ["annotations", "model"]).objectValue else {
                 throw .provisioning(file: file, reason: "expected a mapping with apiVersion and groups")
             }
             for entry in document["deleteRules"]?.arrayValue ?? [] {
@@ -265,8 +277,9 @@ struct Provisioner {
                 }
                 let folderTitle = group["folder"]?.stringValue ?? ""
                 let folderUID = group["folderUID"]?.stringValue ?? group["folderUid"]?.stringValue ?? ""
-                guard !folderTitle.isEmpty || !folderUID.isEmpty else {
-                    throw .provisioning(file: file, reason: "rule group \(name) has no folder")
+                // rules_types.go: a group must name its folder by title (`folder`), whatever else it sets.
+                guard !folderTitle.isEmpty else {
+                    throw .provisioning(file: file, reason: "rule group \(name): no folder is set")
                 }
                 let intervalText = group["interval"]?.stringValue ?? group["interval"]?.intValue.map { "\($0)s" } ?? "60s"
                 // Grafana: model.ParseDuration, then whole seconds.

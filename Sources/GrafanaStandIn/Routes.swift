@@ -30,9 +30,8 @@ struct AuthMiddleware: RouterMiddleware {
             case .failure(let error): return error.answer.response
             case .success(let identity):
                 context.identity = identity
-                let isRead = request.method == .get || request.method == .head
-                if identity.role == "Viewer" && !isRead || identity.role == "None" {
-                    return Answer.message(403, "You'll need additional permissions to perform this action. Permissions needed: any of \(request.method) \(request.uri.path)").response
+                if let needed = requiredPermission(method: request.method.rawValue, path: request.uri.path, identity: identity) {
+                    return Answer.accessDenied(needed).response
                 }
             }
         }
@@ -44,7 +43,49 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
+/// The permission a request needs that `identity` lacks, or nil when it may go on. Grafana's basic
+/// roles (docs/sources/administration/roles-and-permissions/access-control/rbac-fixed-basic-role-definitions.md,
+/// pkg/api/api.go route authorisation): Viewer reads only; Editor also writes folders and dashboards;
+/// only Admin writes datasources (fixed:datasources:writer) and uses the alerting provisioning API
+/// for writes (fixed:alerting.provisioning:writer); only a Grafana server admin (the admin user,
+/// never a service account) reloads provisioning (provisioning:reload).
+func requiredPermission(method: String, path: String, identity: Identity) -> String? {
+    if identity.role == "None" { return "any of \(method) \(path)" }
+    let isRead = method == "GET" || method == "HEAD"
+    if path.hasPrefix("/api/admin/provisioning/") {
+        if case .admin = identity { return nil }
+        return "provisioning:reload"
+    }
+    if isRead { return nil }
+    if path.hasPrefix("/api/datasources") {
+        guard identity.role == "Admin" else {
+            return method == "POST" ? "datasources:create" : method == "DELETE" ? "datasources:delete" : "datasources:write"
+        }
+        return nil
+    }
+    if path.hasPrefix("/api/v1/provisioning/") {
+        return identity.role == "Admin" ? nil : "alert.provisioning:write"
+    }
+    if path.hasPrefix("/api/folders") {
+        return identity.role == "Viewer" ? (method == "POST" ? "folders:create" : method == "DELETE" ? "folders:delete" : "folders:write") : nil
+    }
+    if path.hasPrefix("/api/dashboards") {
+        return identity.role == "Viewer" ? (method == "DELETE" ? "dashboards:delete" : "dashboards:write") : nil
+    }
+    if path == "/api/user/password" { return nil }
+    return identity.role == "Viewer" ? "any of \(method) \(path)" : nil
+}
+
 extension Answer {
+    /// Grafana's 403 for a missing RBAC permission (pkg/api/accesscontrol.go, accessForbidden).
+    static func accessDenied(_ permission: String) -> Answer {
+        .json(403, .object([
+            "accessErrorId": .string("ACE0000000000"),
+            "message": .string("You'll need additional permissions to perform this action. Permissions needed: \(permission)"),
+            "title": .string("Access denied"),
+        ]))
+    }
+
     var response: Response {
         var headers = HTTPFields()
         if !body.isEmpty { headers[.contentType] = "application/json" }
@@ -101,6 +142,34 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers)
     }
+    // What the frontend (and third-party clients such as grafana-client) read to learn the version.
+    router.get("/api/frontend/settings") { _, _ in
+        Answer.json(200, .object([
+            "appSubUrl": .string(""), "appUrl": .string("http://localhost:3000/"), "defaultDatasource": .string(""),
+            "buildInfo": .object([
+                "buildstamp": .int(0), "commit": .string("standin"), "edition": .string("Open Source"),
+                "env": .string("production"), "hideVersion": .bool(false), "latestVersion": .string(""),
+                "version": .string(StandInConfiguration.version), "versionString": .string("grafana-standin v\(StandInConfiguration.version) (not Grafana)"),
+            ]),
+        ])).response
+    }
+
+    // Provisioning reloads (pkg/api/admin_provisioning.go): 200 "<kind> config reloaded", 500 with
+    // Grafana's generic body when the files are refused.
+    for (kind, label) in [("alerting", "Alerting"), ("datasources", "Datasources"), ("dashboards", "Dashboards")] {
+        router.post("/api/admin/provisioning/\(kind)/reload") { _, _ in
+            guard let source = await state.provisioningSource else { return Answer.message(200, "\(label) config reloaded").response }
+            let provisioner = Provisioner(root: source.root, environment: source.environment, state: state, logger: logger)
+            do {
+                try await provisioner.reload(kind)
+            } catch {
+                logger.error("provisioning reload failed: \(error)")
+                return Answer.message(500, "Internal Server Error").response
+            }
+            return Answer.message(200, "\(label) config reloaded").response
+        }
+    }
+
     router.get("/api/user") { _, context in
         await state.user(context.identity!).response
     }

@@ -29,12 +29,22 @@ actor GrafanaState {
     private var rules: [AlertRule] = []
     private var groupIntervals: [RuleGroupKey: Int] = [:]
     private var serviceAccounts: [ServiceAccount] = []
+    /// Failed password logins per user name, for Grafana's brute-force protection.
+    private var failedLogins: [String: [Date]] = [:]
+    private let now: @Sendable () -> Date
+    /// Where the provisioning files are, so `POST /api/admin/provisioning/*/reload` can read them again.
+    private(set) var provisioningSource: (root: String, environment: [String: String])?
 
-    init(configuration: StandInConfiguration) {
+    init(configuration: StandInConfiguration, clock: @escaping @Sendable () -> Date = { Date() }) {
         adminLogin = configuration.adminUser
         adminPassword = configuration.adminPassword
         staticToken = configuration.serviceAccountToken
         sortDashboardKeys = configuration.sortDashboardKeys
+        now = clock
+    }
+
+    func setProvisioningSource(root: String, environment: [String: String]) {
+        provisioningSource = (root, environment)
     }
 
     private func allocateID() -> Int {
@@ -62,13 +72,37 @@ actor GrafanaState {
             }
             let user = String(decoded[..<colon]), password = String(decoded[decoded.index(after: colon)...])
             if user == "api_key" { return token(password) }
-            if user == adminLogin && password == adminPassword { return .success(.admin(login: adminLogin)) }
-            return .failure(AnswerError(Self.unauthorized(message: "Invalid username or password", id: "password-auth.failed")))
+            return login(user: user, password: password)
         case "bearer":
             return token(parts[1])
         default:
             return .failure(AnswerError(Self.unauthorized(message: "Unauthorized", id: "auth.unauthorized")))
         }
+    }
+
+    /// Grafana's brute-force protection (pkg/services/loginattempt/loginattemptimpl: 5 failed attempts
+    /// for a user name within 5 minutes block it; pkg/services/authn/clients/password.go: a blocked
+    /// user gets 401 "Invalid username or password" even with the right password, and that blocked
+    /// attempt is not counted again; a success does not reset the count).
+    static let maxInvalidLoginAttempts = 5
+    static let loginAttemptWindow: TimeInterval = 5 * 60
+
+    private func login(user: String, password: String) -> Result<Identity, AnswerError> {
+        let now = self.now()
+        let recent = (failedLogins[user] ?? []).filter { now.timeIntervalSince($0) < Self.loginAttemptWindow }
+        failedLogins[user] = recent.isEmpty ? nil : recent
+        if recent.count >= Self.maxInvalidLoginAttempts {
+            return .failure(AnswerError(Self.unauthorized(message: "Invalid username or password", id: "login-attempt.blocked")))
+        }
+        if user == adminLogin && password == adminPassword { return .success(.admin(login: adminLogin)) }
+        failedLogins[user, default: []].append(now)
+        return .failure(AnswerError(Self.unauthorized(message: "Invalid username or password", id: "password-auth.failed")))
+    }
+
+    /// Failed logins of `user` that still count (tests and the README's lockout rule).
+    func failedLoginCount(user: String) -> Int {
+        let now = self.now()
+        return (failedLogins[user] ?? []).filter { now.timeIntervalSince($0) < Self.loginAttemptWindow }.count
     }
 
     private func token(_ key: String) -> Result<Identity, AnswerError> {
@@ -689,9 +723,28 @@ actor GrafanaState {
             notificationSettings: fields["notification_settings"]))
     }
 
+    /// Grafana's rule (pkg/services/ngalert/provisioning/validation/provenance.go,
+    /// CanUpdateProvenanceInRuleGroup): the same provenance, or a stored rule without provenance, may
+    /// always be changed; `X-Disable-Provenance` (none) may reset an `api` rule; everything else
+    /// (`file` to anything, `api` to `file`) is refused.
+    static func canChangeProvenance(from stored: String, to new: String) -> Bool {
+        stored == new || stored.isEmpty || (new.isEmpty && stored == "api")
+    }
+
+    /// An update (`PUT` of a rule or of its group) across provenances: Grafana 11's provisioning API
+    /// returns the store's plain error, which its API layer answers as 500 Internal Server Error.
     private func provenanceProblem(_ rule: AlertRule, newProvenance: String) -> Answer? {
-        guard rule.provenance != newProvenance, rule.provenance == "file" else { return nil }
-        return .message(400, "cannot change provenance from '\(rule.provenance)' to '\(newProvenance)'")
+        guard !Self.canChangeProvenance(from: rule.provenance, to: newProvenance) else { return nil }
+        return .message(500, "Internal Server Error")
+    }
+
+    /// A delete across provenances: 409 `alerting.provenanceMismatch` (Grafana 11).
+    private func deleteProvenanceProblem(_ rule: AlertRule, newProvenance: String) -> Answer? {
+        guard !Self.canChangeProvenance(from: rule.provenance, to: newProvenance) else { return nil }
+        return .json(409, .object([
+            "message": .string("cannot delete with provided provenance '\(newProvenance)', needs '\(rule.provenance)'"),
+            "messageId": .string("alerting.provenanceMismatch"), "statusCode": .int(409),
+        ]))
     }
 
     private func titleClash(_ rule: AlertRule) -> Answer? {
@@ -737,7 +790,7 @@ actor GrafanaState {
 
     /// `DELETE /api/v1/provisioning/alert-rules/:uid` (204, also when absent, as Grafana).
     func deleteRule(uid: String, provenance: String) -> Answer {
-        if let rule = rules.first(where: { $0.uid == uid }), let problem = provenanceProblem(rule, newProvenance: provenance) {
+        if let rule = rules.first(where: { $0.uid == uid }), let problem = deleteProvenanceProblem(rule, newProvenance: provenance) {
             return problem
         }
         rules.removeAll { $0.uid == uid }
@@ -805,14 +858,43 @@ actor GrafanaState {
         return .json(200, groupJSON(key))
     }
 
-    /// Provisioning: a rule group from alerting/*.yaml (provenance "file").
+    /// Provisioning: a rule group from alerting/*.yaml (provenance "file"), as Grafana's file
+    /// provisioner does (pkg/services/provisioning/alerting/rules_provisioner.go): each rule is
+    /// inserted or updated by uid, rules of the group that the file no longer lists are kept (only
+    /// `deleteRules` removes them), and the group gets the file's interval. A stored rule whose
+    /// provenance cannot become `file` stops provisioning: "cannot change provenance from 'api' to
+    /// 'file'" (Grafana exits at start-up; a reload answers 500).
     func provisionRuleGroup(folderUID: String, group: String, interval: Int, rules groupRules: [JSONValue]) -> String? {
-        let answer = replaceRuleGroup(
-            folderUID: folderUID, group: group,
-            body: .object(["interval": .int(interval), "rules": .array(groupRules)]), provenance: "file")
-        guard answer.status == 200 else {
-            return decodeJSON(answer.body)?["message"]?.stringValue ?? "rejected (\(answer.status))"
+        if interval <= 0 || interval % 10 != 0 {
+            return "invalid rule group: interval (\(interval)s) should be non-zero and divided exactly by scheduler interval: 10s"
         }
+        var parsed: [AlertRule] = []
+        for (position, value) in groupRules.enumerated() {
+            var patched = value.objectValue ?? [:]
+            patched["folderUID"] = .string(folderUID)
+            patched["ruleGroup"] = .string(group)
+            let existing = patched["uid"]?.stringValue.flatMap { uid in rules.first { $0.uid == uid } }
+            if let existing, !Self.canChangeProvenance(from: existing.provenance, to: "file") {
+                return "cannot change provenance from '\(existing.provenance)' to 'file'"
+            }
+            switch parseRule(.object(patched), existing: existing, provenance: "file") {
+            case .failure(let error):
+                let message = decodeJSON(error.answer.body)?["message"]?.stringValue ?? "invalid rule"
+                return "invalid rule specification at index [\(position)]: \(message)"
+            case .success(let rule): parsed.append(rule)
+            }
+        }
+        for var rule in parsed {
+            if let clash = titleClash(rule) { return decodeJSON(clash.body)?["message"]?.stringValue ?? "conflicting rule title" }
+            if let index = rules.firstIndex(where: { $0.uid == rule.uid }) {
+                rule.id = rules[index].id
+                rules[index] = rule
+            } else {
+                rule.id = allocateID()
+                rules.append(rule)
+            }
+        }
+        groupIntervals[RuleGroupKey(folderUID: folderUID, title: group)] = interval
         return nil
     }
 

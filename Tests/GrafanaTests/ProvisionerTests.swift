@@ -11,14 +11,15 @@ struct ProvisionerTests {
     @Test("provisioning twice: the second run changes nothing and dashboard versions stay put")
     func idempotent() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 let first = try await Fixture.provisioner(client, root: root).sync()
                 #expect(first.succeeded, "\(first.failures)")
-                #expect(first.item(.datasource, uid: "stackpilot-prometheus")?.action == .created)
+                // Datasource and alert rules are Grafana's file provisioning's: already there at start.
+                #expect(first.item(.datasource, uid: "stackpilot-prometheus")?.action == .unchanged)
                 for uid in Self.dashboardUIDs { #expect(first.item(.dashboard, uid: uid)?.action == .created) }
                 #expect(first.items(.alertRule).count == 6)
-                #expect(first.items(.alertRule).allSatisfy { $0.action == .created })
+                #expect(first.items(.alertRule).allSatisfy { $0.action == .unchanged })
                 let versions = try await Self.versions(client)
 
                 let second = try await Fixture.provisioner(client, root: root).sync()
@@ -57,7 +58,7 @@ struct ProvisionerTests {
     @Test("a changed panel updates exactly that one dashboard")
     func changedPanel() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 _ = try await Fixture.provisioner(client, root: root).sync()
                 let before = try await Self.versions(client)
@@ -88,7 +89,7 @@ struct ProvisionerTests {
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
             try Data(#"{"title": "Extra", "uid": "sptest-extra", "panels": [], "schemaVersion": 39}"#.utf8)
                 .write(to: sub.appendingPathComponent("extra.json"))
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, recorder) = try Fixture.client(url: url)
                 let report = try await Fixture.provisioner(client, root: root).sync()
                 #expect(report.succeeded, "\(report.failures)")
@@ -96,7 +97,7 @@ struct ProvisionerTests {
                 let lastFolder = try #require(writes.lastIndex(of: "/api/folders"))
                 let firstDashboard = try #require(writes.firstIndex(of: "/api/dashboards/db"))
                 #expect(lastFolder < firstDashboard)
-                #expect(writes.filter { $0 == "/api/folders" }.count == 3)  // StackPilot, Team Extras, StackPilot Alerts
+                #expect(writes.filter { $0 == "/api/folders" }.count == 2)  // StackPilot, Team Extras (Grafana's alerting files made StackPilot Alerts)
                 let extra = try #require(try await client.dashboard(uid: "sptest-extra"))
                 #expect(extra.meta.folderUid == "team-extras")
                 #expect(try await client.dashboard(uid: "model-performance")?.meta.folderUid == "stackpilot")
@@ -124,14 +125,16 @@ struct ProvisionerTests {
     @Test("alert rules: the guide's six, in their own folder and group, unchanged on a second run")
     func alertRules() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 _ = try await Fixture.provisioner(client, root: root).sync()
                 let rules = try await client.alertRules()
                 #expect(Set(rules.compactMap { $0["uid"]?.stringValue }) == ["high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space"])
+                let alertsFolder = try #require(try await client.folders().first { $0.title == "StackPilot Alerts" })
                 for rule in rules {
                     #expect(rule["ruleGroup"]?.stringValue == "stackpilot")
-                    #expect(rule["folderUID"]?.stringValue == "stackpilot-alerts")
+                    #expect(rule["folderUID"]?.stringValue == alertsFolder.uid)
+                    #expect(rule["provenance"]?.stringValue == "file")
                     #expect(rule["annotations"]?["summary"]?.stringValue?.isEmpty == false)
                 }
                 let latency = try #require(try await client.alertRule(uid: "high-inference-latency"))
@@ -154,7 +157,7 @@ struct ProvisionerTests {
             let text = try String(contentsOf: file, encoding: .utf8)
             try text.replacingOccurrences(of: "\"uid\": \"stackpilot-prometheus\"", with: "\"uid\": \"deleted-datasource\"")
                 .write(to: file, atomically: true, encoding: .utf8)
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 let report = try await Fixture.provisioner(client, root: root).sync()
                 let item = try #require(report.item(.dashboard, uid: "system-performance"))
@@ -176,7 +179,7 @@ struct ProvisionerTests {
     @Test("--prune removes dashboards of managed folders that left the repository, and only with --prune")
     func prune() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 _ = try await Fixture.provisioner(client, root: root).sync()
                 try FileManager.default.removeItem(at: root.appendingPathComponent("dashboards/system-performance.json"))
@@ -198,7 +201,7 @@ struct ProvisionerTests {
     @Test("412 name-exists is reported with what to do, and the other dashboards still sync")
     func nameExists() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(mounting: root), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 try await client.createFolder(uid: "stackpilot", title: "StackPilot")
                 let squatter = #"{"dashboard": {"title": "Model Performance", "uid": "someone-elses"}, "folderUid": "stackpilot", "overwrite": false}"#
@@ -217,7 +220,7 @@ struct ProvisionerTests {
     @Test("bad credentials give one sentence naming the URL, never the password")
     func badCredentials() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(password: "s3cret-admin"), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(password: "s3cret-admin", mounting: root), logger: Fixture.logger) { url in
                 let (client, recorder) = try Fixture.client(url: url, credentials: .basic(user: "admin", password: "wrong-Pa55"))
                 let error = try await #require(throws: Grafana.ProvisionError.self) {
                     try await Fixture.provisioner(client, root: root).sync()
@@ -234,7 +237,7 @@ struct ProvisionerTests {
     @Test("a bearer token is accepted; a wrong one is refused")
     func bearerToken() async throws {
         try await Fixture.withRepositoryCopy { root in
-            try await withRunningStandIn(Fixture.standIn(token: "glsa_sptest_token"), logger: Fixture.logger) { url in
+            try await withRunningStandIn(Fixture.standIn(token: "glsa_sptest_token", mounting: root), logger: Fixture.logger) { url in
                 let (good, _) = try Fixture.client(url: url, credentials: .bearer(token: "glsa_sptest_token"))
                 #expect(try await Fixture.provisioner(good, root: root).sync().succeeded)
                 let (bad, _) = try Fixture.client(url: url, credentials: .bearer(token: "glsa_wrong"))

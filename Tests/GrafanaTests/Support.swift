@@ -53,8 +53,12 @@ enum Fixture {
         return (Grafana.Client(transport: transport, connection: connection, logger: logger, requestTimeout: .seconds(10)), transport)
     }
 
-    static func standIn(sortKeys: Bool = false, password: String = "admin", token: String? = nil) -> StandInConfiguration {
-        StandInConfiguration(host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password, provisioningPath: nil,
+    /// A stand-in; with `mounting`, it reads that repository copy's stacks/grafana/provisioning as
+    /// Grafana does when stacks/monitoring.yml mounts it at /etc/grafana/provisioning (and as a
+    /// reload reads it again after the test changed a file).
+    static func standIn(sortKeys: Bool = false, password: String = "admin", token: String? = nil, mounting root: URL? = nil) -> StandInConfiguration {
+        StandInConfiguration(host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password,
+                             provisioningPath: root?.appendingPathComponent("stacks/grafana/provisioning").path,
                              serviceAccountToken: token, sortDashboardKeys: sortKeys, environment: [:])
     }
 

@@ -145,7 +145,11 @@ struct DoctorIntegrationTests {
 
     @Test("Grafana: datasource, dashboards and alert rules missing are failures that --fix can provision; after provisioning they pass; admin/admin is a warning")
     func grafanaChecks() async throws {
-        try await withRunningStandIn { url in
+        // Grafana's provisioning folder starts empty; the files arrive while it runs.
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-doctor-grafana-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: mount) }
+        try await withRunningStandIn(StandInConfiguration(host: "127.0.0.1", port: 0, provisioningPath: mount.path)) { url in
             let connection = try Grafana.Connection(url: url, credentials: .basic(user: "admin", password: "admin"))
             let client = Grafana.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), connection: connection, logger: Self.logger)
             let sources = Grafana.Sources(repositoryRoot: Self.repositoryRoot)
@@ -163,6 +167,11 @@ struct DoctorIntegrationTests {
             for check in ["datasource", "dashboards", "alert-rules"] {
                 #expect(before[check]?.status == .failure, "\(check): \(String(describing: before[check]))")
                 #expect(before[check]?.fix == .provisionGrafana)
+            }
+            // Datasource and alert rules belong to Grafana's file provisioning: provision asks Grafana to read them.
+            for kind in ["datasources", "alerting"] {
+                try FileManager.default.copyItem(at: Self.repositoryRoot.appendingPathComponent("stacks/grafana/provisioning/\(kind)"),
+                                                 to: mount.appendingPathComponent(kind))
             }
             let provisioned = try await Grafana.Provisioner(client: client, sources: sources, healthTimeout: .seconds(10)).sync()
             #expect(provisioned.succeeded)

@@ -22,6 +22,11 @@ extension Grafana.Client {
         try await send(.put, "/api/v1/provisioning/alert-rules/\(Self.escape(uid))", json: encode(rule))
     }
 
+    /// Maps to `GET /api/v1/provisioning/folder/:folderUid/rule-groups/:group`; `nil` when Grafana answers 404.
+    public func alertRuleGroup(folderUID: String, group: String) async throws(Grafana.ClientError) -> JSONValue? {
+        try await getIfExists("/api/v1/provisioning/folder/\(Self.escape(folderUID))/rule-groups/\(Self.escape(group))")
+    }
+
     /// Maps to `DELETE /api/v1/provisioning/alert-rules/:uid`.
     public func deleteAlertRule(uid: String) async throws(Grafana.ClientError) {
         try await send(.delete, "/api/v1/provisioning/alert-rules/\(Self.escape(uid))")

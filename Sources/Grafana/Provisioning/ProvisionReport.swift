@@ -6,6 +6,7 @@ extension Grafana {
         public enum Kind: String, Sendable, Codable, CaseIterable {
             case datasource, folder, dashboard
             case alertRule = "alert-rule"
+            case ruleGroup = "rule-group"
         }
 
         public enum Action: String, Sendable, Codable, CaseIterable {

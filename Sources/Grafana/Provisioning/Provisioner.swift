@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import JSONDocument
 import Logging
@@ -44,35 +45,83 @@ extension Grafana {
         /// Fields Grafana never returns (secrets), so they cannot be compared.
         static let uncomparableDatasourceKeys: Set<String> = ["secureJsonData", "basicAuthPassword", "password"]
 
+        /// The datasource's owner is whoever created it in this Grafana, which its `readOnly` says:
+        /// a provisioned (`editable: false`) datasource belongs to Grafana's file provisioning, so a
+        /// difference is answered by asking Grafana to read its datasource files again; one created
+        /// through the API (a Grafana that does not read the file) is updated through the API. A
+        /// missing one is first looked for with a reload, and only then created.
         func syncDatasources(_ datasources: [JSONValue], dryRun: Bool, into report: inout ProvisionReport) async throws {
+            var reload = ReloadOnce(kind: .datasources)
             for desired in datasources {
                 let uid = desired["uid"]?.stringValue ?? ""
                 let name = desired["name"]?.stringValue ?? uid
-                guard let existing = try await client.datasource(uid: uid) else {
-                    do {
-                        if !dryRun { try await client.createDatasource(desired) }
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .created))
-                    } catch {
-                        guard error.status == 409 else { throw error }
-                        let message = error.grafanaMessage
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .failed,
-                            detail: "Grafana refused to create it (\(message)): another datasource already has the name \"\(name)\"; rename or delete that datasource in Grafana, or rename this one in the provisioning file."))
+                do throws(ClientError) {
+                    var existing = try await client.datasource(uid: uid)
+                    if let existing, desired.isSubset(of: existing, ignoring: Self.uncomparableDatasourceKeys) {
+                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .unchanged))
+                        continue
                     }
-                    continue
-                }
-                if desired.isSubset(of: existing, ignoring: Self.uncomparableDatasourceKeys) {
-                    report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .unchanged))
-                    continue
-                }
-                do {
-                    if !dryRun { try await client.updateDatasource(uid: uid, desired) }
-                    report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .updated, detail: Self.differingKeys(desired, existing)))
+                    let before = existing
+                    let fileOwned = existing == nil || existing?["readOnly"]?.boolValue == true
+                    if dryRun {
+                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: before == nil ? .created : .updated,
+                                                  detail: fileOwned && before != nil ? "provisioned from a file: Grafana would be asked to read its datasource files again" : before.flatMap { Self.differingKeys(desired, $0) }))
+                        continue
+                    }
+                    if fileOwned {
+                        do {
+                            try await reload.run(client)
+                        } catch {
+                            // A missing datasource is created through the API when Grafana cannot be
+                            // asked to look at its files; a provisioned one cannot be changed otherwise.
+                            if before != nil { throw error }
+                        }
+                        existing = try await client.datasource(uid: uid)
+                        if let existing, desired.isSubset(of: existing, ignoring: Self.uncomparableDatasourceKeys) {
+                            report.items.append(.init(kind: .datasource, uid: uid, title: name, action: before == nil ? .created : .updated,
+                                                      detail: "read again by Grafana from its datasource provisioning files"))
+                            continue
+                        }
+                        if let existing, existing["readOnly"]?.boolValue == true {
+                            report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .failed,
+                                detail: "provisioned read-only from a file in Grafana, and still different after Grafana read its provisioning files again (\(Self.differingKeys(desired, existing) ?? "changed")): Grafana reads another file than \(sources.datasourcesDirectory?.path ?? "the repository's"); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."))
+                            continue
+                        }
+                    }
+                    if let existing {
+                        try await client.updateDatasource(uid: uid, desired)
+                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .updated, detail: Self.differingKeys(desired, existing)))
+                    } else {
+                        try await client.createDatasource(desired)
+                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .created,
+                                                  detail: "Grafana does not provision it from a file, so it was created through the API"))
+                    }
                 } catch {
-                    guard let status = error.status, status == 403 || status == 400 else { throw error }
-                    let message = error.grafanaMessage
+                    if error.status == 401 || error.status == nil { throw error }
                     report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .failed,
-                        detail: "Grafana refused the update (\(status): \(message)); it is probably provisioned read-only from a file: change Grafana's datasource provisioning file instead."))
+                                              detail: Self.explainDatasourceFailure(error, name: name, credentials: client.credentials)))
                 }
+            }
+        }
+
+        /// One sentence per refusal of a datasource write or reload.
+        static func explainDatasourceFailure(_ error: ClientError, name: String, credentials: Credentials) -> String {
+            let status = error.status ?? 0
+            let message = error.grafanaMessage
+            if case .http(_, let path, _, _, _) = error, path.hasPrefix("/api/admin/provisioning/") {
+                return status == 403
+                    ? "Grafana refused to read its datasource files again (403: \(message)): only a Grafana server admin may reload provisioning, and \(credentials) is not one; use the admin user's credentials (GRAFANA_USER/GRAFANA_PASSWORD), or restart Grafana."
+                    : "Grafana could not read its datasource provisioning files again (\(status): \(message)); read Grafana's log: stackpilot logs grafana."
+            }
+            switch status {
+            case 403 where message.localizedCaseInsensitiveContains("read-only"):
+                return "Grafana refused (403: \(message)): the datasource is provisioned read-only from a file in Grafana; change that file instead."
+            case 403:
+                return "Grafana refused (403: \(message)): only an Admin may create or change datasources, and \(credentials) is not one; use an Admin service-account token or the admin user."
+            case 409:
+                return "Grafana refused (409: \(message)): another datasource already has the name \"\(name)\" or its uid; rename or delete that datasource in Grafana, or rename this one in the provisioning file."
+            default:
+                return "Grafana refused (\(status): \(message)); check the datasource provisioning file."
             }
         }
 
@@ -157,7 +206,7 @@ extension Grafana {
                     _ = try await client.saveDashboard(body: body)
                     report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: action, detail: detail))
                 } catch {
-                    if let status = error.status, status == 401 { throw error }
+                    if error.status == 401 || error.status == nil { throw error }
                     report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: .failed,
                                               detail: Self.explainSaveFailure(error, uid: uid, title: title, path: source.path, provisioned: stored?.meta.provisioned ?? false)))
                 }
@@ -171,10 +220,12 @@ extension Grafana {
                     if !dryRun { try await client.deleteDashboard(uid: hit.uid) }
                     report.items.append(.init(kind: .dashboard, uid: hit.uid, title: hit.title, action: .removed, detail: "in managed folder \"\(hit.folderTitle ?? hit.folderUid ?? "")\" but no longer in the repository"))
                 } catch {
-                    guard let status = error.status, status == 400 || status == 403 else { throw error }
+                    guard let status = error.status, status != 401 else { throw error }
                     let message = error.grafanaMessage
                     report.items.append(.init(kind: .dashboard, uid: hit.uid, title: hit.title, action: .failed,
-                        detail: "Grafana refused to delete it (\(status): \(message)); it is provisioned from a file: remove the file from Grafana's provisioning directory instead."))
+                        detail: status == 403 && !message.localizedCaseInsensitiveContains("provisioned")
+                            ? "Grafana refused to delete it (403: \(message)): \(client.credentials) may not delete dashboards; use an Editor or Admin."
+                            : "Grafana refused to delete it (\(status): \(message)); if it is provisioned from a file, remove the file from Grafana's provisioning directory instead."))
                 }
             }
         }
@@ -205,45 +256,176 @@ extension Grafana {
         /// Keys Grafana sets itself on stored rules.
         static let volatileRuleKeys: Set<String> = ["id", "updated", "provenance", "orgID"]
 
+        /// Alert rules belong to Grafana's file provisioning (stacks/grafana/provisioning/alerting,
+        /// mounted into Grafana): StackPilot never writes them through the API. It compares what
+        /// Grafana holds with the files; when something is missing or different it asks Grafana to
+        /// read the alerting files again (`POST /api/admin/provisioning/alerting/reload`) and checks
+        /// again. A rule of the files that Grafana holds with provenance `api` (written by an older
+        /// StackPilot) would stop Grafana's next start ("cannot change provenance from 'api' to
+        /// 'file'"), so it is deleted first and read again from the file.
         func syncAlertRules(_ groups: [AlertGroupSpec], folderUIDs: [String: String], dryRun: Bool, prune: Bool, into report: inout ProvisionReport) async throws {
-            var wanted: [String: Set<String>] = [:]  // "folder/group" -> rule uids
+            guard !groups.isEmpty else { return }
+            struct Wanted { var uid: String; var title: String; var payload: JSONValue; var group: AlertGroupSpec; var folderUID: String }
+            var wanted: [Wanted] = []
             for group in groups {
                 let folderUID = folderUIDs[Grafana.folderUID(forTitle: group.folderTitle)] ?? Grafana.folderUID(forTitle: group.folderTitle)
-                wanted[folderUID + "/" + group.name, default: []].formUnion(group.rules.compactMap { $0["uid"]?.stringValue })
                 for rule in group.rules {
                     var payload = rule
                     payload["folderUID"] = .string(folderUID)
                     payload["ruleGroup"] = .string(group.name)
                     payload["orgID"] = .int(1)
                     let uid = rule["uid"]!.stringValue!
-                    let title = rule["title"]?.stringValue ?? uid
-                    do {
-                        guard let existing = try await client.alertRule(uid: uid) else {
-                            if !dryRun { try await client.createAlertRule(payload) }
-                            report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .created))
-                            continue
-                        }
-                        if payload.isSubset(of: existing, ignoring: Self.volatileRuleKeys) {
-                            report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .unchanged))
-                            continue
-                        }
-                        if !dryRun { try await client.updateAlertRule(uid: uid, payload) }
-                        report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .updated, detail: Self.differingKeys(payload, existing)))
-                    } catch {
-                        guard let status = error.status, (400..<500).contains(status), status != 401 else { throw error }
-                        let message = error.grafanaMessage
-                        report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .failed,
-                            detail: "Grafana refused the rule (\(status): \(message))" + (message.localizedCaseInsensitiveContains("provenance") || message.localizedCaseInsensitiveContains("provisioned") ? "; it is provisioned from a file in Grafana: edit \(group.path) there instead." : "; check \(group.path).")))
-                    }
+                    wanted.append(Wanted(uid: uid, title: rule["title"]?.stringValue ?? uid, payload: payload, group: group, folderUID: folderUID))
                 }
             }
-            guard prune, !wanted.isEmpty else { return }
-            for rule in try await client.alertRules() {
-                guard let uid = rule["uid"]?.stringValue, let folder = rule["folderUID"]?.stringValue, let group = rule["ruleGroup"]?.stringValue,
-                      let uids = wanted[folder + "/" + group], !uids.contains(uid) else { continue }
-                if !dryRun { try await client.deleteAlertRule(uid: uid) }
-                report.items.append(.init(kind: .alertRule, uid: uid, title: rule["title"]?.stringValue ?? uid, action: .removed, detail: "in group \"\(group)\" but no longer in the repository"))
+            func stored() async throws(ClientError) -> [String: JSONValue] {
+                var byUID: [String: JSONValue] = [:]
+                for rule in try await client.alertRules() { if let uid = rule["uid"]?.stringValue { byUID[uid] = rule } }
+                return byUID
             }
+            func isCurrent(_ rule: Wanted, _ held: JSONValue?) -> Bool {
+                guard let held else { return false }
+                return rule.payload.isSubset(of: held, ignoring: Self.volatileRuleKeys) && held["provenance"]?.stringValue == "file"
+            }
+            let before: [String: JSONValue]
+            do {
+                before = try await stored()
+            } catch {
+                guard let status = error.status, status != 401 else { throw error }
+                for rule in wanted {
+                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .failed,
+                                              detail: "Grafana refused to list alert rules (\(status): \(error.grafanaMessage)); \(client.credentials) may need the Admin role."))
+                }
+                return
+            }
+            let stale = wanted.filter { !isCurrent($0, before[$0.uid]) }
+            var after = before
+            var reloadFailure: ClientError?
+            var deleteFailures: [String: ClientError] = [:]
+            if !stale.isEmpty && !dryRun {
+                for rule in stale {
+                    guard let held = before[rule.uid], let provenance = held["provenance"]?.stringValue, provenance != "file" else { continue }
+                    do {
+                        try await client.deleteAlertRule(uid: rule.uid)
+                    } catch {
+                        guard error.status != nil, error.status != 401 else { throw error }
+                        deleteFailures[rule.uid] = error
+                    }
+                }
+                do {
+                    try await client.reloadProvisioning(.alerting)
+                } catch {
+                    guard error.status != nil, error.status != 401 else { throw error }
+                    reloadFailure = error
+                }
+                after = try await stored()
+            }
+            for rule in wanted {
+                let held = before[rule.uid]
+                if isCurrent(rule, held) {
+                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .unchanged))
+                    continue
+                }
+                let action: ProvisionReport.Action = held == nil ? .created : .updated
+                let provenance = held?["provenance"]?.stringValue
+                let adopted = provenance.map { $0 != "file" } ?? false
+                var detail = held.flatMap { Self.differingKeys(rule.payload, $0) }
+                if adopted {
+                    detail = "held with provenance '\(provenance ?? "")' (written through the API), which would stop Grafana's next start: deleted and read again from \(rule.group.path)"
+                }
+                if dryRun {
+                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: action,
+                                              detail: [detail, "Grafana would be asked to read its alerting files again"].compactMap { $0 }.joined(separator: "; ")))
+                    continue
+                }
+                if isCurrent(rule, after[rule.uid]) {
+                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: action,
+                                              detail: [detail, "read again by Grafana from its alerting provisioning files"].compactMap { $0 }.joined(separator: "; ")))
+                    continue
+                }
+                report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .failed,
+                                          detail: Self.explainRuleFailure(path: rule.group.path, held: after[rule.uid], delete: deleteFailures[rule.uid],
+                                                                          reload: reloadFailure, credentials: client.credentials)))
+            }
+            await checkGroupIntervals(groups, folderUIDs: folderUIDs, dryRun: dryRun, into: &report)
+            guard prune else { return }
+            let managed = Dictionary(wanted.map { ($0.folderUID + "/" + $0.group.name, $0.group.path) }, uniquingKeysWith: { first, _ in first })
+            let wantedUIDs = Set(wanted.map(\.uid))
+            for (uid, rule) in after.sorted(by: { $0.key < $1.key }) where !wantedUIDs.contains(uid) {
+                guard let folder = rule["folderUID"]?.stringValue, let group = rule["ruleGroup"]?.stringValue,
+                      let path = managed[folder + "/" + group] else { continue }
+                let title = rule["title"]?.stringValue ?? uid
+                if rule["provenance"]?.stringValue == "file" {
+                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .failed,
+                        detail: "Grafana keeps file-provisioned rules that the file no longer lists, and refuses to delete them through the API: add `deleteRules: [{orgId: 1, uid: \(uid)}]` to \(path), then provision again."))
+                    continue
+                }
+                do {
+                    if !dryRun { try await client.deleteAlertRule(uid: uid) }
+                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .removed, detail: "in group \"\(group)\" but no longer in the repository"))
+                } catch {
+                    guard let status = error.status, status != 401 else { throw error }
+                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .failed,
+                                              detail: "Grafana refused to delete it (\(status): \(error.grafanaMessage)); delete it in Grafana's alerting UI."))
+                }
+            }
+        }
+
+        /// One sentence saying why a rule is still not as the file says, and what to do.
+        static func explainRuleFailure(path: String, held: JSONValue?, delete: ClientError?, reload: ClientError?, credentials: Credentials) -> String {
+            if let delete {
+                return "Grafana holds it with provenance '\(held?["provenance"]?.stringValue ?? "")' and refused to delete it (\(delete.status ?? 0): \(delete.grafanaMessage)); Grafana will not start while \(path) also defines it: delete the rule in Grafana's alerting UI."
+            }
+            if let reload {
+                if reload.status == 403 {
+                    return "Grafana refused to read its alerting files again (403: \(reload.grafanaMessage)): only a Grafana server admin may reload provisioning, and \(credentials) is not one; use the admin user's credentials, or restart Grafana to apply \(path)."
+                }
+                return "Grafana could not apply its alerting files (\(reload.status ?? 0): \(reload.grafanaMessage)); read why in Grafana's log (stackpilot logs grafana), then fix \(path)."
+            }
+            if held == nil {
+                return "not in Grafana after it read its alerting files again: Grafana does not read \(path); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+            }
+            return "still different from \(path) after Grafana read its alerting files again: Grafana reads another copy of the file; mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+        }
+
+        /// The group's evaluation interval is set by the file (only a rule-group PUT could set it
+        /// through the API, which the file owner forbids); a group whose interval differs is a
+        /// failed item.
+        func checkGroupIntervals(_ groups: [AlertGroupSpec], folderUIDs: [String: String], dryRun: Bool, into report: inout ProvisionReport) async {
+            for group in groups {
+                let folderUID = folderUIDs[Grafana.folderUID(forTitle: group.folderTitle)] ?? Grafana.folderUID(forTitle: group.folderTitle)
+                let wanted = group.interval.flatMap(PrometheusDuration.parse).map { Int($0.components.seconds) } ?? 60
+                let held: JSONValue?
+                do {
+                    held = try await client.alertRuleGroup(folderUID: folderUID, group: group.name)
+                } catch {
+                    continue  // the rules' items already say what is wrong
+                }
+                guard let seconds = held?["interval"]?.intValue, seconds != wanted, !dryRun else { continue }
+                report.items.append(.init(kind: .ruleGroup, uid: folderUID + "/" + group.name, title: group.name, action: .failed,
+                    detail: "Grafana evaluates the group every \(seconds) s, \(group.path) says \(wanted) s: Grafana has not read the file's interval; restart Grafana or check which file it reads."))
+            }
+        }
+    }
+
+    /// Asks Grafana at most once per run to read one kind of provisioning file again; a refusal is
+    /// remembered and thrown to every item that needed it.
+    struct ReloadOnce {
+        let kind: ProvisioningKind
+        private var outcome: Result<Void, ClientError>?
+
+        init(kind: ProvisioningKind) { self.kind = kind }
+
+        mutating func run(_ client: Client) async throws(ClientError) {
+            if outcome == nil {
+                do {
+                    try await client.reloadProvisioning(kind)
+                    outcome = .success(())
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+            if case .failure(let error) = outcome { throw error }
         }
     }
 }

@@ -70,9 +70,10 @@ extension StackPilot {
         /// with exit 2 before any check runs.
         /// `prometheusURL` replaces the manifest's (supervise inside the stack reaches Prometheus by
         /// its service name); `environment` also gives Grafana's URL (`GRAFANA_URL`) and credentials.
+        /// `periodic` (supervise): the default-password check never tries admin/admin itself.
         static func makeSetup(manifest: String?, engine client: DockerEngine.Client,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
-                              prometheusURL: String? = nil) throws -> Doctor.Setup {
+                              prometheusURL: String? = nil, periodic: Bool = false) throws -> Doctor.Setup {
             let path = Manifest.locate(explicit: manifest, environment: environment)
             var loaded: Manifest
             let projects: [ComposeProject]
@@ -112,7 +113,8 @@ extension StackPilot {
                 client: grafanaClient,
                 datasourceUID: desired.prometheusDatasourceUID,
                 dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
-                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue })
+                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue },
+                defaultPassword: Doctor.DefaultPasswordPolicy(stateFile: Doctor.DefaultPasswordPolicy.defaultStateFile(environment: environment), mayAttempt: !periodic))
             return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
                                 alerts: rules.compactMap(GuideAlert.init(rule:)))
         }

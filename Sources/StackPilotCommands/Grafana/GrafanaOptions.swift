@@ -28,8 +28,15 @@ struct GrafanaOptions: ParsableArguments {
         var provisioningDirectory: URL?
     }
 
-    /// GRAFANA_URL, GRAFANA_TOKEN(_FILE) and GRAFANA_USER/GRAFANA_PASSWORD(_FILE) win; otherwise the
-    /// manifest's URL and credential variables; otherwise http://127.0.0.1:3000 and admin/admin.
+    /// Where the credentials come from, first match wins (README, "Credentials"):
+    /// 1. `GRAFANA_TOKEN` or `GRAFANA_TOKEN_FILE` (a service-account token, Bearer);
+    /// 2. `GRAFANA_USER` / `GRAFANA_PASSWORD` or their `_FILE` variants (either one set counts);
+    /// 3. the manifest's credential variables (`GRAFANA_ADMIN_USER` / `GRAFANA_ADMIN_PASSWORD`) from
+    ///    the environment, then from the env file beside the manifest (stacks/.env) — exactly what
+    ///    docker compose hands the grafana service, so a password set there for Grafana is the one
+    ///    StackPilot sends;
+    /// 4. the manifest's defaults (admin/admin). The URL: GRAFANA_URL, else the manifest's, else
+    ///    http://127.0.0.1:3000.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
         let path = Manifest.locate(explicit: manifest, environment: environment)
         var loaded: Manifest?
@@ -43,12 +50,16 @@ struct GrafanaOptions: ParsableArguments {
         var env = environment
         if let loaded {
             if env["GRAFANA_URL"] == nil { env["GRAFANA_URL"] = loaded.grafana.url }
-            let names = loaded.grafana.credentials
             let hasOwn = ["GRAFANA_TOKEN", "GRAFANA_TOKEN_FILE", "GRAFANA_USER", "GRAFANA_USER_FILE", "GRAFANA_PASSWORD", "GRAFANA_PASSWORD_FILE"].contains { env[$0] != nil }
             if !hasOwn {
-                let (user, password) = names.resolve(environment)
-                env["GRAFANA_USER"] = user
-                env["GRAFANA_PASSWORD"] = password
+                let credentials: (user: String, password: String)
+                do {
+                    credentials = try loaded.grafanaCredentials(environment: environment)
+                } catch {
+                    throw GrafanaCommandError.badInput(error.description)
+                }
+                env["GRAFANA_USER"] = credentials.user
+                env["GRAFANA_PASSWORD"] = credentials.password
             }
         }
         let connection: Grafana.Connection

@@ -134,7 +134,8 @@ extension StackPilot {
                                        onGrafanaStart: reprovision))
             }
             if loaded != nil, doctorInterval > 0 {
-                var made = try DoctorCommand.makeSetup(manifest: manifest, engine: client, environment: environment, prometheusURL: overrides.prometheus)
+                var made = try DoctorCommand.makeSetup(manifest: manifest, engine: client, environment: environment,
+                                                       prometheusURL: overrides.prometheus, periodic: true)
                 if targetsByAddress { made.manifest.targets = Self.byAddress(made.manifest.targets) }
                 let setup = made
                 services.append(DoctorMetricsService(interval: .seconds(doctorInterval), registry: registry, logger: logger) {
