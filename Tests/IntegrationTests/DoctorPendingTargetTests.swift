@@ -78,7 +78,7 @@ struct DoctorPendingTargetTests {
         /// Returns whether an attempt waited.
         func restartUntilPending(_ services: [String], expectations: (Doctor.Finding) -> Void,
                                  waited: (Doctor.Finding) -> Bool) async throws -> Bool {
-            for _ in 0..<3 {
+            for _ in 0..<6 {  // the check must start within one 2 s scrape of the restarts; under load that takes tries
                 for service in services { try await killAndWaitUntilDown(service) }
                 for service in services { try await start(service) }
                 let finding = try await targetsCheck(DoctorPendingTargetTests.pendingWait)

@@ -84,7 +84,7 @@ struct DoctorStackTests {
         }
 
         let resources = try #require(report.finding(.resources, "containers"))
-        #expect(resources.status == .ok && resources.evidence.first?.contains("6 containers") == true, "\(resources)")
+        #expect(resources.status == .ok && resources.evidence.first?.contains("7 containers") == true, "\(resources)")
 
         // Exactly which warnings: the default password; host conditions only when the host is in that state.
         let warnings = Set(report.results.filter { $0.finding.status == .warning }.map(Self.key))
@@ -99,7 +99,7 @@ struct DoctorStackTests {
         let deployment = try DoctorStackDeployment.shared()
         let table = try await deployment.stackpilot(["doctor"])
         #expect(table.stdout.contains("[ok] targets: all 5 targets are up\n"), "\(table)")
-        #expect(table.stdout.contains("[!] default-password: Grafana still accepts the default admin/admin\n"))
+        #expect(table.stdout.contains("[!] default-password: Grafana still accepts the default admin/admin"))
         #expect(table.stdout.contains("\nPrometheus\n") && table.stdout.contains("\nGrafana\n") && table.stdout.hasPrefix("Docker engine\n"))
         #expect(table.stdout.contains("Doctor found problems:"))
         #expect(!table.stdout.contains("\u{1B}[") && !table.stdout.contains("✓"))

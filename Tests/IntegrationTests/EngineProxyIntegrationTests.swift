@@ -75,11 +75,26 @@ struct EngineProxyIntegrationTests {
                 #expect(try await client.inspectContainer(id).id == id)
                 let stats = try await client.stats(id)
                 #expect(stats.id == id || stats.name?.isEmpty == false)
-                // The events of the last minute, up to now: the stream answers and ends.
-                var actions: [String] = []
-                for try await event in try await client.events(filters: DockerEngine.Filters().type("container").container(id),
-                                                                since: Date().addingTimeInterval(-120), until: Date()) {
-                    actions.append(event.action ?? "")
+                // The events stream, open as supervise keeps it: the engine replays the sleeper's past
+                // events through the proxy (read until its start, bounded by 30 s).
+                let events = try await client.events(filters: DockerEngine.Filters().type("container").container(id),
+                                                     since: Date().addingTimeInterval(-120))
+                let actions = try await withThrowingTaskGroup(of: [String].self) { group in
+                    group.addTask {
+                        var seen: [String] = []
+                        for try await event in events {
+                            seen.append(event.action ?? "")
+                            if event.action == "start" { break }
+                        }
+                        return seen
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(30))
+                        return ["(no start event within 30 s)"]
+                    }
+                    let first = try await group.next() ?? []
+                    group.cancelAll()
+                    return first
                 }
                 #expect(actions.contains("start"), "\(actions)")
 
