@@ -2,6 +2,7 @@ import DockerEngine
 @testable import StackPilotCommands
 import Foundation
 import HTTPTransport
+import TestSupport
 import Testing
 
 @Suite("Docker engine, for real", .serialized, .requiresEngine)

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import TestSupport
 import Testing
 
 /// The local images of scripts/images (stackpilot-local/<name>:0.1.0).
