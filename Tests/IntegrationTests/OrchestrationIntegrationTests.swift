@@ -550,17 +550,8 @@ struct OrchestrationIntegrationTests {
     }
 
     static func dockerCompose(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-compose")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Subprocess.run("/usr/bin/docker-compose", arguments, in: directory)
+        return (result.status, result.output)
     }
 
     @Test("docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",
