@@ -23,17 +23,17 @@ let package = Package(
         // C libraries and the one shim target with fixed-signature wrappers for their variadic calls.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
-        .target(name: "CStackPilotShims", dependencies: ["CCurl", "CJansson"]),
+        .target(name: "CStackPilotShims", dependencies: ["CCurl", "CJansson"], exclude: ["README.md"]),
         // NVML's few structs and calls, loaded with dlopen (also compiled by scripts/gpu-check).
-        .target(name: "CNVML"),
+        .target(name: "CNVML", exclude: ["README.md"]),
 
         // Leaf modules: no ArgumentParser, no printing.
         .target(name: "HTTPTransport", dependencies: [
             "CCurl", "CStackPilotShims",
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "JSONDocument", dependencies: ["CJansson", "CStackPilotShims"]),
-        .target(name: "Durations"),
+        ], exclude: ["README.md"]),
+        .target(name: "JSONDocument", dependencies: ["CJansson", "CStackPilotShims"], exclude: ["README.md"]),
+        .target(name: "Durations", exclude: ["README.md"]),
         .target(name: "GPU", dependencies: ["CNVML"], exclude: ["README.md"]),
         .target(name: "DockerEngine", dependencies: [
             "HTTPTransport",
@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "StackPilotCommands", dependencies: [
             "GPU",
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
@@ -92,7 +92,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "stackpilot", dependencies: ["StackPilotCommands"]),
+        .executableTarget(name: "stackpilot", dependencies: ["StackPilotCommands"], exclude: ["README.md"]),
 
         // Stand-ins: the MultimodalRAG workload and Grafana's HTTP API.
         .target(name: "WorkloadSim", dependencies: [
@@ -103,8 +103,8 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"]),
+        ], exclude: ["README.md"]),
+        .executableTarget(name: "workload-sim", dependencies: ["WorkloadSim"], exclude: ["README.md"]),
         .target(name: "GrafanaStandIn", dependencies: [
             "HTTPTransport", "JSONDocument", "Durations",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -114,15 +114,17 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
-        .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"]),
+        .executableTarget(name: "grafana-standin", dependencies: ["GrafanaStandIn"], exclude: ["README.md"]),
         // Benchmark for scripts/bench.d/transport (not a product; not a test).
-        .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench"),
+        .executableTarget(name: "transport-bench", dependencies: ["HTTPTransport"], path: "Sources/TransportBench", exclude: ["README.md"]),
         // What NVML sees, as JSON, for scripts/gpu-check (not a product).
-        .executableTarget(name: "gpu-check", dependencies: ["GPU"], path: "Sources/GPUCheck"),
+        .executableTarget(name: "gpu-check", dependencies: ["GPU"], path: "Sources/GPUCheck", exclude: ["README.md"]),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
-        // TestSupport: helpers the test targets share (servers stopped gracefully, free ports).
+        // TestSupport: what the test targets share: the test doubles (stub, spy and dead transports), the
+        // engine fixture and its busybox image, servers stopped gracefully, one free-port helper.
         .target(name: "TestSupport", dependencies: [
+            "HTTPTransport", "DockerEngine",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StackPilotCommandsTests", dependencies: ["StackPilotCommands"]),
         .testTarget(name: "GrafanaTests", dependencies: [
-            "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
+            "TestSupport", "Grafana", "GrafanaStandIn", "JSONDocument", "HTTPTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [

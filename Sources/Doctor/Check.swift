@@ -56,26 +56,30 @@ extension Doctor {
         public var remedy: [String]
         /// A safe repair `doctor --fix` may apply.
         public var fix: Fix?
+        /// What was found, as a stable code (`<group>.<subject>.<condition>`, e.g. `prometheus.targets.down`)
+        /// that scripts and tests match instead of the summary's wording; nil where the status says it all.
+        public var code: String?
 
-        public init(_ status: Status, _ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil) {
+        public init(_ status: Status, _ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil, code: String? = nil) {
             self.status = status
             self.summary = summary
             self.evidence = evidence
             self.remedy = remedy
             self.fix = fix
+            self.code = code
         }
 
-        public static func ok(_ summary: String, evidence: [String] = []) -> Finding {
-            Finding(.ok, summary, evidence: evidence)
+        public static func ok(_ summary: String, evidence: [String] = [], code: String? = nil) -> Finding {
+            Finding(.ok, summary, evidence: evidence, code: code)
         }
-        public static func warning(_ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil) -> Finding {
-            Finding(.warning, summary, evidence: evidence, remedy: remedy, fix: fix)
+        public static func warning(_ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil, code: String? = nil) -> Finding {
+            Finding(.warning, summary, evidence: evidence, remedy: remedy, fix: fix, code: code)
         }
-        public static func failure(_ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil) -> Finding {
-            Finding(.failure, summary, evidence: evidence, remedy: remedy, fix: fix)
+        public static func failure(_ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil, code: String? = nil) -> Finding {
+            Finding(.failure, summary, evidence: evidence, remedy: remedy, fix: fix, code: code)
         }
-        public static func notApplicable(_ summary: String, evidence: [String] = []) -> Finding {
-            Finding(.notApplicable, summary, evidence: evidence)
+        public static func notApplicable(_ summary: String, evidence: [String] = [], code: String? = nil) -> Finding {
+            Finding(.notApplicable, summary, evidence: evidence, code: code)
         }
     }
 

@@ -76,7 +76,7 @@ extension Doctor {
     /// something does.
     static func noGPUFinding(requests: [GPURequest], reason: GPU.Unavailable, info: DockerEngine.SystemInfo?) -> Finding {
         guard !requests.isEmpty else {
-            return .ok("no GPU on this host, none requested", evidence: ["NVML \(reason.description)"])
+            return .ok("no GPU on this host, none requested", evidence: ["NVML \(reason.description)"], code: "gpu.absent.notRequested")
         }
         var evidence = requests.map(describe)
         evidence.append("NVML \(reason.description)")
@@ -87,7 +87,8 @@ extension Doctor {
         }
         remedy.append("or run the stack on a GPU host; without one, remove the GPU request (deploy.resources.reservations.devices, gpus:)")
         let services = requests.map(\.service).joined(separator: ", ")
-        return .failure("\(services) request\(requests.count == 1 ? "s" : "") a GPU, but this host has no GPU NVML can see", evidence: evidence, remedy: remedy)
+        return .failure("\(services) request\(requests.count == 1 ? "s" : "") a GPU, but this host has no GPU NVML can see", evidence: evidence, remedy: remedy,
+                        code: "gpu.absent.requested")
     }
 
     static func engineSupportsGPUs(_ info: DockerEngine.SystemInfo) -> Bool {
@@ -193,7 +194,7 @@ extension Doctor {
             return .failure("GPU \(worst.0.index) has \(String(format: "%.1f", worst.2 * 100)) % of its memory free (less than 10 %)", evidence: evidence, remedy: [
                 "check GPU utilization and which container holds the memory: stackpilot stats (GPU memory column)",
                 "adjust the model cache size; consider scaling the service or optimizing the models",
-            ])
+            ], code: "gpu.memory.low")
         }
         let least = measured.min { $0.2 < $1.2 }!
         return .ok("every GPU has at least 10 % of its memory free (least: GPU \(least.0.index), \(String(format: "%.1f", least.2 * 100)) %)", evidence: evidence)
@@ -211,13 +212,13 @@ extension Doctor {
         if !lost.isEmpty {
             return .failure("GPU \(lost.compactMap(\.device).map { "\($0)" }.joined(separator: ", ")) fell off the bus or needs a reset",
                             evidence: lost.map(\.description) + evidence,
-                            remedy: ["look for Xid 79 in `dmesg`; reset the GPU (`nvidia-smi -r -i N`) or reboot the host"])
+                            remedy: ["look for Xid 79 in `dmesg`; reset the GPU (`nvidia-smi -r -i N`) or reboot the host"], code: "gpu.errors.lost")
         }
         let ecc = snapshot.devices.filter { ($0.uncorrectedECCErrors ?? 0) > 0 }
         if !ecc.isEmpty {
             return .failure("uncorrected ECC errors on GPU \(ecc.map { "\($0.index)" }.joined(separator: ", "))", evidence: evidence, remedy: [
                 "the GPU's memory is failing: drain it, check `nvidia-smi -q -d ECC,PAGE_RETIREMENT`, and have it replaced if the count grows",
-            ])
+            ], code: "gpu.errors.ecc")
         }
         if !snapshot.errors.isEmpty {
             return .warning("NVML could not read everything", evidence: snapshot.errors.map(\.description) + evidence,

@@ -16,12 +16,13 @@ extension Doctor {
             Check(.prometheus, "ready") {
                 do {
                     guard try await prometheus.ready() else {
-                        return .failure("Prometheus at \(url) is not ready", remedy: ["it may still be replaying its WAL; if not, read its log: stackpilot logs prometheus"])
+                        return .failure("Prometheus at \(url) is not ready", remedy: ["it may still be replaying its WAL; if not, read its log: stackpilot logs prometheus"],
+                                        code: "prometheus.ready.notReady")
                     }
                 } catch {
                     return .failure("Prometheus does not answer at \(url)", evidence: ["\(error)"], remedy: [
                         "is it running? stackpilot ps", "start it: stackpilot up",
-                    ], fix: nil)
+                    ], fix: nil, code: "prometheus.ready.unreachable")
                 }
                 let info = try? await prometheus.buildInfo()
                 return .ok("Prometheus \(info?.version ?? "") is ready at \(url)")
@@ -38,11 +39,13 @@ extension Doctor {
                 }
                 if !missingJobs.isEmpty {
                     return .failure("Prometheus has no scrape job for \(missingJobs.joined(separator: ", "))", evidence: evidence,
-                                    remedy: ["add the jobs to stacks/prometheus/prometheus.yml and reload Prometheus (stackpilot up recreates it when the file changed)"])
+                                    remedy: ["add the jobs to stacks/prometheus/prometheus.yml and reload Prometheus (stackpilot up recreates it when the file changed)"],
+                                    code: "prometheus.configuration.missingJobs")
                 }
                 if interval != .seconds(15) {
                     return .warning("the scrape interval is \(seconds(interval)), the guide sets 15 s", evidence: evidence,
-                                    remedy: ["set global.scrape_interval: 15s in the Prometheus configuration"])
+                                    remedy: ["set global.scrape_interval: 15s in the Prometheus configuration"],
+                                    code: "prometheus.configuration.interval")
                 }
                 return .ok("configuration loaded, \(jobs.count) jobs, scrape interval 15 s", evidence: evidence)
             },
@@ -138,14 +141,17 @@ extension Doctor {
                     "if Prometheus is only slow (a loaded machine), run stackpilot doctor again in a minute",
                 ]
             }
-            return .failure(summary.joined(separator: "; "), evidence: evidence, remedy: remedy)
+            // Down decides the code when both hold: a target that is down is the louder problem.
+            return .failure(summary.joined(separator: "; "), evidence: evidence, remedy: remedy,
+                            code: down.isEmpty ? "prometheus.targets.notScraped" : "prometheus.targets.down")
         }
         if !absent.isEmpty {
             return .failure("Prometheus has no target for \(absent.joined(separator: ", "))", evidence: evidence,
-                            remedy: ["add the jobs to stacks/prometheus/prometheus.yml"])
+                            remedy: ["add the jobs to stacks/prometheus/prometheus.yml"], code: "prometheus.targets.absent")
         }
         if targets.contains(where: { $0.health == .unknown }) {
-            return .warning("some targets have not been scraped yet", evidence: evidence, remedy: ["wait one scrape interval"])
+            return .warning("some targets have not been scraped yet", evidence: evidence, remedy: ["wait one scrape interval"],
+                            code: "prometheus.targets.unknown")
         }
         return .ok("all \(targets.count) targets are up", evidence: evidence)
     }

@@ -37,9 +37,9 @@ extension Doctor {
                         do {
                             race.finish(try await body())
                         } catch is CancellationError {
-                            race.finish(.failure("check cancelled before it finished"))
+                            race.finish(.failure("check cancelled before it finished", code: "check.cancelled"))
                         } catch {
-                            race.finish(.failure("check could not run: \(error)", evidence: [String(describing: error)]))
+                            race.finish(.failure("check could not run: \(error)", evidence: [String(describing: error)], code: "check.threw"))
                         }
                     },
                     timer: Task {
@@ -48,7 +48,7 @@ extension Doctor {
                         race.finish(.failure(
                             "no answer within \(Self.format(timeout))",
                             evidence: ["check '\(name)' timed out"],
-                            remedy: ["whatever this check talks to is hung or unreachable; look at it directly"]))
+                            remedy: ["whatever this check talks to is hung or unreachable; look at it directly"], code: "check.timedOut"))
                     })
             }
         }

@@ -170,9 +170,12 @@ do {
     }
     let raw = try RawUnixClient(path: arguments.socket)
     let clock = ContinuousClock()
-    print("transport benchmark: \(arguments.iterations) sequential requests per client and path, \(arguments.warmup) warm-up, socket \(arguments.socket)")
-    print("path".padding(toLength: 20, withPad: " ", startingAt: 0)
-          + "client p50 µs  raw p50 µs  ratio   client p90 µs  raw p90 µs  ratio")
+    // Markdown, so that scripts/bench records it in docs/benchmarks.md as it is.
+    print("CurlTransport against a raw keep-alive unix socket: \(arguments.iterations) sequential requests per client and path")
+    print("(alternating), \(arguments.warmup) warm-up, socket `\(arguments.socket)`.")
+    print("")
+    print("| path | client p50 µs | raw p50 µs | ratio | client p90 µs | raw p90 µs | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for path in arguments.paths {
         for _ in 0..<arguments.warmup {
             let r = try await transport.send(HTTPRequest(path: path))
@@ -196,12 +199,12 @@ do {
         direct.sort()
         let c50 = percentile(client, 0.5), r50 = percentile(direct, 0.5)
         let c90 = percentile(client, 0.9), r90 = percentile(direct, 0.9)
-        func f(_ x: Double, _ w: Int) -> String { String(format: "%\(w).1f", x) }
-        func ratio(_ x: Double) -> String { String(format: "%5.2fx", x) }
-        print(path.padding(toLength: 20, withPad: " ", startingAt: 0)
-              + f(c50, 13) + f(r50, 12) + "  " + ratio(c50 / r50) + "  " + f(c90, 13) + f(r90, 12) + "  " + ratio(c90 / r90))
+        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        func ratio(_ x: Double) -> String { String(format: "%.2fx", x) }
+        print("| `\(path)` | \(f(c50)) | \(f(r50)) | \(ratio(c50 / r50)) | \(f(c90)) | \(f(r90)) | \(ratio(c90 / r90)) |")
     }
-    print("goal: client p50 within 1.50x of the raw socket")
+    print("")
+    print("Goal: client p50 within 1.50x of the raw socket.")
 } catch {
     FileHandle.standardError.write(Data("transport-bench: \(error)\n".utf8))
     exit(1)

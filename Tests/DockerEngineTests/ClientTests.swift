@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import Logging
+import TestSupport
 import Testing
 @testable import DockerEngine
 
@@ -8,13 +9,13 @@ import Testing
 struct ClientTests {
     let endpoint = HTTPEndpoint(address: .unixSocket(path: "/tmp/sptest-none.sock"))
 
-    func client(_ transport: RecordingTransport) -> DockerEngine.Client {
+    func client(_ transport: StubTransport) -> DockerEngine.Client {
         DockerEngine.Client(endpoint: endpoint, transport: transport)
     }
 
     @Test("the first call pings once, then every path carries the negotiated version")
     func negotiatesOnce() async throws {
-        let transport = RecordingTransport(engineAPIVersion: "1.47") { request in
+        let transport = StubTransport(engineAPIVersion: "1.47") { request in
             request.pathOnly.hasSuffix("/containers/json") ? .json("[]") : .json("{\"Version\":\"27.0.0\",\"ApiVersion\":\"1.47\"}")
         }
         let client = client(transport)
@@ -27,21 +28,21 @@ struct ClientTests {
 
     @Test("an engine newer than the client is spoken to in the client's newest version")
     func newerEngine() async throws {
-        let transport = RecordingTransport(engineAPIVersion: "1.99") { _ in .json("{\"Version\":\"99\",\"ApiVersion\":\"1.99\"}") }
+        let transport = StubTransport(engineAPIVersion: "1.99") { _ in .json("{\"Version\":\"99\",\"ApiVersion\":\"1.99\"}") }
         _ = try await client(transport).version()
         #expect(transport.apiRequests.first?.pathOnly == "/v\(DockerEngine.APIVersion.maximumSupported)/version")
     }
 
     @Test("an engine older than 1.41 fails before any API request")
     func olderEngine() async throws {
-        let transport = RecordingTransport(engineAPIVersion: "1.40")
+        let transport = StubTransport(engineAPIVersion: "1.40")
         await #expect(throws: DockerEngine.Error.self) { try await client(transport).info() }
         #expect(transport.apiRequests.isEmpty)
     }
 
     @Test("a pinned version skips the ping")
     func pinned() async throws {
-        let transport = RecordingTransport { _ in .json("{}") }
+        let transport = StubTransport { _ in .json("{}") }
         let client = DockerEngine.Client(endpoint: endpoint, transport: transport, apiVersion: DockerEngine.APIVersion(1, 44))
         _ = try await client.info()
         #expect(transport.requests.map(\.pathOnly) == ["/v1.44/info"])
@@ -49,7 +50,7 @@ struct ClientTests {
 
     @Test("list filters are sent as the engine's JSON filters parameter")
     func filters() async throws {
-        let transport = RecordingTransport { _ in .json("[]") }
+        let transport = StubTransport { _ in .json("[]") }
         _ = try await client(transport).listContainers(all: true, filters: .init().label("com.docker.compose.project=web").status("running"))
         let query = try #require(transport.apiRequests.first).query
         #expect(query["all"] == ["1"])
@@ -60,7 +61,7 @@ struct ClientTests {
 
     @Test("create sends the full config with the engine's key names and only the fields set")
     func createBody() async throws {
-        let transport = RecordingTransport { _ in .json("{\"Id\":\"abc123\",\"Warnings\":[]}", status: 201) }
+        let transport = StubTransport { _ in .json("{\"Id\":\"abc123\",\"Warnings\":[]}", status: 201) }
         var host = DockerEngine.HostConfig()
         host.portBindings = ["5000/tcp": [DockerEngine.PortBinding(hostIP: "127.0.0.1", hostPort: "5000")]]
         host.binds = ["/srv/data:/data:ro"]
@@ -132,7 +133,7 @@ struct ClientTests {
         ErrorCase(status: 500, body: "", message: "no message (HTTP 500)"),
     ])
     func httpErrors(_ errorCase: ErrorCase) async throws {
-        let transport = RecordingTransport { _ in .json(errorCase.body, status: errorCase.status) }
+        let transport = StubTransport { _ in .json(errorCase.body, status: errorCase.status) }
         let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).inspectContainer("nope") }
         guard case .http(let status, let message)? = error else {
             Issue.record("expected .http, got \(String(describing: error))")
@@ -146,14 +147,14 @@ struct ClientTests {
 
     @Test("a non-2xx answer to a streamed request is .http too")
     func streamHTTPError() async throws {
-        let transport = RecordingTransport { _ in .json("{\"message\":\"No such container: gone\"}", status: 404) }
+        let transport = StubTransport { _ in .json("{\"message\":\"No such container: gone\"}", status: 404) }
         let error = await #expect(throws: DockerEngine.Error.self) { _ = try await client(transport).logs("gone") }
         #expect(error?.isNotFound == true)
     }
 
     @Test("a 2xx answer with the wrong shape is .decoding carrying the body")
     func decodingError() async throws {
-        let transport = RecordingTransport { _ in .json("{\"unexpected\": true}") }
+        let transport = StubTransport { _ in .json("{\"unexpected\": true}") }
         let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).inspectContainer("x") }
         guard case .decoding(let what, let body)? = error else {
             Issue.record("expected .decoding, got \(String(describing: error))")
@@ -170,7 +171,7 @@ struct ClientTests {
         {"errorDetail":{"message":"pull access denied for nope, repository does not exist"},"error":"pull access denied for nope, repository does not exist"}
 
         """.utf8)
-        let transport = RecordingTransport { _ in RecordingTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 13)) }
+        let transport = StubTransport { _ in StubTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 13)) }
         let stream = try await client(transport).pullImage("nope")
         var seen: [String] = []
         let error = await #expect(throws: DockerEngine.Error.self) {
@@ -203,7 +204,7 @@ struct ClientTests {
     @Test("build posts the tar with its query and returns the image ID; errorDetail fails it")
     func build() async throws {
         let ok = Data("{\"stream\":\"Step 1/1 : FROM scratch\\n\"}\n{\"aux\":{\"ID\":\"sha256:feed\"}}\n{\"stream\":\"Successfully built feed\\n\"}\n".utf8)
-        let transport = RecordingTransport { _ in RecordingTransport.Answer(status: 200, body: ok, chunks: chunked(ok, size: 5)) }
+        let transport = StubTransport { _ in StubTransport.Answer(status: 200, body: ok, chunks: chunked(ok, size: 5)) }
         var tar = DockerEngine.TarWriter()
         try tar.addFile("Dockerfile", text: "FROM scratch\n")
         let context = tar.finish()
@@ -219,15 +220,15 @@ struct ClientTests {
         #expect(request.query["labels"] == ["{\"team\":\"sp\"}"])
         #expect(request.query["target"] == ["final"])
 
-        let failing = RecordingTransport { _ in .json("{\"stream\":\"Step 1/2\\n\"}\n{\"errorDetail\":{\"code\":1,\"message\":\"COPY failed: file not found\"},\"error\":\"COPY failed: file not found\"}\n") }
+        let failing = StubTransport { _ in .json("{\"stream\":\"Step 1/2\\n\"}\n{\"errorDetail\":{\"code\":1,\"message\":\"COPY failed: file not found\"},\"error\":\"COPY failed: file not found\"}\n") }
         let error = await #expect(throws: DockerEngine.Error.self) { _ = try await client(failing).build(context: context, options: .init(tags: ["sptest/b"])) }
         #expect(error?.description.contains("COPY failed") == true)
     }
 
     @Test("container lifecycle calls use the documented methods, paths and parameters")
     func lifecycleShapes() async throws {
-        let transport = RecordingTransport { request in
-            request.pathOnly.hasSuffix("/wait") ? .json("{\"StatusCode\":3}") : RecordingTransport.Answer(status: 204)
+        let transport = StubTransport { request in
+            request.pathOnly.hasSuffix("/wait") ? .json("{\"StatusCode\":3}") : StubTransport.Answer(status: 204)
         }
         let client = client(transport)
         try await client.startContainer("c1")
@@ -264,8 +265,8 @@ struct ClientTests {
     @Test("logs are demultiplexed, or passed raw when the engine says raw-stream")
     func logs() async throws {
         let framed = StreamParserTests.frame(1, "out line\n") + StreamParserTests.frame(2, "err line\n")
-        let multiplexed = RecordingTransport { _ in
-            RecordingTransport.Answer(status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.multiplexed-stream")], body: framed, chunks: chunked(framed, size: 3))
+        let multiplexed = StubTransport { _ in
+            StubTransport.Answer(status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.multiplexed-stream")], body: framed, chunks: chunked(framed, size: 3))
         }
         let output = try await client(multiplexed).logs("c1", options: .init(timestamps: true, tail: 5)).collect()
         #expect(String(decoding: output.stdout, as: UTF8.self) == "out line\n")
@@ -274,8 +275,8 @@ struct ClientTests {
         #expect(query["tail"] == ["5"])
         #expect(query["timestamps"] == ["1"])
 
-        let raw = RecordingTransport { _ in
-            RecordingTransport.Answer(status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.raw-stream")], body: Data("tty output\r\n".utf8))
+        let raw = StubTransport { _ in
+            StubTransport.Answer(status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.raw-stream")], body: Data("tty output\r\n".utf8))
         }
         let rawOutput = try await client(raw).logs("c1").collect()
         #expect(String(decoding: rawOutput.stdout, as: UTF8.self) == "tty output\r\n")
@@ -283,9 +284,9 @@ struct ClientTests {
 
     @Test("without a content type, logs ask inspect whether the container has a TTY")
     func logsOldEngine() async throws {
-        let transport = RecordingTransport { request in
+        let transport = StubTransport { request in
             if request.pathOnly.hasSuffix("/json") { return .json("{\"Id\":\"c1\",\"Config\":{\"Tty\":true}}") }
-            return RecordingTransport.Answer(status: 200, body: Data("\u{1}raw bytes".utf8))
+            return StubTransport.Answer(status: 200, body: Data("\u{1}raw bytes".utf8))
         }
         let output = try await client(transport).logs("c1").collect()
         #expect(String(decoding: output.stdout, as: UTF8.self) == "\u{1}raw bytes")
@@ -305,7 +306,7 @@ struct ClientTests {
     @Test("events stream decodes records split across chunks, with filters and since")
     func events() async throws {
         let body = Data("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"name\":\"web\"}},\"time\":1700000000}\n{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"exitCode\":\"0\"}},\"time\":1700000001}\n".utf8)
-        let transport = RecordingTransport { _ in RecordingTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 17)) }
+        let transport = StubTransport { _ in StubTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 17)) }
         let events = try await client(transport).events(filters: .init().type("container").label("sptest=1"), since: Date(timeIntervalSince1970: 1_700_000_000.5)).collect()
         #expect(events.map(\.action) == ["start", "die"])
         #expect(events[1].actor?.attributes?["exitCode"] == "0")
@@ -316,7 +317,7 @@ struct ClientTests {
 
     @Test("volumes and networks decode the engine's shapes")
     func listShapes() async throws {
-        let transport = RecordingTransport { request in
+        let transport = StubTransport { request in
             switch request.pathOnly {
             case "/v1.41/volumes": return .json("{\"Volumes\":[{\"Name\":\"v1\",\"Driver\":\"local\",\"Mountpoint\":\"/var/lib/docker/volumes/v1/_data\",\"Labels\":null,\"Scope\":\"local\"}],\"Warnings\":null}")
             case "/v1.41/networks": return .json("[{\"Name\":\"bridge\",\"Id\":\"n1\",\"Driver\":\"bridge\",\"IPAM\":{\"Driver\":\"default\",\"Config\":[{\"Subnet\":\"172.17.0.0/16\"}]},\"Labels\":{}}]")

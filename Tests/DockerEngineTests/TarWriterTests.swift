@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import DockerEngine
 
@@ -9,17 +10,9 @@ struct TarWriterTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-tar-\(UUID().uuidString).tar")
         try archive.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/tar")
-        process.arguments = ["-tvf", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "tar: \(String(decoding: output, as: UTF8.self))")
-        return String(decoding: output, as: UTF8.self)
+        let tar = try Subprocess.run("/bin/tar", ["-tvf", file.path])
+        #expect(tar.status == 0, "tar: \(tar.output)")
+        return tar.output
     }
 
     @Test("GNU tar reads files, directories, symlinks, modes and long names back")

@@ -38,7 +38,7 @@ struct GPUChecksTests {
     func noGPUNoRequest() {
         let finding = Doctor.noGPUFinding(requests: [], reason: Self.noLibrary, info: nil)
         #expect(finding.status == .ok)
-        #expect(finding.summary == "no GPU on this host, none requested")
+        #expect(finding.code == "gpu.absent.notRequested")
         #expect(finding.remedy.isEmpty)
     }
 
@@ -46,7 +46,8 @@ struct GPUChecksTests {
     func noGPUWithRequest() throws {
         let finding = Doctor.noGPUFinding(requests: [Self.request()], reason: Self.noLibrary, info: try Self.info(Self.plainEngine))
         #expect(finding.status == .failure)
-        #expect(finding.summary.hasPrefix("model-api requests a GPU"))
+        #expect(finding.code == "gpu.absent.requested")
+        #expect(finding.summary.hasPrefix("model-api "), "names the service: \(finding.summary)")
         #expect(finding.remedy.contains(Self.noLibrary.remedy))
         #expect(finding.remedy.contains(Doctor.toolkitRemedy))
         // With the toolkit configured, only the driver is missing.
@@ -132,7 +133,8 @@ struct GPUChecksTests {
     func memory() {
         let low = Doctor.gpuMemoryFinding(Self.twoT4)
         #expect(low.status == .failure)
-        #expect(low.summary == "GPU 1 has 6.6 % of its memory free (less than 10 %)")
+        #expect(low.code == "gpu.memory.low")
+        #expect(low.summary.hasPrefix("GPU 1 has 6.6 %"), "names the GPU and its free share: \(low.summary)")
         #expect(low.evidence.count == 2)
         var roomy = Self.twoT4
         roomy.devices[1].memory = .init(totalBytes: 15360 * Self.mib, freeBytes: 1536 * Self.mib, usedBytes: 13824 * Self.mib)
@@ -146,11 +148,12 @@ struct GPUChecksTests {
         var ecc = Self.twoT4
         ecc.devices[0].uncorrectedECCErrors = 3
         #expect(Doctor.gpuErrorsFinding(ecc).status == .failure)
-        #expect(Doctor.gpuErrorsFinding(ecc).summary == "uncorrected ECC errors on GPU 0")
+        #expect(Doctor.gpuErrorsFinding(ecc).code == "gpu.errors.ecc")
         var lost = Self.twoT4
         lost.errors = [.init(function: "nvmlDeviceGetName", device: 1, code: GPU.NVMLError.gpuIsLost, message: "GPU is lost")]
         #expect(Doctor.gpuErrorsFinding(lost).status == .failure)
-        #expect(Doctor.gpuErrorsFinding(lost).summary.hasPrefix("GPU 1 fell off the bus"))
+        #expect(Doctor.gpuErrorsFinding(lost).code == "gpu.errors.lost")
+        #expect(Doctor.gpuErrorsFinding(lost).summary.hasPrefix("GPU 1 "), "names the GPU")
     }
 
     @Test("GPU requests are told apart from other device requests")

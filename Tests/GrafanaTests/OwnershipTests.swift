@@ -2,6 +2,7 @@ import Foundation
 import GrafanaStandIn
 import HTTPTransport
 import JSONDocument
+import TestSupport
 import Testing
 @testable import Grafana
 
@@ -19,7 +20,7 @@ struct OwnershipTests {
     }
 
     /// The requests that were not GETs, after the first `after` requests (a test's own setup).
-    static func writes(_ recorder: RecordingTransport, after: Int = 0) -> [String] {
+    static func writes(_ recorder: SpyTransport, after: Int = 0) -> [String] {
         recorder.requests.dropFirst(after).filter { $0.method != "GET" }.map { "\($0.method) \($0.path)" }
     }
 

@@ -2,29 +2,13 @@ import Foundation
 import GrafanaStandIn
 import HTTPTransport
 import Logging
+import TestSupport
 @testable import Grafana
 
-/// Records every request before passing it on to the real transport, so tests can check order.
-final class RecordingTransport: HTTPTransport {
-    let inner: any HTTPTransport
-    // Mutex-free: the recorder is only appended to from the (sequential) provisioning task.
-    private let lock = NSLock()
-    nonisolated(unsafe) private var _requests: [(method: String, path: String)] = []
-
-    init(_ inner: any HTTPTransport) { self.inner = inner }
-
-    var requests: [(method: String, path: String)] { lock.withLock { _requests } }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        lock.withLock { _requests.append((request.method.rawValue, request.path)) }
-        return try await inner.send(request)
-    }
-
-    func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        lock.withLock { _requests.append((request.method.rawValue, request.path)) }
-        return try await inner.stream(request)
-    }
-}
+/// The name `SpyTransport` had here before the test doubles moved to TestSupport, kept only so that
+/// tests written against it on other branches still compile; new tests say `SpyTransport`.
+@available(*, deprecated, renamed: "SpyTransport")
+typealias RecordingTransport = SpyTransport
 
 enum Fixture {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -47,8 +31,8 @@ enum Fixture {
         return try await body(root)
     }
 
-    static func client(url: String, credentials: Grafana.Credentials = .basic(user: "admin", password: "admin"), record: Bool = false) throws -> (Grafana.Client, RecordingTransport) {
-        let transport = RecordingTransport(try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))))
+    static func client(url: String, credentials: Grafana.Credentials = .basic(user: "admin", password: "admin"), record: Bool = false) throws -> (Grafana.Client, SpyTransport) {
+        let transport = SpyTransport(try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))))
         let connection = try Grafana.Connection(url: url, credentials: credentials)
         return (Grafana.Client(transport: transport, connection: connection, logger: logger, requestTimeout: .seconds(10)), transport)
     }

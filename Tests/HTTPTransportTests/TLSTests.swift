@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import HTTPTransport
 
@@ -19,20 +20,11 @@ private struct TLSServer {
 
     @discardableResult
     private static func run(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        for _ in 0..<500 where process.isRunning { usleep(10_000) }
-        guard process.terminationStatus == 0 else {
-            throw SetupFailed(description: "\(arguments.joined(separator: " ")) failed: \(String(decoding: output, as: UTF8.self))")
+        let result = try Subprocess.run("/usr/bin/env", arguments, in: directory)
+        guard result.status == 0 else {
+            throw SetupFailed(description: "\(arguments.joined(separator: " ")) failed: \(result.output)")
         }
-        return String(decoding: output, as: UTF8.self)
+        return result.output
     }
 
     static let serverScript = """

@@ -2,6 +2,7 @@ import Compose
 import DockerEngine
 import Foundation
 import Orchestration
+import TestSupport
 import Testing
 
 /// Create-body parity with docker-compose on real containers: the same corpus of services is created

@@ -2,6 +2,7 @@ import DockerEngine
 @testable import StackPilotCommands
 import Foundation
 import HTTPTransport
+import TestSupport
 import Testing
 
 @Suite("Docker engine, for real", .serialized, .requiresEngine)
@@ -285,21 +286,8 @@ struct VersionCommandTests {
         .appendingPathComponent(".build/debug/stackpilot")
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try Subprocess.run(binary.path, arguments, environment: ["NO_COLOR": "1"].merging(environment) { $1 }, separateErrors: true)
+        return Run(status: result.status, stdout: result.output, stderr: result.errors)
     }
 
     @Test("--format json reports the client, the engine and the negotiated API version the client also sees")

@@ -33,21 +33,6 @@ struct EngineProxyIntegrationTests {
         }
     }
 
-    /// A busybox container of the fixture that sleeps.
-    static func sleeper(_ fixture: EngineFixture, project: String? = nil, name: String = "sleeper") async throws -> String {
-        let image = try await TestImages.busybox(fixture.engine)
-        var labels = fixture.labels
-        if let project { labels["com.docker.compose.project"] = project; labels["com.docker.compose.service"] = "sleeper" }
-        var host = DockerEngine.HostConfig()
-        host.networkMode = "none"  // it needs none, and does not depend on the engine's default bridge
-        var config = DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "3600"], labels: labels, hostConfig: host)
-        config.stopSignal = "SIGKILL"
-        let created = try await fixture.engine.createContainer(name: fixture.name(name), config)
-        fixture.removeContainerLater(created.id)
-        try await fixture.engine.startContainer(created.id)
-        return created.id
-    }
-
     /// The status of a refused call, or nil when it went through.
     static func status(_ call: () async throws -> Void) async -> Int? {
         do {
@@ -64,7 +49,7 @@ struct EngineProxyIntegrationTests {
     @Test("the calls supervise makes pass through the proxy; create, kill, remove, logs and restart (without --allow-restart) are 403 and change nothing")
     func readsPassWritesRefused() async throws {
         try await EngineFixture.with(area: "proxy") { fixture in
-            let id = try await Self.sleeper(fixture)
+            let id = try await fixture.sleeper(networkMode: "none")
             let before = try await fixture.engine.inspectContainer(id)
             try await Self.withProxy(fixture, policy: .init(allowRestart: false)) { client, socket in
                 _ = try await client.ping()
@@ -81,7 +66,7 @@ struct EngineProxyIntegrationTests {
                 // events, which a busy engine overwrites within seconds.
                 let events = try await client.events(filters: DockerEngine.Filters().type("container")
                     .label("\(EngineFixture.labelKey)=\(fixture.prefix)"))
-                _ = try await Self.sleeper(fixture, name: "second-sleeper")
+                _ = try await fixture.sleeper("second-sleeper", networkMode: "none")
                 let actions = try await withThrowingTaskGroup(of: [String].self) { group in
                     group.addTask {
                         var seen: [String] = []
@@ -133,7 +118,7 @@ struct EngineProxyIntegrationTests {
     @Test("with --allow-restart the healer's restart passes, and only that")
     func restartAllowed() async throws {
         try await EngineFixture.with(area: "proxy") { fixture in
-            let id = try await Self.sleeper(fixture)
+            let id = try await fixture.sleeper(networkMode: "none")
             let before = try await fixture.engine.inspectContainer(id).state?.startedAt
             try await Self.withProxy(fixture, policy: .init(allowRestart: true)) { client, _ in
                 try await client.restartContainer(id, timeout: 1)

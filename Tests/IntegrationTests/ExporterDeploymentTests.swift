@@ -5,6 +5,7 @@ import Foundation
 import HTTPTransport
 import Logging
 import Prometheus
+import TestSupport
 import Testing
 @testable import StackPilotCommands
 @testable import Supervisor

@@ -1,6 +1,7 @@
 import Compose
 import DockerEngine
 import Foundation
+import TestSupport
 import Testing
 @testable import Doctor
 @testable import Orchestration
@@ -56,7 +57,7 @@ struct GPURequestIntegrationTests {
             #expect(requests.first?.granted == true && requests.first?.count == -1 && requests.first?.running == false)
             let finding = Doctor.noGPUFinding(requests: requests, reason: .libraryNotFound(library: "libnvidia-ml.so.1", reason: "absent"), info: info)
             #expect(finding.status == .failure)
-            #expect(finding.summary.hasPrefix("model-api requests a GPU"))
+            #expect(finding.code == "gpu.absent.requested")
         }
     }
 

@@ -4,6 +4,7 @@ import Logging
 import Prometheus
 import PrometheusAPI
 import Synchronization
+import TestSupport
 import Testing
 @testable import Supervisor
 
@@ -13,18 +14,10 @@ struct HealerIntegrationTests {
     /// across restarts (the marker file lives in its writable layer).
     static func turnsUnhealthy(_ fixture: EngineFixture, image: String, project: String, service: String, after: Int = 2, labels extra: [String: String] = [:],
                                networkMode: String? = nil) async throws -> String {
-        var hostConfig = DockerEngine.HostConfig()
-        hostConfig.networkMode = networkMode
-        var config = DockerEngine.ContainerConfig(
-            image: image, cmd: ["sh", "-c", "sleep \(after); touch /tmp/fail; exec sleep 3600"],
-            labels: fixture.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { $1 }.merging(extra) { $1 },
-            hostConfig: hostConfig)
-        config.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /tmp/fail"], interval: .milliseconds(500), timeout: .seconds(1), retries: 1)
-        config.stopSignal = "SIGKILL"
-        let created = try await fixture.engine.createContainer(name: fixture.name(service), config)
-        fixture.removeContainerLater(created.id)
-        try await fixture.engine.startContainer(created.id)
-        return created.id
+        try await fixture.sleeper(service, image: image, project: project, command: ["sh", "-c", "sleep \(after); touch /tmp/fail; exec sleep 3600"],
+                                  labels: extra, networkMode: networkMode) {
+            $0.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /tmp/fail"], interval: .milliseconds(500), timeout: .seconds(1), retries: 1)
+        }
     }
 
     static func healer(_ fixture: EngineFixture, project: String, policy: HealPolicy, registry: PrometheusCollectorRegistry,
@@ -60,20 +53,12 @@ struct HealerIntegrationTests {
     /// marker when it starts, so a restart makes it healthy again (as a restart cures a wedged service).
     static func controlled(_ fixture: EngineFixture, image: String, project: String, service: String, control: URL,
                            restartPolicy: String? = nil, networkMode: String? = nil) async throws -> String {
-        var hostConfig = DockerEngine.HostConfig()
-        hostConfig.binds = ["\(control.path):/ctl"]
-        hostConfig.networkMode = networkMode
-        if let restartPolicy { hostConfig.restartPolicy = DockerEngine.RestartPolicy(name: restartPolicy) }
-        var config = DockerEngine.ContainerConfig(
-            image: image, cmd: ["sh", "-c", "rm -f /ctl/fail; exec sleep 3600"],
-            labels: fixture.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": service]) { $1 },
-            hostConfig: hostConfig)
-        config.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /ctl/fail"], interval: .milliseconds(500), timeout: .seconds(2), retries: 1)
-        config.stopSignal = "SIGKILL"
-        let created = try await fixture.engine.createContainer(name: fixture.name(service), config)
-        fixture.removeContainerLater(created.id)
-        try await fixture.engine.startContainer(created.id)
-        return created.id
+        try await fixture.sleeper(service, image: image, project: project, command: ["sh", "-c", "rm -f /ctl/fail; exec sleep 3600"],
+                                  networkMode: networkMode) {
+            $0.hostConfig?.binds = ["\(control.path):/ctl"]
+            if let restartPolicy { $0.hostConfig?.restartPolicy = DockerEngine.RestartPolicy(name: restartPolicy) }
+            $0.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /ctl/fail"], interval: .milliseconds(500), timeout: .seconds(2), retries: 1)
+        }
     }
 
     static func health(_ fixture: EngineFixture, _ id: String) async -> String? {
@@ -195,13 +180,8 @@ struct HealerIntegrationTests {
     @Test("the Grafana service's container starting again triggers re-provisioning")
     func grafanaStartReprovisions() async throws {
         try await EngineFixture.with(area: "heal") { fixture in
-            let image = try await TestImages.busybox(fixture.engine)
             let project = fixture.name("p")
-            let config = DockerEngine.ContainerConfig(
-                image: image, cmd: ["sleep", "3600"],
-                labels: fixture.labels.merging(["com.docker.compose.project": project, "com.docker.compose.service": "grafana"]) { $1 })
-            let created = try await fixture.engine.createContainer(name: fixture.name("grafana"), config)
-            fixture.removeContainerLater(created.id)
+            let grafana = try await fixture.sleeper("grafana", project: project, start: false)
             let calls = Mutex(0)
             let registry = PrometheusCollectorRegistry()
             let healer = Self.healer(fixture, project: project, policy: HealPolicy(), registry: registry) {
@@ -211,7 +191,7 @@ struct HealerIntegrationTests {
                 // Let the healer subscribe before the container starts.
                 let connected = await EngineFixture.eventually(timeout: .seconds(30)) { Self.value(registry, "stackpilot_events_connected") == 1 }
                 try #require(connected, "the healer did not connect to the engine's events")
-                try await fixture.engine.startContainer(created.id)
+                try await fixture.engine.startContainer(grafana)
                 return await EngineFixture.eventually(timeout: .seconds(20)) { calls.withLock { $0 } >= 1 }
             }
             #expect(called)

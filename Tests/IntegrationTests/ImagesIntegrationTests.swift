@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import TestSupport
 import Testing
 
 /// The local images of scripts/images (stackpilot-local/<name>:0.1.0).
@@ -20,22 +21,9 @@ enum LocalImages {
     /// Runs `scripts/images NAMES...` (fast when the images are current) and returns its stdout.
     @discardableResult
     static func ensure(_ names: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = repositoryRoot.appending(path: "scripts/images")
-        process.arguments = names
-        process.currentDirectoryURL = repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes concurrently enough: stderr is small, stdout a few lines.
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ScriptFailed(status: process.terminationStatus, stderr: String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
+        let result = try Subprocess.run(repositoryRoot.appending(path: "scripts/images").path, names, in: repositoryRoot, separateErrors: true)
+        guard result.status == 0 else { throw ScriptFailed(status: result.status, stderr: result.errors) }
+        return result.output
     }
 }
 

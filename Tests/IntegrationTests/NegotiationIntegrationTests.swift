@@ -1,38 +1,18 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
-import Synchronization
+import TestSupport
 import Testing
 
 /// Concurrent first requests on a fresh client against the real engine: they all succeed in the
 /// negotiated version, and the engine sees one `/_ping` for them. The requests go through the real
-/// `CurlTransport`; `PingCounting` only counts what passes through it. Read-only: nothing is created.
+/// `CurlTransport`; a `SpyTransport` only records what passes through it. Read-only: nothing is created.
 @Suite("Docker engine, for real: API version negotiation", .requiresEngine)
 struct NegotiationIntegrationTests {
-    /// The real transport, counting the `/_ping` requests and remembering every path.
-    final class PingCounting: HTTPTransport {
-        let inner: CurlTransport
-        let paths = Mutex<[String]>([])
-
-        init(_ inner: CurlTransport) { self.inner = inner }
-
-        var pings: Int { paths.withLock { $0.filter { $0 == "/_ping" }.count } }
-
-        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-            paths.withLock { $0.append(request.path) }
-            return try await inner.send(request)
-        }
-
-        func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-            paths.withLock { $0.append(request.path) }
-            return try await inner.stream(request)
-        }
-    }
-
-    static func freshClient() async throws -> (DockerEngine.Client, PingCounting) {
+    static func freshClient() async throws -> (DockerEngine.Client, SpyTransport) {
         _ = try await TestEngine.client() // fails with the reason when no engine answers
         let host = try DockerEngine.Host.resolve()
-        let transport = PingCounting(try CurlTransport(endpoint: host.endpoint, options: .init(connectTimeout: .seconds(5))))
+        let transport = SpyTransport(try CurlTransport(endpoint: host.endpoint, options: .init(connectTimeout: .seconds(5))))
         return (DockerEngine.Client(endpoint: host.endpoint, transport: transport), transport)
     }
 
@@ -73,13 +53,13 @@ struct NegotiationIntegrationTests {
         let answers = results.compactMap { try? $0.get() }
         #expect(answers.filter { $0 == .info("linux") }.count == 4)
 
-        #expect(transport.pings == 1, "pings: \(transport.pings)")
+        #expect(transport.count(of: "/_ping") == 1, "pings: \(transport.count(of: "/_ping"))")
         let negotiated = try await copy.apiVersion()
         let engineVersion = try #require(answers.lazy.compactMap { if case .version(let version) = $0 { version } else { nil } }.first)
         #expect(negotiated == min(try #require(DockerEngine.APIVersion(engineVersion)), DockerEngine.APIVersion.maximumSupported))
-        let requests = transport.paths.withLock { $0 }.filter { $0 != "/_ping" }
+        let requests = transport.paths.filter { $0 != "/_ping" }
         #expect(requests.count == 20)
         #expect(requests.allSatisfy { $0.hasPrefix("/v\(negotiated)/") }, "\(requests)")
-        #expect(transport.pings == 1, "the negotiated version was not kept")
+        #expect(transport.count(of: "/_ping") == 1, "the negotiated version was not kept")
     }
 }

@@ -8,49 +8,12 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// Counts the engine requests that go through it, split into reads (GET/HEAD) and writes.
-final class CountingTransport: HTTPTransport {
-    let inner: any HTTPTransport
-    private let counts = Mutex<(reads: Int, writes: Int, writePaths: [String], readPaths: [String])>((0, 0, [], []))
-
-    init(_ inner: any HTTPTransport) { self.inner = inner }
-
-    var reads: Int { counts.withLock { $0.reads } }
-    var writes: Int { counts.withLock { $0.writes } }
-    var writePaths: [String] { counts.withLock { $0.writePaths } }
-    var readPaths: [String] { counts.withLock { $0.readPaths } }
-
-    func reset() { counts.withLock { $0 = (0, 0, [], []) } }
-
-    private func count(_ r: HTTPRequest) {
-        counts.withLock {
-            if r.method == .get || r.method == .head {
-                $0.reads += 1
-                $0.readPaths.append(r.path)
-            } else {
-                $0.writes += 1
-                $0.writePaths.append("\(r.method.rawValue) \(r.path)")
-            }
-        }
-    }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        count(request)
-        return try await inner.send(request)
-    }
-
-    func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        count(request)
-        return try await inner.stream(request)
-    }
-}
-
 /// A compose project in a temporary directory, named `sptest-orch-<random>`, torn down afterwards.
 struct OrchestrationFixture {
     let name: String
     let directory: URL
     let file: URL
-    let transport: CountingTransport
+    let transport: SpyTransport
     let client: DockerEngine.Client
     let executor: Orchestration.Executor
     let events: EventLog
@@ -68,7 +31,7 @@ struct OrchestrationFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let host = try DockerEngine.Host.resolve()
-        let transport = CountingTransport(try CurlTransport(endpoint: host.endpoint))
+        let transport = SpyTransport(try CurlTransport(endpoint: host.endpoint))
         let client = DockerEngine.Client(endpoint: host.endpoint, transport: transport)
         let events = EventLog()
         let executor = Orchestration.Executor(engine: Orchestration.DockerEngineBackend(client: client)) { event in
@@ -587,17 +550,8 @@ struct OrchestrationIntegrationTests {
     }
 
     static func dockerCompose(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-compose")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Subprocess.run("/usr/bin/docker-compose", arguments, in: directory)
+        return (result.status, result.output)
     }
 
     @Test("docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",

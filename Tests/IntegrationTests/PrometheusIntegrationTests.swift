@@ -3,6 +3,7 @@ import Foundation
 import HTTPTransport
 import Logging
 import PrometheusAPI
+import TestSupport
 import Testing
 
 @Suite("Prometheus (local image) scraping the stack", .serialized, .requiresEngine, .timeLimit(.minutes(30)))

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTransport
 import Orchestration
 import Synchronization
+import TestSupport
 import Testing
 
 /// Passes requests to the real engine until a fault is armed: then either the engine refuses one

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `up` and `down` as a CI job or systemd runs them: the built binary, stopped with SIGTERM.

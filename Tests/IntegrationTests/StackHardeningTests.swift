@@ -1,5 +1,6 @@
 import Compose
 import Foundation
+import TestSupport
 import Testing
 
 /// The shipped stacks and scripts/up, as issue 16 left them: nothing reachable that should not be,
@@ -59,16 +60,8 @@ struct StackHardeningTests {
     }
 
     static func stackEnv(_ arguments: [String]) throws -> Script {
-        let process = Process()
-        process.executableURL = repository.appendingPathComponent("scripts/stack-env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Script(status: process.terminationStatus, output: output)
+        let result = try Subprocess.run(repository.appendingPathComponent("scripts/stack-env").path, arguments)
+        return Script(status: result.status, output: result.output)
     }
 
     static func mode(_ path: String) throws -> Int {

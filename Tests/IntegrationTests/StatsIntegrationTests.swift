@@ -79,17 +79,9 @@ struct StatsIntegrationTests {
     /// Runs the docker CLI (the peer we compare with; the product itself never shells out).
     static func dockerStats(_ names: [String]) async throws -> [String: DockerStatsLine] {
         try await Task.detached {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/local/bin/docker")
-            process.arguments = ["stats", "--no-stream", "--format", "{{json .}}"] + names
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            let docker = try Subprocess.run("/usr/local/bin/docker", ["stats", "--no-stream", "--format", "{{json .}}"] + names, separateErrors: true)
             var result: [String: DockerStatsLine] = [:]
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            for line in docker.output.split(separator: "\n") {
                 let parsed = try JSONDecoder().decode(DockerStatsLine.self, from: Data(line.utf8))
                 result[parsed.Name] = parsed
             }

@@ -74,11 +74,7 @@ struct SuperviseDoctorMetricsTests {
             // A container of a compose project: the "stacks" check's subject.
             let projectName = fixture.name("p")
             let project = try Self.project(named: projectName, in: directory)
-            let worker = try await fixture.engine.createContainer(name: fixture.name("worker"), DockerEngine.ContainerConfig(
-                image: image, cmd: ["sleep", "3600"],
-                labels: fixture.labels.merging(["com.docker.compose.project": projectName, "com.docker.compose.service": "worker"]) { $1 }))
-            fixture.removeContainerLater(worker.id)
-            try await fixture.engine.startContainer(worker.id)
+            let worker = try await fixture.sleeper("worker", image: image, project: projectName)
             let stackCheck = "stacks/\(projectName)/worker"
 
             // workload-sim's model API, with some traffic of its own, scraped by Prometheus every second.
@@ -150,11 +146,11 @@ struct SuperviseDoctorMetricsTests {
                     #expect(recovered.held, "low-gpu-memory did not return to 0: \(String(describing: recovered.last?.statuses))")
 
                     // Fault 2: the service's container is stopped.
-                    try await engine.stopContainer(worker.id, timeout: 1)
+                    try await engine.stopContainer(worker, timeout: 1)
                     let stopped = await Self.waitFor(metrics, timeout: .seconds(60)) { $0.statuses[stackCheck] == 2 }
                     #expect(stopped.held, "\(stackCheck) never reached 2: \(String(describing: stopped.last?.statuses))")
                     #expect(stopped.last?.statuses["alerts/low-gpu-memory"] == 0)
-                    try await engine.startContainer(worker.id)
+                    try await engine.startContainer(worker)
                     let started = await Self.waitFor(metrics, timeout: .seconds(60)) { $0.statuses[stackCheck] == 0 }
                     #expect(started.held, "\(stackCheck) did not return to 0: \(String(describing: started.last?.statuses))")
                 }

@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Logging
 import Prometheus
+import TestSupport
 import Testing
 @testable import Supervisor
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import JSONDocument
+import TestSupport
 import Testing
 
 /// The engine's unix socket as the CLI finds it: `DOCKER_HOST=unix://...`, else the default.

@@ -15,16 +15,9 @@ private func dashboardFiles() -> [String] {
 private func pythonRendering(of url: URL) throws -> String? {
     let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let python else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", "import json,sys; sys.stdout.write(json.dumps(json.load(open(sys.argv[1], encoding='utf-8')), indent=2, ensure_ascii=False))", url.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return String(decoding: data, as: UTF8.self)
+    let script = "import json,sys; sys.stdout.write(json.dumps(json.load(open(sys.argv[1], encoding='utf-8')), indent=2, ensure_ascii=False))"
+    let result = try Subprocess.run(python, ["-c", script, url.path], separateErrors: true)
+    return result.status == 0 ? result.output : nil
 }
 
 /// Every key path of objects in document order, e.g. `$.panels[0].gridPos.h`.

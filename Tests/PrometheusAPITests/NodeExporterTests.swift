@@ -4,30 +4,6 @@ import PrometheusAPI
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A free TCP port on 127.0.0.1 (bound to port 0, read back, released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 @Suite("ExpositionParser on a real node_exporter")
 struct NodeExporterTests {
     static let binary = "/usr/bin/prometheus-node-exporter"
@@ -37,7 +13,7 @@ struct NodeExporterTests {
         .enabled(if: ToolGate.runs(needing: binary, for: "the real node_exporter test"), "needs Debian's prometheus-node-exporter (scripts/setup installs it)"))
     func realNodeExporter() async throws {
         try ToolGate.require(Self.binary)
-        let port = try freeLoopbackPort()
+        let port = try TestServers.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--web.listen-address=127.0.0.1:\(port)"]

@@ -1,7 +1,6 @@
 import DockerEngine
 import Foundation
 import HTTPTransport
-import TestSupport
 import Testing
 
 /// The real Docker engine the integration tests drive, found as the CLI finds it
@@ -10,13 +9,13 @@ import Testing
 /// Gate a suite or test with `.requiresEngine`: it is skipped, with the reason shown, when no
 /// engine answers — unless `STACKPILOT_REQUIRE_ENGINE=1` (set by `scripts/test`, so by CI), in
 /// which case it runs and fails on `TestEngine.client()` with the reason.
-enum TestEngine {
+public enum TestEngine {
     /// `STACKPILOT_REQUIRE_ENGINE=1`: an unreachable engine is a failure, not a skip.
-    static let isRequired = ToolGate.isRequired()
+    public static let isRequired = ToolGate.isRequired()
 
-    struct Unavailable: Error, CustomStringConvertible {
-        var reason: String
-        var description: String {
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String {
             "no Docker engine for the integration tests: \(reason)" + (isRequired ? " (STACKPILOT_REQUIRE_ENGINE=1, so this is a failure; run scripts/setup)" : "")
         }
     }
@@ -24,21 +23,21 @@ enum TestEngine {
     private static let state = Probe()
 
     /// Why the engine cannot be used, or nil when it answers. Probed once per test process.
-    static func unavailableReason() async -> String? {
+    public static func unavailableReason() async -> String? {
         await state.reason()
     }
 
-    static var isReachable: Bool {
+    public static var isReachable: Bool {
         get async { await unavailableReason() == nil }
     }
 
     /// A client for the engine; throws `Unavailable` (failing the test) when it does not answer.
-    static func client() async throws -> DockerEngine.Client {
+    public static func client() async throws -> DockerEngine.Client {
         if let reason = await unavailableReason() { throw Unavailable(reason: reason) }
         return try makeClient()
     }
 
-    static func makeClient() throws -> DockerEngine.Client {
+    public static func makeClient() throws -> DockerEngine.Client {
         let host = try DockerEngine.Host.resolve()
         return try DockerEngine.Client(host: host, connectTimeout: .seconds(3))
     }
@@ -66,7 +65,7 @@ enum TestEngine {
 extension Trait where Self == ConditionTrait {
     /// Runs the test only when the engine answers, or always when `STACKPILOT_REQUIRE_ENGINE=1`
     /// (then a dead engine fails the test instead of skipping it).
-    static var requiresEngine: Self {
+    public static var requiresEngine: Self {
         .enabled("needs a Docker engine (set STACKPILOT_REQUIRE_ENGINE=1 to fail instead of skipping)") {
             if TestEngine.isRequired { return true }
             if let reason = await TestEngine.unavailableReason() {

@@ -2,21 +2,21 @@ import DockerEngine
 import Foundation
 
 /// Small images built in the tests themselves (there is no registry here).
-enum TestImages {
+public enum TestImages {
     /// `stackpilot-test/busybox:latest`: `FROM scratch` with Debian's static busybox at
     /// /bin/busybox and links for sh, wget, sleep, echo, cat, ls, env, true, false, nc, httpd,
     /// top, yes, dd; default command `sh`. Built at most once per test process (and reused when
     /// the engine already has it with the same content label).
-    static let busyboxTag = "stackpilot-test/busybox:latest"
+    public static let busyboxTag = "stackpilot-test/busybox:latest"
 
-    static let busyboxApplets = ["sh", "wget", "sleep", "echo", "cat", "ls", "env", "true", "false", "nc", "httpd", "top", "yes", "dd", "ps", "mkdir", "rm", "touch"]
+    public static let busyboxApplets = ["sh", "wget", "sleep", "echo", "cat", "ls", "env", "true", "false", "nc", "httpd", "top", "yes", "dd", "ps", "mkdir", "rm", "touch"]
 
     /// Where the static busybox comes from (`busybox-static`, installed by scripts/setup).
-    static let busyboxPath = "/bin/busybox"
+    public static let busyboxPath = "/bin/busybox"
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case missingBusybox
-        var description: String {
+        public var description: String {
             "\(TestImages.busyboxPath) is missing: install Debian's busybox-static (scripts/setup does)"
         }
     }
@@ -24,12 +24,12 @@ enum TestImages {
     private static let builder = Builder()
 
     /// Builds (once) and returns `stackpilot-test/busybox:latest`.
-    static func busybox(_ engine: DockerEngine.Client) async throws -> String {
+    public static func busybox(_ engine: DockerEngine.Client) async throws -> String {
         try await builder.busybox(engine)
     }
 
     /// The tar build context of the busybox image (also handy for build tests).
-    static func busyboxContext(dockerfileExtra: String = "") throws -> Data {
+    public static func busyboxContext(dockerfileExtra: String = "") throws -> Data {
         guard let binary = FileManager.default.contents(atPath: busyboxPath) else { throw Failure.missingBusybox }
         var tar = DockerEngine.TarWriter()
         try tar.addFile("Dockerfile", text: """
