@@ -21,6 +21,8 @@ struct RenderGoldenTests {
 
     static let cases: [Case] = [
         Case(name: "every-key", directory: goldenDirectory + "/every-key", files: ["compose.yaml"]),
+        Case(name: "dockprom", directory: Fixture.acceptanceDirectory + "/dockprom", files: ["docker-compose.yml"]),
+        Case(name: "dockprom-exporters", directory: Fixture.acceptanceDirectory + "/dockprom", files: ["docker-compose.exporters.yml"]),
         Case(name: "vegasbrianc-compose", directory: Fixture.acceptanceDirectory + "/vegasbrianc-prometheus", files: ["docker-compose.yml"]),
         Case(name: "vegasbrianc-stack", directory: Fixture.acceptanceDirectory + "/vegasbrianc-prometheus", files: ["docker-stack.yml"]),
         Case(name: "awesome-compose", directory: Fixture.acceptanceDirectory + "/awesome-compose-prometheus-grafana/prometheus-grafana",
