@@ -156,7 +156,18 @@ extension ServiceConfig {
         if let d = copy.deploy, d.mode == nil, d.limits == nil, d.reservations == nil, d.other.isEmpty { copy.deploy = nil }
         copy.dependsOn = []
         copy.profiles = []
-        return copy.plainValue()
+        guard case .object(var pairs) = copy.plainValue() else { return copy.plainValue() }
+        // What is copied into the container counts (a changed value recreates it): only here, under
+        // the hash's key, never in what `config` prints.
+        for (key, refs) in [("secrets", secrets), ("configs", configs)] where refs.contains(where: { $0.content != nil }) {
+            guard let i = pairs.firstIndex(where: { $0.key == key }) else { continue }
+            pairs[i].value = .array(refs.map { ref in
+                guard case .object(var fields) = ref.plainValue(), let content = ref.content else { return ref.plainValue() }
+                fields.append(.init("content", .string(content)))
+                return .object(fields)
+            })
+        }
+        return .object(pairs)
     }
 
     /// The service's config hash: HMAC-SHA256 (hex) under `key` of the canonical JSON of

@@ -42,6 +42,11 @@ public struct ComposeLoadOptions: Sendable {
 public struct ComposeLoader: Sendable {
     public var logger: Logger
 
+    /// The largest compose file the loader parses (1 MiB; real stacks are a few KB, the largest
+    /// setups of the parity corpus tens of KB). With `Normaliser.maximumServices` it bounds what a
+    /// hostile file can cost before it is refused.
+    public static let maximumFileSize = 1 << 20
+
     public init(logger: Logger = Logger(label: "stackpilot.compose")) {
         self.logger = logger
     }
@@ -78,6 +83,13 @@ public struct ComposeLoader: Sendable {
         var parsed: [(root: YNode, tags: Merge.Tags)] = []
         for file in files {
             let text = try Self.read(file)
+            guard text.utf8.count <= Self.maximumFileSize else {
+                // Refused before parsing: the parse alone costs about a microsecond and 100 bytes of
+                // memory per byte of YAML.
+                sink.error(SourceLocation(file: file, line: 1, column: 1), "",
+                           "compose file too large: \(text.utf8.count) bytes (at most \(Self.maximumFileSize))")
+                continue
+            }
             guard let root = try YAMLTree.parse(text, file: file) else {
                 sink.error(SourceLocation(file: file, line: 1, column: 1), "", "empty compose file (expected a mapping with services)")
                 continue
@@ -89,6 +101,12 @@ public struct ComposeLoader: Sendable {
             if let legacy = Self.legacyServices(root) {
                 // One line instead of an unknown-key error per service and a missing `services`.
                 sink.error(root, "", "this is a legacy (version 1) compose file: services are at the top level (\(legacy)); put them under `services:`")
+                continue
+            }
+            if let services = root["services"]?.mapping, services.count > Normaliser.maximumServices {
+                // Refused before interpolation, merging and normalising, which cost tens of
+                // microseconds and kilobytes per service (60,000 services: seconds, hundreds of MB).
+                sink.error(root["services"]!, "services", "too many services: \(services.count) (at most \(Normaliser.maximumServices) in one file)")
                 continue
             }
             parsed.append(Merge.tags(root))

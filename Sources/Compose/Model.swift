@@ -230,6 +230,13 @@ public struct FileReference: Sendable, Codable, Equatable {
     public var uid: String?
     public var gid: String?
     public var mode: Int?
+    /// What is copied into the container at `target` before it starts, when the top-level object is
+    /// sourced from `environment` (the variable's value) or `content`, as compose v2 does on one
+    /// host; nil for `file:` (bind-mounted) and `external`. A secret: never rendered nor serialised,
+    /// hashed only under the config hash's key.
+    public var content: String? = nil
+
+    enum CodingKeys: String, CodingKey { case source, target, uid, gid, mode }
 }
 
 public struct NetworkConfig: Sendable, Codable, Equatable {

@@ -6,6 +6,11 @@ extension Normaliser {
     /// refused anything. A single host runs a few thousand containers at most.
     static let maximumReplicas = 10_000
 
+    /// The most services one compose file may define: as many as the containers a host runs. The
+    /// loader refuses more right after parsing (a file of 60,000 services would otherwise cost
+    /// seconds and hundreds of MB before any check could refuse it).
+    static let maximumServices = 10_000
+
     /// The most CPUs `cpus` may ask for: the engine takes `NanoCpus` (CPUs x 10^9) as an Int64.
     /// Whether the host has that many is the engine's business at create time, not the loader's.
     static let maximumCPUs = Double(Int64.max / 1_000_000_000)

@@ -92,15 +92,34 @@ struct Normaliser {
                 }
             }
         }
-        // Secrets and configs not backed by a file are not written into the container: say so.
-        for svc in services {
-            for (refs, objects, kind) in [(svc.secrets, secrets, "secrets"), (svc.configs, configs, "configs")] {
+        // Secrets and configs sourced from `environment` or `content` are copied into the container
+        // (compose v2's injectFileReferences); `external` ones exist in swarm mode only: say so.
+        for index in services.indices {
+            let svc = services[index]
+            for (objects, kind) in [(secrets, "secrets"), (configs, "configs")] {
+                let refs = kind == "secrets" ? svc.secrets : svc.configs
                 for (i, ref) in refs.enumerated() {
                     guard let object = objects[ref.source], object.file == nil else { continue }
-                    let source = object.external ? "external" : object.environment != nil ? "environment" : "content"
                     let node = serviceNodes[svc.name]?[kind]?.sequence?[i] ?? serviceNodes[svc.name]!
-                    sink.warning(node, "services.\(svc.name).\(kind)[\(i)]",
-                                 "`\(ref.source)` is ignored: \(kind) sourced from \(source) are not written into the container (use `file:`)")
+                    let path = "services.\(svc.name).\(kind)[\(i)]"
+                    if object.external {
+                        sink.warning(node, path,
+                                     "`\(ref.source)` is ignored: external \(kind) exist in swarm mode only (use `file:`, `environment:` or `content:`)")
+                        continue
+                    }
+                    var content = object.content
+                    if let variable = object.environment {
+                        content = environment[variable]
+                        if content == nil {
+                            sink.error(node, path, "environment variable \(variable) required by \(kind.dropLast()) \"\(ref.source)\" is not set")
+                        }
+                    }
+                    guard let content, !content.isEmpty else { continue }
+                    if svc.readOnly {
+                        sink.error(node, path,
+                               "cannot write \(kind.dropLast()) \"\(ref.source)\" into read-only service \(svc.name) (only `file:` ones are mounted)")
+                    }
+                    if kind == "secrets" { services[index].secrets[i].content = content } else { services[index].configs[i].content = content }
                 }
             }
         }
@@ -241,115 +260,20 @@ struct Normaliser {
             platform: nil, logging: nil, deploy: nil, stopGracePeriod: nil, stopSignal: nil, profiles: [], pullPolicy: nil,
             secrets: [], configs: [], extensions: [:], other: [:])
 
+        var parse = ServiceUnderParse(config: s, context: context)
         for (keyNode, value) in node.mapping ?? [] {
             guard let key = keyNode.scalar else { continue }
             let p = "\(path).\(key)"
-            // A key the table declares ignored is said out loud, whichever case parses it.
+            // A key the table declares ignored is said out loud, whichever entry reads it.
             if case .ignored(let reason)? = ServiceKey.named(key)?.disposition { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
-            switch key {
-            case "image": s.image = string(value, p)
-            case "build": s.build = build(value, p)
-            case "command": s.command = commandLine(value, p)
-            case "entrypoint": s.entrypoint = commandLine(value, p)
-            case "environment":
-                for (k, v) in keyValuesOptional(value, p) {
-                    if let v { s.environment[k] = v } else if let fromEnv = environment[k] { s.environment[k] = fromEnv } else { s.environment[k] = nil }
-                }
-            case "env_file": break  // handled below so `environment` wins over it
-            case "ports": s.ports = ports(value, p)
-            case "expose": s.expose = expose(value, p)
-            case "volumes": s.volumes = serviceVolumes(value, p, context: context)
-            case "networks": s.networks = serviceNetworks(value, p, context: context)
-            case "network_mode": s.networkMode = string(value, p)
-            case "depends_on": s.dependsOn = dependsOn(value, p, nodes: &dependencyNodes)
-            case "healthcheck": s.healthcheck = healthcheck(value, p)
-            case "restart": s.restart = restartPolicy(value, p)
-            case "labels": s.labels = keyValues(value, p, nullValue: "")
-            case "container_name":
-                s.containerName = string(value, p)
-                if let c = s.containerName, !Self.isValidName(c) {
-                    sink.error(value, p, "invalid container name \"\(c)\" (expected [a-zA-Z0-9][a-zA-Z0-9_.-]*)")
-                }
-            case "hostname": s.hostname = string(value, p)
-            case "domainname": s.domainname = string(value, p)
-            case "user": s.user = string(value, p)
-            case "working_dir": s.workingDir = string(value, p)
-            case "privileged": s.privileged = bool(value, p) ?? false
-            case "read_only": s.readOnly = bool(value, p) ?? false
-            case "init": s.initProcess = bool(value, p)
-            case "tty": s.tty = bool(value, p) ?? false
-            case "stdin_open": s.stdinOpen = bool(value, p) ?? false
-            case "cap_add": s.capAdd = stringList(value, p)
-            case "cap_drop": s.capDrop = stringList(value, p)
-            case "devices": s.devices = devices(value, p)
-            case "extra_hosts": s.extraHosts = extraHosts(value, p)
-            case "dns": s.dns = stringOrList(value, p)
-            case "dns_search": s.dnsSearch = stringOrList(value, p)
-            case "tmpfs": s.tmpfs = stringOrList(value, p)
-            case "security_opt": s.securityOpt = stringList(value, p)
-            case "sysctls": s.sysctls = keyValues(value, p, nullValue: "")
-            case "ulimits": s.ulimits = ulimits(value, p)
-            case "shm_size": s.shmSize = bytes(value, p)
-            case "pid": s.pid = string(value, p)
-            case "ipc": s.ipc = string(value, p)
-            case "platform": s.platform = string(value, p)
-            case "logging": s.logging = logging(value, p)
-            case "deploy": s.deploy = deploy(value, p)
-            case "stop_grace_period": s.stopGracePeriod = duration(value, p)
-            case "stop_signal": s.stopSignal = string(value, p)
-            case "profiles":
-                s.profiles = stringList(value, p)
-                for (i, profile) in s.profiles.enumerated() where !Self.isValidName(profile) {
-                    sink.error(value.sequence?[i] ?? value, "\(p)[\(i)]", "invalid profile name \"\(profile)\"")
-                }
-            case "pull_policy":
-                if let policy = string(value, p) {
-                    s.pullPolicy = policy
-                    let fixed = ["always", "never", "missing", "if_not_present", "build", "daily", "weekly", "refresh"]
-                    let every = policy.hasPrefix("every_") && ComposeDuration(parsing: String(policy.dropFirst(6))) != nil
-                    if !fixed.contains(policy) && !every {
-                        sink.error(value, p, "invalid pull_policy \"\(policy)\" (expected always, never, missing, build, daily, weekly or every_<duration>)")
-                    }
-                }
-            case "secrets": s.secrets = fileReferences(value, p, defined: context.secrets, kind: "secret")
-            case "configs": s.configs = fileReferences(value, p, defined: context.configs, kind: "config")
-            case "mem_limit", "mem_reservation", "memswap_limit":
-                // Normalised to bytes, as compose v2 does; memswap_limit may be -1 (unlimited).
-                if key == "memswap_limit", value.scalar == "-1" { s.other[key] = .int(-1) }
-                else if let b = bytes(value, p) { s.other[key] = .int(b) }
-            case "mem_swappiness", "cpu_shares", "cpu_period", "cpu_quota", "cpu_count", "cpu_percent", "pids_limit", "oom_score_adj":
-                if let n = int(value, p) { s.other[key] = .int(Int64(n)) }
-            case "cpu_rt_period", "cpu_rt_runtime":
-                // Microseconds: a number, or a duration as compose-go accepts (`400ms`).
-                if let text = value.scalar, let n = Int64(text) { s.other[key] = .int(n) }
-                else if let d = duration(value, p) { s.other[key] = .int(d.nanoseconds / 1_000) }
-            case "oom_kill_disable":
-                if let b = bool(value, p) { s.other[key] = .bool(b) }
-            case "cpuset", "runtime", "userns_mode", "cgroup_parent", "cgroup", "uts", "mac_address", "isolation":
-                if let text = string(value, p) { s.other[key] = .string(text) }
-            case "group_add", "dns_opt", "device_cgroup_rules", "links", "external_links", "volumes_from":
-                let list = key == "dns_opt" ? stringOrList(value, p) : stringList(value, p)
-                if !list.isEmpty { s.other[key] = .array(list.map(ComposeValue.string)) }
-            case "storage_opt":
-                let options = stringMap(value, p)
-                if !options.isEmpty { s.other[key] = .object(options.keys.sorted().map { .init($0, .string(options[$0]!)) }) }
-            case "blkio_config":
-                s.other[key] = blkioConfig(value, p)
-            case "gpus":
-                s.gpus = gpus(value, p)
-            case "cpus":
-                if let cpus = cpus(value, p) { s.other[key] = .double(cpus) }
-            case "scale":
-                if let n = replicaCount(value, p) { s.other[key] = .int(Int64(n)) }
-            default:
-                if key.hasPrefix("x-") {
-                    s.extensions[key] = plain(value)
-                } else if let entry = ServiceKey.named(key), let v = plain(value) {
-                    if case .refused(let reason) = entry.disposition { sink.error(value, p, reason); continue }
-                    s.other[key] = v
-                }
-            }
+            if key.hasPrefix("x-") {
+                parse.config.extensions[key] = plain(value)
+            } else if let read = Self.keyParsers[key] {
+                read(&self, &parse, key, value, p)
+            }  // any other key was reported by checkKeys
         }
+        s = parse.config
+        dependencyNodes = parse.dependencyNodes
         if let envFileNode = node["env_file"] {
             var fromFiles: [String: String] = [:]
             for (file, required, entryNode, entryPath) in envFileEntries(envFileNode, "\(path).env_file") {
@@ -378,7 +302,6 @@ struct Normaliser {
             }
         }
         if let labelFileNode = node["label_file"] { s.labels = labelsWithFiles(labelFileNode, "\(path).label_file", labels: s.labels) }
-        s.other["label_file"] = nil  // merged into labels above, so the labels carry (and hash) the files' content
         if s.image?.isEmpty == true { s.image = nil }  // `image: ${UNSET}` names no image
         if s.image == nil && s.build == nil {
             sink.error(node, path, "service \(name) has neither an image nor a build context (expected `image:` or `build:`)")

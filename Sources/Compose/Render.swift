@@ -33,117 +33,14 @@ extension ServiceConfig {
     /// The service's config hash under this host's key (see `configHash(key:)` in Hash.swift).
     public var configHash: String { configHash(key: .host) }
 
+    /// The service as compose-style values: each key of `ServiceKey.all` through its entry in
+    /// `keyRenderers`, then the `x-*` extensions, sorted by key.
     public func plainValue() -> ComposeValue {
         var p: [ComposeValue.Pair] = []
-        func add(_ key: String, _ value: ComposeValue?) { if let value { p.append(.init(key, value)) } }
-        func strings(_ list: [String]) -> ComposeValue? { list.isEmpty ? nil : .array(list.map(ComposeValue.string)) }
-        func map(_ dict: [String: String]) -> ComposeValue? {
-            dict.isEmpty ? nil : .object(dict.keys.sorted().map { .init($0, .string(dict[$0]!)) })
+        for key in ServiceKey.all {
+            if let value = Self.keyRenderers[key.name]?(self, key.name) { p.append(.init(key.name, value)) }
         }
-        if let b = build {
-            var bp: [ComposeValue.Pair] = [.init("context", .string(b.context))]
-            if let d = b.dockerfile { bp.append(.init("dockerfile", .string(d))) }
-            if let a = map(b.args) { bp.append(.init("args", a)) }
-            if let t = b.target { bp.append(.init("target", .string(t))) }
-            if let l = map(b.labels) { bp.append(.init("labels", l)) }
-            add("build", .object(bp))
-        }
-        add("cap_add", strings(capAdd))
-        add("cap_drop", strings(capDrop))
-        add("command", command.map { .array($0.map(ComposeValue.string)) })
-        add("configs", configs.isEmpty ? nil : .array(configs.map { $0.plainValue() }))
-        add("container_name", containerName.map(ComposeValue.string))
-        add("depends_on", dependsOn.isEmpty ? nil : .object(dependsOn.map {
-            .init($0.service, .object([.init("condition", .string($0.condition.rawValue)), .init("required", .bool($0.required)),
-                                       .init("restart", .bool($0.restart))]))
-        }))
-        if let d = deploy {
-            var dp: [ComposeValue.Pair] = []
-            if let m = d.mode { dp.append(.init("mode", .string(m))) }
-            if let r = d.replicas { dp.append(.init("replicas", .int(Int64(r)))) }
-            var res: [ComposeValue.Pair] = []
-            if let l = d.limits { res.append(.init("limits", l.plainValue())) }
-            if let r = d.reservations { res.append(.init("reservations", r.plainValue())) }
-            if !res.isEmpty { dp.append(.init("resources", .object(res))) }
-            for k in d.other.keys.sorted() { dp.append(.init(k, d.other[k]!)) }
-            add("deploy", .object(dp))
-        }
-        add("devices", devices.isEmpty ? nil : .array(devices.map {
-            .object([.init("source", .string($0.source)), .init("target", .string($0.target)), .init("permissions", .string($0.permissions))])
-        }))
-        add("dns", strings(dns))
-        add("dns_search", strings(dnsSearch))
-        add("domainname", domainname.map(ComposeValue.string))
-        add("entrypoint", entrypoint.map { .array($0.map(ComposeValue.string)) })
-        add("env_file", strings(envFiles))
-        add("environment", map(environment))
-        add("expose", strings(expose))
-        add("extra_hosts", strings(extraHosts))
-        add("gpus", gpus.isEmpty ? nil : .array(gpus.map(\.plainValue)))
-        if let h = healthcheck {
-            var hp: [ComposeValue.Pair] = []
-            if let t = h.test { hp.append(.init("test", .array(t.map(ComposeValue.string)))) }
-            if let v = h.interval { hp.append(.init("interval", .string(v.description))) }
-            if let v = h.timeout { hp.append(.init("timeout", .string(v.description))) }
-            if let v = h.startPeriod { hp.append(.init("start_period", .string(v.description))) }
-            if let v = h.startInterval { hp.append(.init("start_interval", .string(v.description))) }
-            if let r = h.retries { hp.append(.init("retries", .int(Int64(r)))) }
-            if h.disable { hp.append(.init("disable", .bool(true))) }
-            add("healthcheck", .object(hp))
-        }
-        add("hostname", hostname.map(ComposeValue.string))
-        add("image", image.map(ComposeValue.string))
-        add("init", initProcess.map(ComposeValue.bool))
-        add("ipc", ipc.map(ComposeValue.string))
-        add("labels", map(labels))
-        if let l = logging {
-            var lp: [ComposeValue.Pair] = []
-            if let d = l.driver { lp.append(.init("driver", .string(d))) }
-            if let o = map(l.options) { lp.append(.init("options", o)) }
-            add("logging", .object(lp))
-        }
-        add("network_mode", networkMode.map(ComposeValue.string))
-        add("networks", networks.isEmpty ? nil : .object(networks.map { n in
-            var np: [ComposeValue.Pair] = []
-            if !n.aliases.isEmpty { np.append(.init("aliases", .array(n.aliases.map(ComposeValue.string)))) }
-            if let a = n.ipv4Address { np.append(.init("ipv4_address", .string(a))) }
-            if let a = n.ipv6Address { np.append(.init("ipv6_address", .string(a))) }
-            if let pr = n.priority { np.append(.init("priority", .int(Int64(pr)))) }
-            return .init(n.name, np.isEmpty ? .null : .object(np))
-        }))
-        add("pid", pid.map(ComposeValue.string))
-        add("platform", platform.map(ComposeValue.string))
-        add("ports", ports.isEmpty ? nil : .array(ports.map { port in
-            var pp: [ComposeValue.Pair] = []
-            if let m = port.mode { pp.append(.init("mode", .string(m))) }
-            if let ip = port.hostIP { pp.append(.init("host_ip", .string(ip))) }
-            pp.append(.init("target", .int(Int64(port.target))))
-            if let pub = port.published { pp.append(.init("published", .string(pub))) }
-            pp.append(.init("protocol", .string(port.protocol)))
-            return .object(pp)
-        }))
-        add("privileged", privileged ? .bool(true) : nil)
-        add("profiles", strings(profiles))
-        add("pull_policy", pullPolicy.map(ComposeValue.string))
-        add("read_only", readOnly ? .bool(true) : nil)
-        add("restart", restart.map(ComposeValue.string))
-        add("secrets", secrets.isEmpty ? nil : .array(secrets.map { $0.plainValue() }))
-        add("security_opt", strings(securityOpt))
-        add("shm_size", shmSize.map { .int($0) })
-        add("stdin_open", stdinOpen ? .bool(true) : nil)
-        add("stop_grace_period", stopGracePeriod.map { .string($0.description) })
-        add("stop_signal", stopSignal.map(ComposeValue.string))
-        add("sysctls", map(sysctls))
-        add("tmpfs", strings(tmpfs))
-        add("tty", tty ? .bool(true) : nil)
-        add("ulimits", ulimits.isEmpty ? nil : .object(ulimits.keys.sorted().map {
-            .init($0, .object([.init("soft", .int(ulimits[$0]!.soft)), .init("hard", .int(ulimits[$0]!.hard))]))
-        }))
-        add("user", user.map(ComposeValue.string))
-        add("volumes", volumes.isEmpty ? nil : .array(volumes.map { $0.plainValue() }))
-        add("working_dir", workingDir.map(ComposeValue.string))
-        for k in other.keys.sorted() { add(k, other[k]) }
-        for k in extensions.keys.sorted() { add(k, extensions[k]) }
+        for k in extensions.keys.sorted() { p.append(.init(k, extensions[k]!)) }
         return .object(p.sorted { $0.key < $1.key })
     }
 }

@@ -38,9 +38,9 @@ extension DockerEngine {
             self.modificationTime = modificationTime
         }
 
-        /// Adds a regular file.
-        public mutating func addFile(_ name: String, contents: Data, mode: Int = 0o644) throws(Error) {
-            try appendHeader(name: name, size: contents.count, mode: mode, type: "0")
+        /// Adds a regular file, owned by `uid`:`gid` (kept by the engine with `copyUIDGID`).
+        public mutating func addFile(_ name: String, contents: Data, mode: Int = 0o644, uid: Int = 0, gid: Int = 0) throws(Error) {
+            try appendHeader(name: name, size: contents.count, mode: mode, type: "0", uid: uid, gid: gid)
             data.append(contents)
             pad()
         }
@@ -142,13 +142,17 @@ extension DockerEngine {
 
         // MARK: - ustar headers
 
-        private mutating func appendHeader(name: String, size: Int, mode: Int, type: Character, linkName: String = "") throws(Error) {
+        private mutating func appendHeader(
+            name: String, size: Int, mode: Int, type: Character, linkName: String = "", uid: Int = 0, gid: Int = 0
+        ) throws(Error) {
             precondition(!finished, "TarWriter: entry added after finish()")
-            data.append(contentsOf: try Self.header(name: name, size: size, mode: mode, type: type, linkName: linkName, modificationTime: modificationTime))
+            data.append(contentsOf: try Self.header(name: name, size: size, mode: mode, type: type, linkName: linkName, modificationTime: modificationTime,
+                                                    uid: uid, gid: gid))
         }
 
         /// One 512-byte ustar header.
-        static func header(name: String, size: Int, mode: Int, type: Character, linkName: String = "", modificationTime: Int) throws(Error) -> [UInt8] {
+        static func header(name: String, size: Int, mode: Int, type: Character, linkName: String = "", modificationTime: Int,
+                           uid: Int = 0, gid: Int = 0) throws(Error) -> [UInt8] {
             guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else { throw .notRelative(name) }
             let (prefix, shortName) = try Self.split(name)
             var header = [UInt8](repeating: 0, count: 512)
@@ -163,8 +167,8 @@ extension DockerEngine {
             }
             put(shortName, at: 0, length: 100)
             putOctal(mode & 0o7777, at: 100, length: 8)
-            putOctal(0, at: 108, length: 8) // uid
-            putOctal(0, at: 116, length: 8) // gid
+            putOctal(uid, at: 108, length: 8)
+            putOctal(gid, at: 116, length: 8)
             putOctal(size, at: 124, length: 12)
             putOctal(modificationTime, at: 136, length: 12)
             put("        ", at: 148, length: 8) // checksum placeholder: spaces
@@ -172,8 +176,8 @@ extension DockerEngine {
             put(linkName, at: 157, length: 100)
             put("ustar", at: 257, length: 6) // "ustar\0"
             put("00", at: 263, length: 2)
-            put("root", at: 265, length: 32)
-            put("root", at: 297, length: 32)
+            if uid == 0 { put("root", at: 265, length: 32) }  // user and group names only for root: the numbers are what counts
+            if gid == 0 { put("root", at: 297, length: 32) }
             put(prefix, at: 345, length: 155)
             let checksum = header.reduce(0) { $0 + Int($1) }
             let digits = String(checksum, radix: 8)

@@ -1,5 +1,6 @@
 import Compose
 import DockerEngine
+import Foundation
 
 extension Orchestration.DesiredProject {
     /// Translates the normalised compose model into what orchestration converges to: engine
@@ -53,6 +54,7 @@ extension Orchestration.DesiredService {
             stopTimeout: s.stopGracePeriod.map { Int($0.nanoseconds / 1_000_000_000) }
         )
         createAfter = O.implicitDependencies(s).filter { $0 != s.name && project.service(named: $0) != nil }
+        copies = body.copies
     }
 }
 
@@ -68,6 +70,8 @@ extension Orchestration {
         var exposed: [String: DockerEngine.Empty] = [:]
         var portBindings: [String: [DockerEngine.PortBinding]] = [:]
         var deviceRequests: [DockerEngine.DeviceRequest] = []
+        /// Secrets and configs copied into the container before it starts.
+        var copies: [Orchestration.FileCopy] = []
         var links: [String] = []
         var bindSources: [String] = []
         var publishedPorts: [PublishedPort] = []
@@ -118,7 +122,7 @@ extension Orchestration {
         "cgroup": { s, _, b in b.host.cgroupnsMode = s.other.string("cgroup") },
         "cgroup_parent": { s, _, b in b.host.cgroupParent = s.other.string("cgroup_parent") },
         "command": { s, _, b in b.config.cmd = s.command },
-        "configs": { s, p, b in b.mountFiles(s.configs, objects: p.configs, defaultTarget: { "/\($0)" }) },
+        "configs": { s, p, b in b.mountFiles(s.configs, objects: p.configs, defaultTarget: { "/\($0)" }, defaultMode: 0o444) },
         // The create call's name (`DesiredService.containerName`), not a body field.
         "container_name": { _, _, _ in },
         "cpu_count": { s, _, b in b.host.cpuCount = s.other.int("cpu_count") },
@@ -266,7 +270,7 @@ extension Orchestration {
             b.host.restartPolicy = DockerEngine.RestartPolicy(name: parts[0].isEmpty ? "no" : String(parts[0]), maximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
         },
         "runtime": { s, _, b in b.host.runtime = s.other.string("runtime") },
-        "secrets": { s, p, b in b.mountFiles(s.secrets, objects: p.secrets, defaultTarget: { "/run/secrets/\($0)" }) },
+        "secrets": { s, p, b in b.mountFiles(s.secrets, objects: p.secrets, defaultTarget: { "/run/secrets/\($0)" }, defaultMode: 0o444) },
         "security_opt": { s, _, b in b.host.securityOpt = s.securityOpt.isEmpty ? nil : s.securityOpt },
         "shm_size": { s, _, b in b.host.shmSize = s.shmSize },
         "stdin_open": { s, _, b in b.config.openStdin = s.stdinOpen ? true : nil },
@@ -367,8 +371,15 @@ extension Orchestration {
 extension Orchestration.CreateBody {
     /// File-based secrets and configs are bind-mounted read-only, as compose does outside swarm.
     /// The others (environment, content, external) are warned about by the compose loader.
-    mutating func mountFiles(_ refs: [FileReference], objects: [String: FileObjectConfig], defaultTarget: (String) -> String) {
+    mutating func mountFiles(_ refs: [FileReference], objects: [String: FileObjectConfig], defaultTarget: (String) -> String, defaultMode: Int) {
         for ref in refs {
+            if let content = ref.content {
+                // Sourced from `environment` or `content`: copied in before start (compose v2's
+                // injectFileReferences): mode 0444 unless given, owner from uid/gid (numbers).
+                copies.append(Orchestration.FileCopy(path: ref.target.isEmpty ? defaultTarget(ref.source) : ref.target, content: Data(content.utf8),
+                                                     mode: ref.mode ?? defaultMode, uid: ref.uid.flatMap { Int($0) }, gid: ref.gid.flatMap { Int($0) }))
+                continue
+            }
             guard let file = objects[ref.source]?.file else { continue }
             mounts.append(DockerEngine.Mount(type: "bind", source: file, target: ref.target.isEmpty ? defaultTarget(ref.source) : ref.target, readOnly: true))
             bindSources.append(file)

@@ -108,6 +108,10 @@ extension Orchestration {
             try await client.createContainer(name: name, spec).id
         }
 
+        public func copyToContainer(id: String, path: String, archive: Data, copyUIDGID: Bool) async throws {
+            try await client.copyToContainer(id, path: path, archive: archive, copyUIDGID: copyUIDGID)
+        }
+
         public func connectNetwork(_ network: String, container: String, aliases: [String]) async throws {
             try await client.connectNetwork(network, container: container, endpoint: DockerEngine.EndpointSettings(aliases: aliases))
         }

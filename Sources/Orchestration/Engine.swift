@@ -1,4 +1,5 @@
 import DockerEngine
+import Foundation
 
 extension Orchestration {
     /// Details of one container, from the inspect endpoint.
@@ -108,6 +109,8 @@ public protocol OrchestrationEngine: Sendable {
     /// Creates a container and returns its ID.
     func createContainer(name: String, spec: DockerEngine.ContainerConfig) async throws -> String
     func connectNetwork(_ network: String, container: String, aliases: [String]) async throws
+    /// Extracts a tar archive into a (created, not yet started) container at `path`.
+    func copyToContainer(id: String, path: String, archive: Data, copyUIDGID: Bool) async throws
     func renameContainer(id: String, to name: String) async throws
     func startContainer(id: String) async throws
     func stopContainer(id: String, timeout: Int?) async throws

@@ -303,9 +303,13 @@ extension Orchestration {
                 for (network, aliases) in extra {
                     try await engine.connectNetwork(network, container: id, aliases: aliases)
                 }
+                if !s.copies.isEmpty {
+                    let archive = try Orchestration.FileCopy.archive(s.copies)
+                    try await engine.copyToContainer(id: id, path: "/", archive: archive.data, copyUIDGID: archive.copyUIDGID)
+                }
             } catch {
-                // Half-connected, it would carry the config hash of a whole one: it goes. (An
-                // interruption here is caught by the planner, which checks network membership.)
+                // Half-connected or without its copied files, it would carry the config hash of a whole
+                // one: it goes. (An interruption here is caught by the planner, which checks network membership.)
                 await Self.evenIfCancelled { [engine] in try? await engine.removeContainer(id: id, force: true, volumes: false) }
                 throw error
             }

@@ -1,4 +1,5 @@
 import DockerEngine
+import Foundation
 
 extension Orchestration {
     /// How an image is obtained (compose's `pull_policy`).
@@ -101,6 +102,9 @@ extension Orchestration {
         /// Services whose containers must exist when this one is created (links, volumes_from,
         /// network_mode service:): the engine resolves them in the create call.
         public var createAfter: [String] = []
+        /// Files copied into each new container before it starts (secrets and configs sourced from
+        /// `environment` or `content`). Their contents are secrets: never printed.
+        public var copies: [FileCopy] = []
 
         public init(
             name: String, image: String, configHash: String, fieldHashes: [String: String] = [:],
@@ -123,6 +127,34 @@ extension Orchestration {
             self.bindSources = bindSources
             self.publishedPorts = publishedPorts
             self.stopTimeout = stopTimeout
+        }
+    }
+
+    /// A file written into a created container (through `PUT /containers/{id}/archive`).
+    public struct FileCopy: Sendable, Equatable {
+        /// Absolute path in the container.
+        public var path: String
+        public var content: Data
+        public var mode: Int
+        /// Owner (numbers); root when nil.
+        public var uid: Int?
+        public var gid: Int?
+
+        public init(path: String, content: Data, mode: Int, uid: Int? = nil, gid: Int? = nil) {
+            self.path = path
+            self.content = content
+            self.mode = mode
+            self.uid = uid
+            self.gid = gid
+        }
+
+        /// The files as one tar archive to extract at `/`, and whether the engine must keep its owners.
+        static func archive(_ files: [FileCopy]) throws -> (data: Data, copyUIDGID: Bool) {
+            var tar = DockerEngine.TarWriter()
+            for file in files {
+                try tar.addFile(String(file.path.drop(while: { $0 == "/" })), contents: file.content, mode: file.mode, uid: file.uid ?? 0, gid: file.gid ?? 0)
+            }
+            return (tar.finish(), files.contains { $0.uid != nil || $0.gid != nil })
         }
     }
 

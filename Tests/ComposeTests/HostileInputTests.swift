@@ -45,6 +45,17 @@ struct HostileInputTests {
         return text
     }()
 
+    /// 10,000 services (the most one file may define), each depending on the next, the last on the first.
+    static let cycleAtTheLimit: String = {
+        let count = Normaliser.maximumServices
+        var text = "services:\n"
+        for i in 0..<count { text += "  s\(i):\n    image: x\n    depends_on: [s\((i + 1) % count)]\n" }
+        return text
+    }()
+
+    /// One service more than a file may define, in a file well under the size limit.
+    static let tooManyServices: String = "services:\n" + (0...Normaliser.maximumServices).map { " s\($0): {image: x}\n" }.joined()
+
     /// A .env file of about 390 KB whose first value opens a double quote that never closes.
     static let unclosedQuote: String = "A=\"open\n" + String(repeating: "LINE_OF_TEXT=some value that goes on\n", count: 10_000)
 
@@ -53,8 +64,13 @@ struct HostileInputTests {
              message: "YAML aliases expand this document beyond 100000 extra nodes"),
         Case(name: "nested ${A:-${B:-...}} defaults", files: ["compose.yaml": nestedDefaults], path: "services.a.image",
              message: "interpolation nested more than 32 levels deep"),
-        Case(name: "a depends_on cycle through 60,000 services", files: ["compose.yaml": longCycle], path: "services.s0.depends_on",
-             message: "dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> s5 -> ... (59990 more) -> s59996 -> s59997 -> s59998 -> s59999 -> s0"),
+        // Refused before parsing: 2.9 MB is over ComposeLoader.maximumFileSize.
+        Case(name: "a depends_on cycle through 60,000 services", files: ["compose.yaml": longCycle], path: "",
+             message: "compose file too large: 2857790 bytes (at most 1048576)"),
+        Case(name: "a file of 10,001 services (dense, under the size limit)", files: ["compose.yaml": tooManyServices], path: "services",
+             message: "too many services: 10001 (at most 10000 in one file)"),
+        Case(name: "a depends_on cycle through 10,000 services", files: ["compose.yaml": cycleAtTheLimit], path: "services.s0.depends_on",
+             message: "dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> s5 -> ... (9990 more) -> s9996 -> s9997 -> s9998 -> s9999 -> s0"),
         Case(name: "a .env file with an unclosed quote", files: ["compose.yaml": "services:\n  a:\n    image: x\n", ".env": unclosedQuote],
              path: "", message: "unterminated double-quoted value for A"),
         Case(name: "an env_file with an unclosed single quote", files: [

@@ -268,6 +268,8 @@ struct ServiceKeyTableTests {
         #expect(Set(Self.cases.map(\.key)) == ServiceKey.names)
         #expect(Set(ServiceKey.appliedNames) == Set(Orchestration.keyApplications.keys))
         #expect(Normaliser.serviceKeys == ServiceKey.names)
+        #expect(Set(Normaliser.keyParsers.keys) == ServiceKey.names)
+        #expect(Set(ServiceConfig.keyRenderers.keys) == ServiceKey.names)
     }
 
     @Test("a key that is set changes the create body or the orchestration, or is warned about, or refused", arguments: cases)
@@ -324,18 +326,67 @@ struct ServiceKeyTableTests {
         #expect(c.check(container))
     }
 
-    @Test("a secret sourced from the environment is warned about, not silently left out")
-    func environmentSecret() throws {
+    static func loadCopied(_ yaml: String, environment: [String: String]) throws -> ComposeProject {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sp-keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("compose.yml")
-        try "services:\n  a:\n    image: busybox\n    secrets: [token]\nsecrets:\n  token: {environment: TOKEN}\n".write(to: file, atomically: true, encoding: .utf8)
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let project = try ComposeLoader(logger: logger).load(ComposeLoadOptions(files: [file.path], projectName: "keys", environment: ["TOKEN": "hunter2"]))
-        #expect(project.warnings.map(\.path) == ["services.a.secrets[0]"])
-        #expect(!project.warnings.contains { $0.message.contains("hunter2") })
+        return try ComposeLoader(logger: logger).load(ComposeLoadOptions(files: [file.path], projectName: "keys", environment: environment))
+    }
+
+    static let copiedYAML = """
+        services:
+          a:
+            image: busybox
+            secrets: [token, {source: token, target: owned, uid: "7", mode: 0400}]
+            configs: [app]
+        secrets:
+          token: {environment: TOKEN}
+        configs:
+          app: {content: "listen 8080"}
+        """
+
+    @Test("a secret from the environment and a config with content are copied in, never printed, and hashed under the key")
+    func copiedFiles() throws {
+        let project = try Self.loadCopied(Self.copiedYAML, environment: ["TOKEN": "hunter2"])
+        #expect(project.warnings.isEmpty)
+        let service = try #require(Orchestration.DesiredProject(compose: project).service("a"))
+        #expect(service.copies == [  // in the table's key order: configs, then secrets
+            Orchestration.FileCopy(path: "/app", content: Data("listen 8080".utf8), mode: 0o444),
+            Orchestration.FileCopy(path: "/run/secrets/token", content: Data("hunter2".utf8), mode: 0o444),
+            Orchestration.FileCopy(path: "/run/secrets/owned", content: Data("hunter2".utf8), mode: 0o400, uid: 7),
+        ])
+        #expect(service.container.hostConfig?.mounts == nil)
+        // Not in `config` (shown or redacted), the labels or the encoded model.
+        let shown = try project.plainValue().yaml() + project.redactedPlainValue().prettyJSON()
+        #expect(!shown.contains("hunter2"))
+        #expect(!String(decoding: try JSONEncoder().encode(project), as: UTF8.self).contains("hunter2"))
+        #expect(!Orchestration.DesiredProject(compose: project).containerLabels(service: service, number: 1).values.contains { $0.contains("hunter2") })
+        // A changed value changes the (keyed) hash, so the container is recreated.
+        let other = try Self.loadCopied(Self.copiedYAML, environment: ["TOKEN": "hunter3"])
+        let key = ConfigHashKey(bytes: Array(repeating: 7, count: 32))
+        #expect(project.services[0].configHash(key: key) != other.services[0].configHash(key: key))
+        #expect(project.services[0].fieldHashes(key: key)["secrets"] != other.services[0].fieldHashes(key: key)["secrets"])
+        #expect(project.services[0].fieldHashes(key: key)["configs"] == other.services[0].fieldHashes(key: key)["configs"])
+    }
+
+    @Test("an unset variable behind a used secret, and a copied secret in a read-only service, are refused")
+    func copiedFilesRefused() throws {
+        #expect(throws: ComposeError.self) { try Self.loadCopied(Self.copiedYAML, environment: [:]) }
+        let readOnly = Self.copiedYAML.replacingOccurrences(of: "    image: busybox\n", with: "    image: busybox\n    read_only: true\n")
+        do {
+            _ = try Self.loadCopied(readOnly, environment: ["TOKEN": "hunter2"])
+            Issue.record("expected the read-only service to be refused")
+        } catch let error as ComposeError {
+            #expect(error.diagnostics.map(\.path) == ["services.a.secrets[0]", "services.a.secrets[1]", "services.a.configs[0]"])
+            #expect(!error.description.contains("hunter2"))
+        }
+        let external = Self.copiedYAML.replacingOccurrences(of: "token: {environment: TOKEN}", with: "token: {external: true}")
+        let unset = try Self.loadCopied(external, environment: [:])
+        #expect(unset.warnings.map(\.path) == ["services.a.secrets[0]", "services.a.secrets[1]"])
     }
 }
 

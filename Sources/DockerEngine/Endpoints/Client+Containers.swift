@@ -17,6 +17,14 @@ extension DockerEngine.Client {
         try await post("/containers/create", query: [("name", name), ("platform", platform)], json: config)
     }
 
+    /// Maps to `PUT /containers/{id}/archive?path=…`: extracts a tar archive (see
+    /// `DockerEngine.TarWriter`) into the container's filesystem under `path`, which must exist;
+    /// works on a created container before it starts. `copyUIDGID` keeps the archive's owners.
+    public func copyToContainer(_ id: String, path: String, archive: Data, copyUIDGID: Bool = false) async throws(DockerEngine.Error) {
+        _ = try await send(.put, "/containers/\(Self.escape(id))/archive", query: [("path", path), ("copyUIDGID", copyUIDGID ? "true" : nil)],
+                           body: archive, contentType: "application/x-tar")
+    }
+
     /// Maps to `POST /containers/{id}/rename?name=…`.
     public func renameContainer(_ id: String, to name: String) async throws(DockerEngine.Error) {
         try await post("/containers/\(Self.escape(id))/rename", query: [("name", name)])
