@@ -2,6 +2,7 @@ import Compose
 import DockerEngine
 import Foundation
 import Orchestration
+import TestSupport
 import Testing
 
 /// Secrets sourced from `environment:` and configs with `content:` or `environment:` are copied into
