@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Doctor", dependencies: [
-            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations", "GPU",
+            "HTTPTransport", "DockerEngine", "Compose", "ContainerStats", "PrometheusAPI", "Grafana", "Durations", "GPU",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "EngineProxy", dependencies: [
@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
-            "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration", "GPU",
+            "DockerEngine", "ContainerStats", "Doctor", "GPU",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,7 +84,7 @@ let package = Package(
         ]),
         .target(name: "StackPilotCommands", dependencies: [
             "GPU",
-            "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
+            "HTTPTransport", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
@@ -121,8 +121,9 @@ let package = Package(
         .executableTarget(name: "gpu-check", dependencies: ["GPU"], path: "Sources/GPUCheck"),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
-        // TestSupport: helpers the test targets share (servers stopped gracefully, free ports).
+        // TestSupport: helpers the test targets share (servers stopped gracefully, free ports, FakeEngine).
         .target(name: "TestSupport", dependencies: [
+            "DockerEngine", "Orchestration",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
@@ -135,7 +136,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "Compose",
+            "Orchestration", "Compose", "DockerEngine", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GrafanaStandInTests", dependencies: [
