@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Doctor", dependencies: [
-            "HTTPTransport", "DockerEngine", "Compose", "Orchestration", "ContainerStats", "PrometheusAPI", "Grafana", "Durations", "GPU",
+            "HTTPTransport", "DockerEngine", "Compose", "ContainerStats", "PrometheusAPI", "Grafana", "Durations", "GPU",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "EngineProxy", dependencies: [
@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Supervisor", dependencies: [
-            "DockerEngine", "ContainerStats", "Grafana", "Doctor", "Orchestration", "GPU",
+            "DockerEngine", "ContainerStats", "Doctor", "GPU",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,7 +84,7 @@ let package = Package(
         ], exclude: ["README.md"]),
         .target(name: "StackPilotCommands", dependencies: [
             "GPU",
-            "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
+            "HTTPTransport", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
@@ -121,10 +121,10 @@ let package = Package(
         .executableTarget(name: "gpu-check", dependencies: ["GPU"], path: "Sources/GPUCheck", exclude: ["README.md"]),
 
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
-        // TestSupport: what the test targets share: the test doubles (stub, spy and dead transports), the
-        // engine fixture and its busybox image, servers stopped gracefully, one free-port helper.
+        // TestSupport: what the test targets share: the test doubles (stub, spy and dead transports, FakeEngine),
+        // the engine fixture and its busybox image, servers stopped gracefully, one free-port helper.
         .target(name: "TestSupport", dependencies: [
-            "HTTPTransport", "DockerEngine",
+            "HTTPTransport", "DockerEngine", "Orchestration",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
@@ -137,7 +137,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OrchestrationTests", dependencies: [
-            "Orchestration", "Compose",
+            "Orchestration", "Compose", "DockerEngine", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GrafanaStandInTests", dependencies: [

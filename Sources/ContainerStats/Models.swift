@@ -17,11 +17,8 @@ public struct StatsTarget: Sendable, Hashable, Codable {
         self.labels = labels
     }
 
-    public static let projectLabel = "com.docker.compose.project"
-    public static let serviceLabel = "com.docker.compose.service"
-
-    public var project: String? { labels[Self.projectLabel] }
-    public var service: String? { labels[Self.serviceLabel] }
+    public var project: String? { labels[DockerEngine.ComposeLabels.project] }
+    public var service: String? { labels[DockerEngine.ComposeLabels.service] }
     public var shortID: String { String(id.prefix(12)) }
 }
 

@@ -239,10 +239,10 @@ extension Doctor {
     static func gpuRequests(_ engine: DockerEngine.Client, projects: [ComposeProject]) async throws -> [GPURequest] {
         var requests: [GPURequest] = []
         for project in projects {
-            let summaries = try await engine.listContainers(all: true, filters: DockerEngine.Filters().label("com.docker.compose.project=\(project.name)"))
+            let summaries = try await engine.listContainers(all: true, filters: DockerEngine.Filters().composeProject(project.name))
             var byService: [String: (DockerEngine.ContainerSummary, [DockerEngine.DeviceRequest])] = [:]
             for summary in summaries {
-                guard let service = summary.labels?["com.docker.compose.service"], byService[service] == nil else { continue }
+                guard let service = summary.composeService, byService[service] == nil else { continue }
                 let inspect = try await engine.inspectContainer(summary.id)
                 let gpu = (inspect.hostConfig?.deviceRequests ?? []).filter { isGPURequest(driver: $0.driver, capabilities: ($0.capabilities ?? []).flatMap { $0 }) }
                 byService[service] = (summary, gpu)
@@ -255,7 +255,7 @@ extension Doctor {
                 guard let first = declared.first.map({ ($0.count, $0.deviceIDs) }) ?? granted.first.map({ ($0.count, $0.deviceIDs ?? []) }) else { continue }
                 requests.append(GPURequest(
                     project: project.name, service: service, count: first.1.isEmpty ? (first.0 ?? -1) : nil, deviceIDs: first.1,
-                    container: summary?.name, containerID: summary?.id, running: summary?.state == "running", granted: !granted.isEmpty))
+                    container: summary?.name, containerID: summary?.id, running: summary?.state == .running, granted: !granted.isEmpty))
             }
         }
         return requests

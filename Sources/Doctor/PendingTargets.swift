@@ -125,8 +125,7 @@ extension Doctor {
     static func targetContainer(_ engine: DockerEngine.Client, target: PrometheusAPI.Target, manifest: Manifest) async -> TargetContainer? {
         guard let job = target.job, let expected = manifest.target(job: job) else { return nil }
         guard let summaries = try? await engine.listContainers(all: true, filters: DockerEngine.Filters()
-            .label("com.docker.compose.project=\(expected.project)")
-            .label("com.docker.compose.service=\(expected.service)")) else { return nil }
+            .composeProject(expected.project).composeService(expected.service)) else { return nil }
         var best: TargetContainer?
         for summary in summaries {
             guard let state = (try? await engine.inspectContainer(summary.id))?.state else { continue }

@@ -46,10 +46,9 @@ extension Doctor {
             var last = "unknown"
             while true {
                 if let inspect = try? await engine.inspectContainer(container.id) {
-                    let state = inspect.state
-                    let health = state?.health?.status
-                    last = "\(state?.status ?? "unknown")\(health.map { " (health: \($0))" } ?? "")"
-                    if state?.running == true, state?.restarting != true, health == nil || health == "healthy" {
+                    let health = inspect.state?.health?.status
+                    last = "\(inspect.containerState.rawValue)\(health.map { " (health: \($0.rawValue))" } ?? "")"
+                    if inspect.readiness == .ready {
                         results.append((container.service, .settled))
                         break
                     }

@@ -16,7 +16,7 @@ extension Doctor {
     static func resourceFinding(_ engine: DockerEngine.Client, projects: [ComposeProject]) async throws -> Finding {
         var targets: [StatsTarget] = []
         for project in projects {
-            targets += try await engine.runningContainers(labels: ["com.docker.compose.project=\(project.name)"])
+            targets += try await engine.runningContainers(labels: ["\(DockerEngine.ComposeLabels.project)=\(project.name)"])
         }
         guard !targets.isEmpty else {
             return .notApplicable("no running container of the deployment to measure")

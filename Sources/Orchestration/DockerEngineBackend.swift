@@ -14,38 +14,19 @@ extension Orchestration {
             self.logger = logger
         }
 
-        public func listContainers(project: String?) async throws -> [ObservedContainer] {
-            let filter = project.map { "\(Labels.project)=\($0)" } ?? Labels.project
-            return try await client.listContainers(all: true, filters: DockerEngine.Filters().label(filter)).map { c in
-                ObservedContainer(
-                    id: c.id, name: c.name, imageID: c.imageID ?? "", image: c.image ?? "",
-                    state: ContainerState(engineValue: c.state ?? ""),
-                    health: Self.health(fromStatus: c.status ?? ""),
-                    labels: c.labels ?? [:], status: c.status ?? "", created: Int(c.created ?? 0),
-                    networks: c.networkSettings?.networks.map { Array($0.keys).sorted() }
-                )
-            }
+        public func listContainers(project: String?) async throws -> [DockerEngine.ContainerSummary] {
+            let filters = project.map { DockerEngine.Filters().composeProject($0) } ?? DockerEngine.Filters().label(Labels.project)
+            return try await client.listContainers(all: true, filters: filters)
         }
 
-        static func health(fromStatus status: String) -> HealthState {
-            if status.contains("(healthy)") { return .healthy }
-            if status.contains("(unhealthy)") { return .unhealthy }
-            if status.contains("(health: starting)") { return .starting }
-            return .none
-        }
-
-        public func listNetworks(project: String, names: [String]) async throws -> [ObservedNetwork] {
+        public func listNetworks(project: String, names: [String]) async throws -> [DockerEngine.Network] {
             let wanted = Set(names)
-            return try await client.listNetworks().filter { n in
-                wanted.contains(n.name) || n.labels?[Labels.project] == project
-            }.map { ObservedNetwork(id: $0.id, name: $0.name, labels: $0.labels ?? [:]) }
+            return try await client.listNetworks().filter { n in wanted.contains(n.name) || n.labels?[Labels.project] == project }
         }
 
-        public func listVolumes(project: String, names: [String]) async throws -> [ObservedVolume] {
+        public func listVolumes(project: String, names: [String]) async throws -> [DockerEngine.Volume] {
             let wanted = Set(names)
-            return try await client.listVolumes().filter { v in
-                wanted.contains(v.name) || v.labels?[Labels.project] == project
-            }.map { ObservedVolume(name: $0.name, labels: $0.labels ?? [:]) }
+            return try await client.listVolumes().filter { v in wanted.contains(v.name) || v.labels?[Labels.project] == project }
         }
 
         public func imageID(_ reference: String) async throws -> String? {
@@ -57,10 +38,8 @@ extension Orchestration {
             }
         }
 
-        public func pullImage(_ reference: String, progress: @escaping @Sendable (PullProgress) -> Void) async throws {
-            for try await m in try await client.pullImage(reference) {
-                progress(PullProgress(layer: m.id, status: m.status ?? "", current: m.progressDetail?.current, total: m.progressDetail?.total))
-            }
+        public func pullImage(_ reference: String, progress: @escaping @Sendable (DockerEngine.ProgressMessage) -> Void) async throws {
+            for try await m in try await client.pullImage(reference) { progress(m) }
         }
 
         public func buildImage(_ reference: String, spec: BuildSpec, output: @escaping @Sendable (String) -> Void) async throws {
@@ -144,25 +123,8 @@ extension Orchestration {
             do { try await client.removeVolume(name) } catch { if !error.isNotFound { throw error } }
         }
 
-        public func inspectContainer(id: String) async throws -> ContainerDetails {
-            let c = try await client.inspectContainer(id)
-            let state = c.state
-            var ports: [String] = []
-            for (key, bindings) in (c.networkSettings?.ports ?? [:]).sorted(by: { $0.key < $1.key }) {
-                guard let bindings, !bindings.isEmpty else { ports.append(key); continue }
-                for b in bindings {
-                    ports.append("\(b.hostIP.map { $0.isEmpty ? "" : $0 + ":" } ?? "")\(b.hostPort ?? "")->\(key)")
-                }
-            }
-            return ContainerDetails(
-                id: c.id, name: (c.name ?? c.id).trimmingPrefix("/").description,
-                state: ContainerState(engineValue: state?.status ?? ""),
-                health: HealthState(engineValue: state?.health?.status),
-                exitCode: state?.exitCode ?? 0, oomKilled: state?.oomKilled ?? false, error: state?.error ?? "",
-                healthLog: (state?.health?.log ?? []).compactMap(\.output),
-                restartCount: c.restartCount ?? 0, startedAt: state?.startedAt ?? "",
-                labels: c.config?.labels ?? [:], imageID: c.image ?? "", ports: Array(Set(ports)).sorted()
-            )
+        public func inspectContainer(id: String) async throws -> DockerEngine.ContainerInspect {
+            try await client.inspectContainer(id)
         }
 
         public func logTail(id: String, lines: Int) async throws -> [String] {
@@ -174,22 +136,26 @@ extension Orchestration {
             return Array(out.suffix(lines))
         }
 
-        public func logs(id: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?) async throws -> AsyncThrowingStream<LogLine, any Error> {
+        /// The container's output one line per frame (a line split across frames is joined), for `stackpilot logs`.
+        public func logs(id: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?) async throws -> AsyncThrowingStream<DockerEngine.LogFrame, any Error> {
             let stream = try await client.logs(id, options: DockerEngine.LogsOptions(follow: follow, timestamps: timestamps, tail: tail, since: since.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
             return AsyncThrowingStream { continuation in
                 let task = Task {
-                    var pending: [LogLine.Stream: String] = [:]
+                    var pending: [DockerEngine.LogFrame.Source: String] = [:]
+                    func line(_ kind: DockerEngine.LogFrame.Source, _ text: some StringProtocol) -> DockerEngine.LogFrame {
+                        DockerEngine.LogFrame(source: kind, payload: Data(text.utf8))
+                    }
                     do {
                         for try await frame in stream {
-                            let kind: LogLine.Stream = frame.source == .stderr ? .stderr : .stdout
+                            let kind: DockerEngine.LogFrame.Source = frame.source == .stderr ? .stderr : .stdout
                             var text = pending[kind, default: ""] + frame.text
                             while let nl = text.firstIndex(of: "\n") {
-                                continuation.yield(LogLine(stream: kind, text: String(text[..<nl])))
+                                continuation.yield(line(kind, text[..<nl]))
                                 text = String(text[text.index(after: nl)...])
                             }
                             pending[kind] = text
                         }
-                        for (kind, text) in pending where !text.isEmpty { continuation.yield(LogLine(stream: kind, text: text)) }
+                        for (kind, text) in pending where !text.isEmpty { continuation.yield(line(kind, text)) }
                         continuation.finish()
                     } catch {
                         continuation.finish(throwing: error)
@@ -199,16 +165,12 @@ extension Orchestration {
             }
         }
 
-        public func containerEvents(project: String) async throws -> AsyncThrowingStream<ContainerEvent, any Error> {
-            let filters = DockerEngine.Filters().type("container").label("\(Labels.project)=\(project)")
-            let events = try await client.events(filters: filters)
+        public func containerEvents(project: String) async throws -> AsyncThrowingStream<DockerEngine.Event, any Error> {
+            let events = try await client.events(filters: DockerEngine.Filters().type("container").composeProject(project))
             return AsyncThrowingStream { continuation in
                 let task = Task {
                     do {
-                        for try await e in events {
-                            guard let id = e.actor?.id else { continue }
-                            continuation.yield(ContainerEvent(containerID: id, action: e.action ?? "", attributes: e.actor?.attributes ?? [:]))
-                        }
+                        for try await e in events where e.actor?.id != nil { continuation.yield(e) }
                         continuation.finish()
                     } catch {
                         continuation.finish(throwing: error)

@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     /// Wakes waiters when the engine reports an event for a container, so health gating follows
     /// the events stream instead of polling. Each container has a counter of events seen; a waiter
@@ -22,7 +24,7 @@ extension Orchestration {
                 pump = Task { [weak self] in
                     do {
                         for try await event in events {
-                            await self?.deliver(event.containerID)
+                            if let id = event.actor?.id { await self?.deliver(id) }
                         }
                     } catch {}
                     await self?.streamEnded()

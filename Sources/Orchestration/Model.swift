@@ -243,94 +243,21 @@ extension Orchestration {
 
 // MARK: - Observed state
 
-import DockerEngine
-
 extension Orchestration {
-    public enum ContainerState: String, Sendable, Hashable, Codable {
-        case created, running, paused, restarting, removing, exited, dead
-        case unknown
-
-        public init(engineValue: String) { self = ContainerState(rawValue: engineValue.lowercased()) ?? .unknown }
-    }
-
-    public enum HealthState: String, Sendable, Hashable, Codable {
-        case none, starting, healthy, unhealthy
-        public init(engineValue: String?) { self = engineValue.flatMap { HealthState(rawValue: $0.lowercased()) } ?? .none }
-    }
-
-    /// A container as the engine reports it (from the list endpoint, enriched where needed).
-    public struct ObservedContainer: Sendable, Hashable {
-        public var id: String
-        public var name: String
-        public var imageID: String
-        public var image: String
-        public var state: ContainerState
-        public var health: HealthState
-        public var labels: [String: String]
-        public var status: String
-        public var created: Int
-        /// Engine names of the networks it is connected to; nil when not known.
-        public var networks: [String]?
-
-        public init(id: String, name: String, imageID: String = "", image: String = "", state: ContainerState, health: HealthState = .none, labels: [String: String], status: String = "", created: Int = 0, networks: [String]? = nil) {
-            self.id = id
-            self.name = name
-            self.imageID = imageID
-            self.image = image
-            self.state = state
-            self.health = health
-            self.labels = labels
-            self.status = status
-            self.created = created
-            self.networks = networks
-        }
-
-        public var project: String? { labels[Labels.project] }
-        public var service: String? { labels[Labels.service] }
-        public var number: Int { labels[Labels.containerNumber].flatMap(Int.init) ?? 1 }
-        public var isOneOff: Bool { (labels[Labels.oneoff] ?? "False").lowercased() == "true" }
-        public var configHash: String? { labels[Labels.configHash] }
-        public var fieldHashes: [String: String]? {
-            guard let raw = labels[Labels.fieldHashes] else { return nil }
-            var out: [String: String] = [:]
-            for pair in raw.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { out[String(parts[0])] = String(parts[1]) }
-            }
-            return out
-        }
-    }
-
-    public struct ObservedNetwork: Sendable, Hashable {
-        public var id: String
-        public var name: String
-        public var labels: [String: String]
-        public init(id: String, name: String, labels: [String: String] = [:]) {
-            self.id = id
-            self.name = name
-            self.labels = labels
-        }
-    }
-
-    public struct ObservedVolume: Sendable, Hashable {
-        public var name: String
-        public var labels: [String: String]
-        public init(name: String, labels: [String: String] = [:]) {
-            self.name = name
-            self.labels = labels
-        }
-    }
-
-    /// What exists on the engine for one project, plus the local images the plan needs to know about.
+    /// What exists on the engine for one project, as the engine reports it, plus the local images
+    /// the plan needs to know about.
     public struct ObservedState: Sendable {
-        public var containers: [ObservedContainer]
-        public var networks: [ObservedNetwork]
-        public var volumes: [ObservedVolume]
+        public var containers: [DockerEngine.ContainerSummary]
+        public var networks: [DockerEngine.Network]
+        public var volumes: [DockerEngine.Volume]
         /// Image reference -> local image ID, for the references the desired project uses.
         /// A reference absent from the map is not present locally.
         public var images: [String: String]
 
-        public init(containers: [ObservedContainer] = [], networks: [ObservedNetwork] = [], volumes: [ObservedVolume] = [], images: [String: String] = [:]) {
+        public init(
+            containers: [DockerEngine.ContainerSummary] = [], networks: [DockerEngine.Network] = [], volumes: [DockerEngine.Volume] = [],
+            images: [String: String] = [:]
+        ) {
             self.containers = containers
             self.networks = networks
             self.volumes = volumes

@@ -1,7 +1,9 @@
+import DockerEngine
+
 /// Observe -> plan -> execute for compose stacks.
 ///
 /// The module is split so that the interesting decisions are pure functions:
-/// - `Orchestration.Naming` / `Orchestration.Labels`: compose's names and labels, so docker compose
+/// - `Orchestration.Naming` (with `DockerEngine.ComposeLabels`): compose's names and labels, so docker compose
 ///   and StackPilot see each other's stacks;
 /// - `Orchestration.DependencyGraph`: the depends_on DAG, its order and a scheduler that runs work
 ///   with as much parallelism as the graph allows;
@@ -11,27 +13,8 @@
 public enum Orchestration {}
 
 extension Orchestration {
-    /// Compose's label keys. Values follow compose v2 (`oneoff` is "False"/"True").
-    public enum Labels {
-        public static let project = "com.docker.compose.project"
-        public static let service = "com.docker.compose.service"
-        public static let containerNumber = "com.docker.compose.container-number"
-        public static let oneoff = "com.docker.compose.oneoff"
-        public static let configHash = "com.docker.compose.config-hash"
-        public static let configFiles = "com.docker.compose.project.config_files"
-        public static let workingDir = "com.docker.compose.project.working_dir"
-        public static let version = "com.docker.compose.version"
-        public static let network = "com.docker.compose.network"
-        public static let volume = "com.docker.compose.volume"
-        public static let image = "com.docker.compose.image"
-        public static let dependsOn = "com.docker.compose.depends_on"
-        /// StackPilot's own: short hashes of each top-level field of the service's canonical
-        /// configuration, so a recreate can say which fields differ. Ignored by compose.
-        public static let fieldHashes = "io.stackpilot.config-fields"
-        /// The compose version written into `com.docker.compose.version`. docker compose only
-        /// displays it; StackPilot writes the compose-spec version it follows.
-        public static let composeVersion = "2.27.0"
-    }
+    /// Compose's label keys: DockerEngine's one table of them, under the short name this module uses.
+    typealias Labels = DockerEngine.ComposeLabels
 
     /// Compose's naming rules.
     public enum Naming {

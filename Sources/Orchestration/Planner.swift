@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     public struct PlanOptions: Sendable, Hashable {
         /// Only these services (plus what they depend on); empty means all.
@@ -95,17 +97,17 @@ extension Orchestration {
             }
 
             // Containers, in dependency order so restart: true can propagate.
-            let mine = observed.containers.filter { $0.project == project.name && !$0.isOneOff }
+            let mine = observed.containers.filter { $0.composeProject == project.name && !$0.isOneOff }
             var changedServices = Set<String>()
             for name in order {
                 guard let s = project.service(name) else { continue }
-                let existing = mine.filter { $0.service == name }
+                let existing = mine.filter { $0.composeService == name }
                 let imageID = observed.images[s.image]
                 let restartBecause = s.dependencies.first { $0.restart && changedServices.contains($0.service) }?.service
                 var serviceChanged = false
                 for number in 1...max(1, s.replicas) where s.replicas > 0 {
                     let containerName = Naming.containerName(project: project.name, service: name, number: number, explicit: s.containerName)
-                    let (found, leftovers) = current(existing.filter { $0.number == number }, name: containerName)
+                    let (found, leftovers) = current(existing.filter { $0.containerNumber == number }, name: containerName)
                     for old in leftovers {
                         plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: old.name, containerID: old.id, number: number, reason: "left behind by an interrupted recreate of \(containerName)"))
                     }
@@ -130,18 +132,18 @@ extension Orchestration {
                         } else if !missingNetworks.isEmpty {
                             changes = ["networks"]
                             reason = "not connected to \(missingNetworks.joined(separator: ", ")) (its creation was interrupted)"
-                        } else if let imageID, !c.imageID.isEmpty, c.imageID != imageID {
+                        } else if let imageID, let current = c.imageID, !current.isEmpty, current != imageID {
                             changes = ["image"]
-                            reason = "image \(s.image) changed (\(short(c.imageID)) -> \(short(imageID)))"
-                        } else if c.state == .dead || c.state == .removing {
-                            reason = "container is \(c.state.rawValue)"
+                            reason = "image \(s.image) changed (\(short(current)) -> \(short(imageID)))"
+                        } else if c.containerState == .dead || c.containerState == .removing {
+                            reason = "container is \(c.containerState.rawValue)"
                         }
                     }
                     if !reason.isEmpty {
                         plan.actions.append(PlannedAction(kind: .recreateContainer, service: name, target: c.name, containerID: c.id, number: number, reason: reason, changedFields: changes))
                         serviceChanged = true
-                    } else if c.state != .running && c.state != .restarting {
-                        plan.actions.append(PlannedAction(kind: .startContainer, service: name, target: c.name, containerID: c.id, number: number, reason: "container is \(c.state.rawValue)"))
+                    } else if c.containerState != .running && c.containerState != .restarting {
+                        plan.actions.append(PlannedAction(kind: .startContainer, service: name, target: c.name, containerID: c.id, number: number, reason: "container is \(c.containerState.rawValue)"))
                         serviceChanged = true
                     } else if let dep = restartBecause {
                         plan.actions.append(PlannedAction(kind: .restartContainer, service: name, target: c.name, containerID: c.id, number: number, reason: "dependency '\(dep)' changed (depends_on restart: true)"))
@@ -150,19 +152,19 @@ extension Orchestration {
                         plan.actions.append(PlannedAction(kind: .upToDate, service: name, target: c.name, containerID: c.id, number: number, reason: "up to date"))
                     }
                 }
-                for c in existing where c.number > s.replicas {
-                    plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: c.name, containerID: c.id, number: c.number, reason: "scale is \(s.replicas)"))
+                for c in existing where c.containerNumber > s.replicas {
+                    plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: c.name, containerID: c.id, number: c.containerNumber, reason: "scale is \(s.replicas)"))
                 }
                 if serviceChanged { changedServices.insert(name) }
             }
 
             // Orphans: containers of this project for services that are no longer defined.
             let defined = Set(project.services.map(\.name))
-            let orphans = mine.filter { !defined.contains($0.service ?? "") }
+            let orphans = mine.filter { !defined.contains($0.composeService ?? "") }
             if !orphans.isEmpty {
                 if options.removeOrphans {
                     for c in orphans {
-                        plan.actions.append(PlannedAction(kind: .removeOrphan, service: c.service, target: c.name, containerID: c.id, reason: "service '\(c.service ?? "?")' is no longer defined (--remove-orphans)"))
+                        plan.actions.append(PlannedAction(kind: .removeOrphan, service: c.composeService, target: c.name, containerID: c.id, reason: "service '\(c.composeService ?? "?")' is no longer defined (--remove-orphans)"))
                     }
                 } else {
                     plan.warnings.append("orphan containers found for project '\(project.name)' (\(orphans.map(\.name).joined(separator: ", "))); remove them with --remove-orphans")
@@ -174,9 +176,11 @@ extension Orchestration {
         /// The container that holds slot `name` among those labelled with its number, and the ones
         /// an interrupted recreate left behind (parked as `<id12>_<name>`, see `Naming.parkedName`).
         /// The container under the name wins; without one, the newest parked one is recreated.
-        static func current(_ candidates: [ObservedContainer], name: String) -> (ObservedContainer?, leftovers: [ObservedContainer]) {
-            func isParked(_ c: ObservedContainer) -> Bool { c.name == Naming.parkedName(id: c.id, name: name) }
-            let parked = candidates.filter(isParked).sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+        static func current(
+            _ candidates: [DockerEngine.ContainerSummary], name: String
+        ) -> (DockerEngine.ContainerSummary?, leftovers: [DockerEngine.ContainerSummary]) {
+            func isParked(_ c: DockerEngine.ContainerSummary) -> Bool { c.name == Naming.parkedName(id: c.id, name: name) }
+            let parked = candidates.filter(isParked).sorted { ($0.created ?? 0, $0.id) > ($1.created ?? 0, $1.id) }
             let others = candidates.filter { !isParked($0) }
             if let chosen = others.first(where: { $0.name == name }) ?? others.first {
                 return (chosen, parked)
@@ -186,8 +190,8 @@ extension Orchestration {
 
         /// Networks the service's create body names that the container is not connected to (a
         /// create interrupted before its extra networks were connected); empty when unknown.
-        static func missingNetworks(_ c: ObservedContainer, service s: DesiredService) -> [String] {
-            guard let connected = c.networks, let wanted = s.container.networkingConfig?.endpointsConfig?.keys else { return [] }
+        static func missingNetworks(_ c: DockerEngine.ContainerSummary, service s: DesiredService) -> [String] {
+            guard let connected = c.connectedNetworks, let wanted = s.container.networkingConfig?.endpointsConfig?.keys else { return [] }
             return Set(wanted).subtracting(connected).sorted()
         }
 

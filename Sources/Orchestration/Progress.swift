@@ -1,3 +1,5 @@
+import DockerEngine
+
 extension Orchestration {
     /// What the executor reports while it works. Rendered by StackPilotCommands as bars on a
     /// terminal, plain lines otherwise, or JSON lines.
@@ -11,7 +13,7 @@ extension Orchestration {
         /// A planned action started, finished or failed.
         case action(PlannedAction, Status)
         /// A pull reported progress for one layer.
-        case pull(image: String, PullProgress)
+        case pull(image: String, DockerEngine.ProgressMessage)
         /// A build printed a line.
         case build(image: String, line: String)
         /// A service waits for one of its dependencies to reach a condition.

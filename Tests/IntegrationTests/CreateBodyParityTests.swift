@@ -180,8 +180,8 @@ struct CreateBodyParityTests {
             // Every container of both projects by ID, named as v2 names them, for the IDs the engine reports.
             var names: [String: String] = [:]
             for name in [spName, dcName] {
-                for c in try await client.listContainers(all: true, filters: DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)")) {
-                    names[c.id] = "P-\(c.labels?[Orchestration.Labels.service] ?? "")-\(c.labels?[Orchestration.Labels.containerNumber] ?? "")"
+                for c in try await client.listContainers(all: true, filters: DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)")) {
+                    names[c.id] = "P-\(c.labels?[DockerEngine.ComposeLabels.service] ?? "")-\(c.labels?[DockerEngine.ComposeLabels.containerNumber] ?? "")"
                 }
             }
             for service in project.serviceNames {
@@ -202,7 +202,7 @@ struct CreateBodyParityTests {
 
     /// `docker inspect`'s raw JSON (every field the engine reports, not only those the client models).
     static func inspect(_ client: DockerEngine.Client, project: String, service: String, environment: [String: String]) async throws -> [String: Any] {
-        let filters = DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(project)").label("\(Orchestration.Labels.service)=\(service)")
+        let filters = DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(project)").label("\(DockerEngine.ComposeLabels.service)=\(service)")
         let container = try #require(try await client.listContainers(all: true, filters: filters).first, "no container for \(project) \(service)")
         let text = try ComposeParityTests.run("/usr/bin/env", ["docker", "inspect", container.id], in: "/", environment: environment)
         let array = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
@@ -271,10 +271,10 @@ struct CreateBodyParityTests {
     static func tearDown(_ client: DockerEngine.Client, executor: Orchestration.Executor, projects: [String], directory: URL) async {
         for name in projects {
             try? await executor.down(projectName: name, project: nil, options: .init(removeVolumes: true, timeout: 0))
-            let filter = DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)")
+            let filter = DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)")
             for c in (try? await client.listContainers(all: true, filters: filter)) ?? [] { try? await client.removeContainer(c.id, force: true) }
             for n in (try? await client.listNetworks(filters: filter)) ?? [] { try? await client.removeNetwork(n.id) }
-            for v in (try? await client.listVolumes()) ?? [] where v.labels?[Orchestration.Labels.project] == name { try? await client.removeVolume(v.name, force: true) }
+            for v in (try? await client.listVolumes()) ?? [] where v.labels?[DockerEngine.ComposeLabels.project] == name { try? await client.removeVolume(v.name, force: true) }
         }
         try? FileManager.default.removeItem(at: directory)
     }

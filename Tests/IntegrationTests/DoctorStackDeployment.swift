@@ -273,7 +273,7 @@ final class DoctorStackDeployment: Sendable {
             let filter = DockerEngine.Filters().label("com.docker.compose.project=\(project)")
             for summary in (try? await engine.listContainers(all: true, filters: filter)) ?? [] {
                 let state = (try? await engine.inspectContainer(summary.id))?.state
-                lines.append("\(summary.name): \(state?.status ?? "?") exit \(state?.exitCode ?? 0)\(state?.health?.status.map { ", health \($0)" } ?? "")")
+                lines.append("\(summary.name): \(state?.status?.rawValue ?? "?") exit \(state?.exitCode ?? 0)\(state?.health?.status.map { ", health \($0.rawValue)" } ?? "")")
                 if let tail = try? await Doctor.logTail(engine, id: summary.id, lines: 3) { lines += tail.map { "  \($0)" } }
             }
         }
@@ -348,8 +348,8 @@ final class DoctorStackDeployment: Sendable {
         var last = "unknown"
         let healthy = try await EngineFixture.eventually(timeout: timeout) {
             let state = try await container(service, project: project).state
-            last = "\(state?.status ?? "?") \(state?.health?.status ?? "")"
-            return state?.running == true && state?.health?.status == "healthy"
+            last = "\(state?.status?.rawValue ?? "?") \(state?.health?.status?.rawValue ?? "")"
+            return state?.running == true && state?.health?.status == .healthy
         }
         guard healthy else { throw Failure(description: "\(project)/\(service) did not become healthy within \(timeout): \(last)") }
     }

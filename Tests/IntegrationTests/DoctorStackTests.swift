@@ -231,7 +231,7 @@ struct DoctorStackTests {
             #expect(run.status == (report.hasFailure ? 1 : 0))
 
             let state = try await deployment.container("model-api", project: deployment.appProject).state
-            #expect(state?.running == true && state?.health?.status == "healthy")
+            #expect(state?.running == true && state?.health?.status == .healthy)
         } catch {
             try? await deployment.restore("model-api", project: deployment.appProject)
             throw error
@@ -249,7 +249,7 @@ struct DoctorStackTests {
         do {
             // 5 retries of a 10 s interval and a 5 s timeout: over a minute; wait generously.
             let unhealthy = try await EngineFixture.eventually(timeout: .seconds(300)) {
-                try await deployment.container("api", project: deployment.appProject).state?.health?.status == "unhealthy"
+                try await deployment.container("api", project: deployment.appProject).state?.health?.status == .unhealthy
             }
             try #require(unhealthy, "api never became unhealthy")
 
@@ -268,7 +268,7 @@ struct DoctorStackTests {
             #expect(run.status == 0, "\(run)")
 
             let after = try await deployment.container("api", project: deployment.appProject)
-            #expect(after.state?.running == true && after.state?.health?.status == "healthy")
+            #expect(after.state?.running == true && after.state?.health?.status == .healthy)
             #expect(after.state?.startedAt != startedBefore, "api was not restarted")
         } catch {
             try? await deployment.restore("api", project: deployment.appProject)

@@ -41,7 +41,7 @@ struct EngineIntegrationTests {
 
             let before = try await engine.inspectContainer(name)
             #expect(before.id == created.id)
-            #expect(before.state?.status == "created")
+            #expect(before.state?.status == .created)
             #expect(before.config?.env?.contains("GREETING=stackpilot") == true)
             #expect(before.hostConfig?.memory == 64 << 20)
             #expect(before.name == "/\(name)")
@@ -55,7 +55,7 @@ struct EngineIntegrationTests {
             #expect(String(decoding: logs.stderr, as: UTF8.self) == "to-stderr\n")
 
             let after = try await engine.inspectContainer(created.id)
-            #expect(after.state?.status == "exited")
+            #expect(after.state?.status == .exited)
             #expect(after.state?.exitCode == 3)
 
             let listed = try await engine.listContainers(all: true, filters: .init().label("\(EngineFixture.labelKey)=\(fixture.prefix)"))

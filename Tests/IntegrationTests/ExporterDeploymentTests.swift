@@ -82,7 +82,7 @@ struct ExporterDeploymentTests {
                     #expect(restarted, "\(healer.snapshot())")
                     let healthyAgain = await EngineFixture.eventually(timeout: .seconds(60)) {
                         guard let state = try? await fixture.engine.inspectContainer(id).state else { return false }
-                        return state.health?.status == "healthy" && state.startedAt != startedBefore
+                        return state.health?.status == .healthy && state.startedAt != startedBefore
                     }
                     #expect(healthyAgain, "the restarted container did not become healthy again")
                 }
@@ -142,7 +142,7 @@ struct ExporterDeploymentTests {
             fixture.removeVolumeLater(volume)
             let proxy = try await Self.container(fixture, services.proxy, image: image, command: try #require(services.proxy.command), volume: volume)
             let proxyHealthy = try await EngineFixture.eventually(timeout: .seconds(60)) {
-                try await fixture.engine.inspectContainer(proxy).state?.health?.status == "healthy"
+                try await fixture.engine.inspectContainer(proxy).state?.health?.status == .healthy
             }
             try #require(proxyHealthy, "engine-proxy did not become healthy")
 
@@ -151,7 +151,7 @@ struct ExporterDeploymentTests {
             let exporter = try await Self.container(fixture, services.exporter, image: image, command: arguments, volume: volume)
             // /healthz answers 200 only once a collection reached the engine: through the proxy.
             let exporterHealthy = try await EngineFixture.eventually(timeout: .seconds(90)) {
-                try await fixture.engine.inspectContainer(exporter).state?.health?.status == "healthy"
+                try await fixture.engine.inspectContainer(exporter).state?.health?.status == .healthy
             }
             try #require(exporterHealthy, "the exporter did not become healthy")
 

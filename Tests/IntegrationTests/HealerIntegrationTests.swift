@@ -62,7 +62,7 @@ struct HealerIntegrationTests {
     }
 
     static func health(_ fixture: EngineFixture, _ id: String) async -> String? {
-        try? await fixture.engine.inspectContainer(id).state?.health?.status
+        try? await fixture.engine.inspectContainer(id).state?.health?.status?.rawValue
     }
 
     @Test("a container whose healthcheck starts failing is restarted, once, and is healthy again")
@@ -93,7 +93,7 @@ struct HealerIntegrationTests {
                 #expect(restarted, "\(healer.snapshot())")
                 let healthyAgain = await EngineFixture.eventually(timeout: .seconds(60)) {
                     guard let state = try? await fixture.engine.inspectContainer(id).state else { return false }
-                    return state.health?.status == "healthy" && state.startedAt != startedBefore
+                    return state.health?.status == .healthy && state.startedAt != startedBefore
                 }
                 #expect(healthyAgain, "the restarted container did not become healthy again")
                 // Healthy again for a while: the healer has no reason for a second restart.
@@ -160,13 +160,13 @@ struct HealerIntegrationTests {
             try await Self.whileRunning(healer) {
                 // The user stops `api` while it is unhealthy, inside the grace period.
                 let unhealthy = await EngineFixture.eventually(timeout: .seconds(30)) {
-                    (try? await fixture.engine.inspectContainer(stopped).state?.health?.status) == "unhealthy"
+                    (try? await fixture.engine.inspectContainer(stopped).state?.health?.status) == .unhealthy
                 }
                 #expect(unhealthy)
                 try await fixture.engine.stopContainer(stopped, timeout: 1)
                 // Well past the grace period: the opted-out one is unhealthy and must not be restarted either.
                 let optedOutUnhealthy = await EngineFixture.eventually(timeout: .seconds(30)) {
-                    (try? await fixture.engine.inspectContainer(optedOut).state?.health?.status) == "unhealthy"
+                    (try? await fixture.engine.inspectContainer(optedOut).state?.health?.status) == .unhealthy
                 }
                 #expect(optedOutUnhealthy)
                 try await Task.sleep(for: .seconds(6))

@@ -71,7 +71,7 @@ struct ImagesIntegrationTests {
             fixture.removeContainerLater(created.id)
             try await fixture.engine.startContainer(created.id)
             let healthy = try await EngineFixture.eventually(timeout: .seconds(60)) {
-                try await fixture.engine.inspectContainer(created.id).state?.health?.status == "healthy"
+                try await fixture.engine.inspectContainer(created.id).state?.health?.status == .healthy
             }
             #expect(healthy, "\(name) did not become healthy")
         }

@@ -62,18 +62,18 @@ struct OrchestrationFixture {
     }
 
     func containers() async throws -> [DockerEngine.ContainerSummary] {
-        try await client.listContainers(all: true, filters: DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)"))
+        try await client.listContainers(all: true, filters: DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)"))
     }
 
     func container(_ service: String) async throws -> DockerEngine.ContainerInspect {
-        let c = try #require(try await containers().first { $0.labels?[Orchestration.Labels.service] == service }, "no container for \(service)")
+        let c = try #require(try await containers().first { $0.labels?[DockerEngine.ComposeLabels.service] == service }, "no container for \(service)")
         return try await client.inspectContainer(c.id)
     }
 
     /// Removes everything of the project, whoever made it, and the directory.
     func tearDown() async {
         try? await executor.down(projectName: name, project: nil, options: .init(removeVolumes: true, timeout: 0))
-        let filter = DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)")
+        let filter = DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)")
         for c in (try? await client.listContainers(all: true, filters: filter)) ?? [] { try? await client.removeContainer(c.id, force: true) }
         for n in (try? await client.listNetworks(filters: filter)) ?? [] { try? await client.removeNetwork(n.id) }
         try? FileManager.default.removeItem(at: directory)
@@ -91,6 +91,9 @@ struct OrchestrationFixture {
     }
 }
 
+/// Parity with the engine and with docker compose, and the no-write second `up`. The executor's waits and
+/// failures (health gating, crash loops, timeouts, dependents left created) are unit tests on `FakeEngine`
+/// (OrchestrationTests/ExecutorTests.swift).
 @Suite("Orchestration against the real engine", .serialized, .requiresEngine)
 struct OrchestrationIntegrationTests {
     /// An engine timestamp ("2026-12-02T14:51:32.086133222Z") as seconds since 1970.
@@ -145,7 +148,7 @@ struct OrchestrationIntegrationTests {
             let db = try await f.container("db")
             let api = try await f.container("api")
             let web = try await f.container("web")
-            #expect(db.state?.health?.status == "healthy")
+            #expect(db.state?.health?.status == .healthy)
             #expect(api.state?.running == true)
             #expect(web.state?.running == true)
             // api started only after db's first passing health probe.
@@ -162,9 +165,9 @@ struct OrchestrationIntegrationTests {
             #expect(apiAt > dbAt + 1, "api started at \(apiStarted), db at \(dbStarted)")
             // compose's labels and names.
             #expect(db.name == "/\(f.name)-db-1")
-            #expect(db.config?.labels?[Orchestration.Labels.configHash] != nil)
-            #expect(db.config?.labels?[Orchestration.Labels.oneoff] == "False")
-            #expect(db.config?.labels?[Orchestration.Labels.workingDir] == f.directory.path)
+            #expect(db.config?.labels?[DockerEngine.ComposeLabels.configHash] != nil)
+            #expect(db.config?.labels?[DockerEngine.ComposeLabels.oneoff] == "False")
+            #expect(db.config?.labels?[DockerEngine.ComposeLabels.workingDir] == f.directory.path)
 
             // Second up: nothing changed, so nothing is written.
             f.transport.reset()
@@ -181,157 +184,20 @@ struct OrchestrationIntegrationTests {
             let image = try await TestImages.busybox(f.client)
             try f.write(Self.threeServices(image: image))
             try await f.up()
-            let before = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[Orchestration.Labels.service] ?? "", $0.id) })
+            let before = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[DockerEngine.ComposeLabels.service] ?? "", $0.id) })
 
             try f.write(Self.threeServices(image: image, apiEnv: "two"))
             let plan = try await f.up()
             let recreate = plan.actions(.recreateContainer)
             #expect(recreate.map(\.service) == ["api"])
             #expect(recreate.first?.changedFields == ["environment"])
-            let after = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[Orchestration.Labels.service] ?? "", $0.id) })
+            let after = Dictionary(uniqueKeysWithValues: try await f.containers().map { ($0.labels?[DockerEngine.ComposeLabels.service] ?? "", $0.id) })
             #expect(after["db"] == before["db"])
             #expect(after["web"] == before["web"])
             #expect(after["api"] != before["api"])
             let api = try await f.container("api")
             #expect(api.config?.env?.contains("MODE=two") == true)
             #expect(api.state?.running == true)
-        }
-    }
-
-    @Test("a dependency that exits 1 leaves its dependent created, not started, and the error names container, state and log")
-    func dependencyFails() async throws {
-        try await OrchestrationFixture.with { f in
-            let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            services:
-              migrate:
-                image: \(image)
-                command: ["sh", "-c", "echo migration-failed-marker; exit 1"]
-              app:
-                image: \(image)
-                command: ["sleep", "3600"]
-                depends_on:
-                  migrate:
-                    condition: service_completed_successfully
-            """)
-            let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
-            guard case .dependencyFailed(let service, let container, let state, let reason, let tail, let dependents)? = error else {
-                Issue.record("expected dependencyFailed, got \(String(describing: error))")
-                return
-            }
-            #expect(service == "migrate")
-            #expect(container == "\(f.name)-migrate-1")
-            #expect(state == "exited (1)")
-            #expect(reason.contains("code 1"))
-            #expect(tail.contains("migration-failed-marker"))
-            #expect(dependents == ["\(f.name)-app-1"])
-            #expect(error?.description.contains("left created but not started: \(f.name)-app-1") == true)
-            let app = try await f.container("app")
-            #expect(app.state?.status == "created")
-        }
-    }
-
-    @Test("up --wait gives up after its timeout and names the service that is not ready and why")
-    func waitTimeout() async throws {
-        try await OrchestrationFixture.with { f in
-            let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            services:
-              quick:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_grace_period: 1s
-              slow:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_grace_period: 1s
-                healthcheck:
-                  test: ["CMD", "false"]
-                  interval: 30s
-                  start_period: 60s
-            """)
-            let error = await #expect(throws: OrchestrationError.self) {
-                try await f.up(.init(wait: true, waitTimeout: .seconds(3)))
-            }
-            guard case .waitTimeout(let seconds, let notReady)? = error else {
-                Issue.record("expected waitTimeout, got \(String(describing: error))")
-                return
-            }
-            #expect(seconds == 3)
-            #expect(notReady.count == 1)
-            #expect(notReady.first?.contains("service 'slow'") == true)
-            #expect(notReady.first?.contains("health still starting") == true)
-            #expect(error?.isBadInput == false)
-        }
-    }
-
-    @Test("a service_healthy dependency that crash-loops under a restart policy fails the up (it would never turn unhealthy), naming the restarts")
-    func crashLoopingDependency() async throws {
-        try await OrchestrationFixture.with { f in
-            let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            services:
-              model:
-                image: \(image)
-                command: ["sh", "-c", "echo crash-loop-marker; sleep 0.2; exit 3"]
-                restart: always
-                stop_grace_period: 1s
-                healthcheck:
-                  test: ["CMD", "true"]
-                  interval: 30s
-              api:
-                image: \(image)
-                command: ["sleep", "3600"]
-                depends_on:
-                  model:
-                    condition: service_healthy
-            """)
-            // No --wait-timeout: the crash loop alone must end the wait.
-            let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
-            guard case .dependencyFailed(let service, _, _, let reason, let tail, let dependents)? = error else {
-                Issue.record("expected dependencyFailed, got \(String(describing: error))")
-                return
-            }
-            #expect(service == "model")
-            #expect(reason.contains("keeps restarting"), "\(reason)")
-            #expect(reason.contains("exit code 3"), "\(reason)")
-            #expect(tail.contains("crash-loop-marker"))
-            #expect(dependents == ["\(f.name)-api-1"])
-        }
-    }
-
-    @Test("--wait-timeout also bounds the wait for a service_healthy dependency")
-    func dependencyWaitTimeout() async throws {
-        try await OrchestrationFixture.with { f in
-            let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            services:
-              slow:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_grace_period: 1s
-                healthcheck:
-                  test: ["CMD", "false"]
-                  interval: 30s
-                  start_period: 60s
-              api:
-                image: \(image)
-                command: ["sleep", "3600"]
-                depends_on:
-                  slow:
-                    condition: service_healthy
-            """)
-            let error = await #expect(throws: OrchestrationError.self) {
-                try await f.up(.init(wait: true, waitTimeout: .seconds(3)))
-            }
-            guard case .dependencyFailed(let service, _, _, let reason, _, _)? = error else {
-                Issue.record("expected dependencyFailed, got \(String(describing: error))")
-                return
-            }
-            #expect(service == "slow")
-            #expect(reason.contains("--wait-timeout of 3"), "\(reason)")
-            let api = try await f.container("api")
-            #expect(api.state?.status == "created")
         }
     }
 
@@ -389,47 +255,6 @@ struct OrchestrationIntegrationTests {
             #expect(try await f.containers().isEmpty)
             let networks = try await f.client.listNetworks(filters: DockerEngine.Filters().name("\(f.name)_default"))
             #expect(networks.filter { $0.name == "\(f.name)_default" }.isEmpty)
-        }
-    }
-
-    @Test("service_started dependencies this run started gate their dependents without listing containers again")
-    func conditionsUseKnownContainers() async throws {
-        try await OrchestrationFixture.with { f in
-            let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            services:
-              a:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_signal: SIGKILL
-              b:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_signal: SIGKILL
-                depends_on: [a]
-              c:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_signal: SIGKILL
-                depends_on: [b]
-            """)
-            f.transport.reset()
-            try await f.up()
-            let lists = f.transport.readPaths.filter { $0.contains("/containers/json") }
-            // One list, by observe; the conditions inspect the containers the run itself started.
-            #expect(lists.count == 1, "container lists: \(lists)")
-            let inspects = f.transport.readPaths.filter { $0.hasSuffix("/json") && $0.contains("/containers/") && !$0.contains("/containers/json") }
-            #expect(inspects.count == 2, "a and b are each inspected once before their dependents start: \(inspects)")
-            for s in ["a", "b", "c"] {
-                #expect(try await f.container(s).state?.running == true)
-            }
-            // An existing, running dependency (no start in this run) still gates without a list.
-            try await f.client.stopContainer(try await f.container("c").id, timeout: 0)
-            f.transport.reset()
-            let plan = try await f.up()
-            #expect(plan.actions(for: "c").map(\.kind) == [.startContainer])
-            #expect(f.transport.readPaths.filter { $0.contains("/containers/json") }.count == 1)
-            #expect(try await f.container("c").state?.running == true)
         }
     }
 
@@ -591,7 +416,7 @@ struct OrchestrationIntegrationTests {
             try #require(status == 0, "docker-compose up failed: \(output)")
             let rows = try await f.executor.status(projectName: f.name)
             #expect(Set(rows.map(\.service)) == ["alpha", "beta"])
-            #expect(rows.allSatisfy { $0.details.state == .running })
+            #expect(rows.allSatisfy { $0.details.containerState == .running })
             try await f.executor.down(projectName: f.name, project: nil, options: .init(timeout: 1))
             #expect(try await f.containers().isEmpty)
             let networks = try await f.client.listNetworks(filters: DockerEngine.Filters().name("\(f.name)_default"))

@@ -109,7 +109,7 @@ struct RecreateFaultTests {
             let left = try await f.containers()
             #expect(left.map(\.id) == [old.id], "only the old container: \(left.map(\.name))")
             #expect(left.first?.name == "\(f.name)-api-1")
-            #expect(left.first?.state == "running")
+            #expect(left.first?.state == .running)
 
             faults.arm(.none)
             let plan = try await Self.up(f, executor)
@@ -150,7 +150,7 @@ struct RecreateFaultTests {
             // Never without a container: the old one is still there (parked or not).
             let left = try await f.containers()
             let oldLeft = try #require(left.first { $0.id == old.id }, "the old container is gone: \(left.map(\.name))")
-            #expect((oldLeft.state == "running") == c.oldRunning)
+            #expect((oldLeft.state == .running) == c.oldRunning)
 
             // The engine is back: the next up converges.
             faults.arm(.none)
@@ -158,7 +158,7 @@ struct RecreateFaultTests {
             let now = try await f.containers()
             #expect(now.count == 1, "\(now.map(\.name))")
             #expect(now.first?.name == "\(f.name)-api-1")
-            #expect(now.first?.state == "running")
+            #expect(now.first?.state == .running)
             #expect((try await f.container("api")).config?.env?.contains("MODE=two") == true)
             let again = try await Self.up(f, executor)
             #expect(again.isUpToDate, "\(again.actions.map { "\($0.kind.rawValue) \($0.target): \($0.reason)" })")

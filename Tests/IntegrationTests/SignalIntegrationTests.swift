@@ -71,7 +71,7 @@ struct SignalIntegrationTests {
             """)
             let args = ["-f", f.file.path, "-p", f.name, "--progress", "plain"]
             let up = try Self.start(["up"] + args + ["--no-provision"], in: f.directory)
-            try await Self.eventually { try await f.containers().contains { $0.state == "running" } }
+            try await Self.eventually { try await f.containers().contains { $0.state == .running } }
             up.process.terminate()
             let stopped = await Self.finish(up)
             #expect(stopped.reason == .exit, "killed by the signal instead of stopping cleanly")
@@ -84,11 +84,11 @@ struct SignalIntegrationTests {
             #expect(converged.status == 0, "\(again.errorText)")
             let running = try await f.containers()
             #expect(running.count == 2)
-            #expect(running.allSatisfy { $0.state == "running" })
+            #expect(running.allSatisfy { $0.state == .running })
 
             // busybox sleep as PID 1 ignores SIGTERM, so each stop takes its 4 s grace: down is mid-way.
             let down = try Self.start(["down"] + args, in: f.directory)
-            try await Self.eventually { try await f.containers().contains { $0.state != "running" } || !down.process.isRunning }
+            try await Self.eventually { try await f.containers().contains { $0.state != .running } || !down.process.isRunning }
             down.process.terminate()
             let downStopped = await Self.finish(down)
             #expect(downStopped.reason == .exit)

@@ -27,8 +27,8 @@ struct StatsIntegrationTests {
         let project = fixture.prefix
         func start(_ service: String, _ script: String, memory: Int64?, nanoCPUs: Int64? = nil) async throws -> StatsTarget {
             var labels = fixture.labels
-            labels[StatsTarget.projectLabel] = project
-            labels[StatsTarget.serviceLabel] = service
+            labels[DockerEngine.ComposeLabels.project] = project
+            labels[DockerEngine.ComposeLabels.service] = service
             var host = DockerEngine.HostConfig()
             host.memory = memory
             host.nanoCpus = nanoCPUs

@@ -68,7 +68,7 @@ struct SuperviseEngineRestartTests {
                     """)
                 let healthyAgain = await EngineFixture.eventually(timeout: .seconds(60)) {
                     guard let state = try? await fixture.engine.inspectContainer(id).state else { return false }
-                    return state.health?.status == "healthy" && state.startedAt != startedAfterRestart
+                    return state.health?.status == .healthy && state.startedAt != startedAfterRestart
                 }
                 #expect(healthyAgain, "the restarted container did not become healthy again")
             }

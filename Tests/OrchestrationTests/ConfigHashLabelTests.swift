@@ -1,3 +1,4 @@
+import DockerEngine
 @testable import Compose
 import Foundation
 import Testing
@@ -25,11 +26,11 @@ struct ConfigHashLabelTests {
         let desired = Orchestration.DesiredProject(compose: project)
         let labels = desired.containerLabels(service: try #require(desired.service("grafana")), number: 1)
 
-        let hash = try #require(labels[Orchestration.Labels.configHash])
+        let hash = try #require(labels[DockerEngine.ComposeLabels.configHash])
         #expect(hash == service.configHash(key: .host))
         #expect(hash != ComposeHash.sha256Hex(service.hashedValue().canonicalJSON()))
 
-        let observed = Orchestration.ObservedContainer(id: "x", name: "x", state: .running, labels: labels)
+        let observed = DockerEngine.ContainerSummary(id: "x", names: ["/x"], labels: labels, state: .running)
         let fields = try #require(observed.fieldHashes)
         let environment = try #require(service.hashedValue()["environment"]).canonicalJSON()
         let environmentHash = try #require(fields["environment"])

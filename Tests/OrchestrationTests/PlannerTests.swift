@@ -1,3 +1,4 @@
+import DockerEngine
 import Testing
 @testable import Orchestration
 
@@ -18,14 +19,16 @@ struct PlannerTests {
 
     /// What the engine would hold after the project was brought up as described.
     static func converged(_ p: O.DesiredProject, imageID: String = "sha256:aaa") -> O.ObservedState {
-        var containers: [O.ObservedContainer] = []
+        var containers: [DockerEngine.ContainerSummary] = []
         for s in p.services {
             for n in 1...s.replicas {
-                containers.append(O.ObservedContainer(id: "\(s.name)-\(n)", name: O.Naming.containerName(project: p.name, service: s.name, number: n), imageID: imageID, state: .running, labels: p.containerLabels(service: s, number: n)))
+                let name = O.Naming.containerName(project: p.name, service: s.name, number: n)
+                containers.append(DockerEngine.ContainerSummary(
+                    id: "\(s.name)-\(n)", names: ["/" + name], imageID: imageID, labels: p.containerLabels(service: s, number: n), state: .running))
             }
         }
-        return O.ObservedState(containers: containers, networks: p.networks.map { O.ObservedNetwork(id: $0.name, name: $0.name) },
-                               volumes: p.volumes.map { O.ObservedVolume(name: $0.name) },
+        return O.ObservedState(containers: containers, networks: p.networks.map { DockerEngine.Network(id: $0.name, name: $0.name) },
+                               volumes: p.volumes.map { DockerEngine.Volume(name: $0.name) },
                                images: Dictionary(p.services.map { ($0.image, imageID) }, uniquingKeysWith: { a, _ in a }))
     }
 
@@ -83,8 +86,8 @@ struct PlannerTests {
     func stoppedAndForeign() throws {
         var observed = Self.converged(Self.three)
         observed.containers[0].state = .exited
-        observed.containers[1].labels.removeValue(forKey: O.Labels.fieldHashes)
-        observed.containers[1].labels[O.Labels.configHash] = "from-docker-compose"
+        observed.containers[1].labels?.removeValue(forKey: DockerEngine.ComposeLabels.fieldHashes)
+        observed.containers[1].labels?[DockerEngine.ComposeLabels.configHash] = "from-docker-compose"
         let plan = try O.Planner.plan(Self.three, observed: observed)
         #expect(plan.actions(for: "db").map(\.kind) == [.startContainer])
         let api = try #require(plan.actions(for: "api").first)
@@ -105,7 +108,9 @@ struct PlannerTests {
     @Test("orphans are reported, and removed only with --remove-orphans")
     func orphans() throws {
         var observed = Self.converged(Self.three)
-        observed.containers.append(O.ObservedContainer(id: "old", name: "sp-legacy-1", state: .running, labels: [O.Labels.project: "sp", O.Labels.service: "legacy", O.Labels.containerNumber: "1"]))
+        observed.containers.append(DockerEngine.ContainerSummary(id: "old", names: ["/sp-legacy-1"], labels: [
+            DockerEngine.ComposeLabels.project: "sp", DockerEngine.ComposeLabels.service: "legacy", DockerEngine.ComposeLabels.containerNumber: "1",
+        ], state: .running))
         let keep = try O.Planner.plan(Self.three, observed: observed)
         #expect(keep.isUpToDate)
         #expect(keep.warnings.contains { $0.contains("sp-legacy-1") && $0.contains("--remove-orphans") })

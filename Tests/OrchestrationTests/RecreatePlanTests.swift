@@ -12,10 +12,10 @@ struct RecreatePlanTests {
     static let project = PlannerTests.three
 
     /// `api`'s container as another ID, parked the way a recreate parks it.
-    static func parked(_ id: String, state: O.ContainerState, created: Int = 1) -> O.ObservedContainer {
+    static func parked(_ id: String, state: DockerEngine.ContainerState, created: Int64 = 1) -> DockerEngine.ContainerSummary {
         var c = PlannerTests.converged(project).containers[1]
         c.id = id
-        c.name = O.Naming.parkedName(id: id, name: api)
+        c.names = ["/" + O.Naming.parkedName(id: id, name: api)]
         c.state = state
         c.created = created
         return c
@@ -25,7 +25,7 @@ struct RecreatePlanTests {
         var description: String
         /// Keep api's own container (under its name)?
         var keepCurrent: Bool
-        var parked: [O.ObservedContainer]
+        var parked: [DockerEngine.ContainerSummary]
         /// api's actions, as (kind, container ID).
         var expected: [(O.PlannedAction.Kind, String)]
     }
@@ -56,7 +56,7 @@ struct RecreatePlanTests {
     @Test("a container named another way (docker-compose 1.x's project_service_1) is not taken for a parked one")
     func otherNamesUntouched() throws {
         var observed = PlannerTests.converged(Self.project)
-        observed.containers[1].name = "sp_api_1"
+        observed.containers[1].names = ["/sp_api_1"]
         let plan = try O.Planner.plan(Self.project, observed: observed)
         #expect(plan.isUpToDate)
     }
@@ -78,7 +78,7 @@ struct RecreatePlanTests {
         s.container.networkingConfig = DockerEngine.NetworkingConfig(endpointsConfig: ["sp_front": .init(aliases: ["api"]), "sp_back": .init(aliases: ["api"])])
         let p = PlannerTests.project([s], networks: [O.DesiredNetwork(key: "front", name: "sp_front"), O.DesiredNetwork(key: "back", name: "sp_back")])
         var observed = PlannerTests.converged(p)
-        observed.containers[0].networks = c.connected
+        observed.containers[0].networkSettings = c.connected.map { .init(networks: Dictionary(uniqueKeysWithValues: $0.map { ($0, DockerEngine.EndpointSettings()) })) }
         let plan = try O.Planner.plan(p, observed: observed)
         let action = try #require(plan.actions(for: "api").first)
         #expect(action.kind == c.expected)

@@ -1,3 +1,4 @@
+import DockerEngine
 import Foundation
 import Orchestration
 import Testing
@@ -28,9 +29,10 @@ struct PsJSONTests {
 
     @Test("a row encodes compose's keys and values")
     func keys() throws {
-        let details = Orchestration.ContainerDetails(
-            id: "abc123", name: "stackpilot-app-api-1", state: .exited, health: .none, exitCode: 137, restartCount: 2,
-            startedAt: "2026-12-02T10:00:00.123456789Z", labels: ["com.docker.compose.service": "api"], ports: ["127.0.0.1:5000->5000/tcp"])
+        let details = DockerEngine.ContainerInspect(
+            id: "abc123", name: "/stackpilot-app-api-1", state: .init(status: .exited, exitCode: 137, startedAt: "2026-12-02T10:00:00.123456789Z"),
+            restartCount: 2, config: .init(labels: [DockerEngine.ComposeLabels.service: "api"]),
+            networkSettings: .init(ports: ["5000/tcp": [.init(hostIP: "127.0.0.1", hostPort: "5000")]]))
         let row = PsRow(Orchestration.ServiceContainer(project: "stackpilot-app", service: "api", number: 1, details: details), now: Date())
         let data = try JSONEncoder().encode(row)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -52,9 +52,9 @@ let everyMetric = [
 @Suite("ContainerMetricsExporter")
 struct ExporterTests {
     let a = StatsTarget(id: String(repeating: "a", count: 64), name: "/app-api-1", image: "workload-sim:0.1.0",
-                        labels: [StatsTarget.projectLabel: "app", StatsTarget.serviceLabel: "api"])
+                        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "api"])
     let b = StatsTarget(id: String(repeating: "b", count: 64), name: "/app-model-api-1", image: "workload-sim:0.1.0",
-                        labels: [StatsTarget.projectLabel: "app", StatsTarget.serviceLabel: "model-api"])
+                        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
 
     func makeExporter(_ engine: ScriptedEngine) throws -> ContainerMetricsExporter {
         let collector = try StatsCollector(source: .api, engine: engine, logger: Logger(label: "test"))

@@ -1,4 +1,5 @@
 import ContainerStats
+import DockerEngine
 import Foundation
 import GPU
 import Logging
@@ -47,7 +48,7 @@ final class SnapshotNVML: NVML {
 struct GPUMetricsTests {
     static let mib: UInt64 = 1 << 20
     let model = StatsTarget(id: String(repeating: "c", count: 64), name: "/app-model-api-1", image: "model-api:1.0",
-                            labels: [StatsTarget.projectLabel: "app", StatsTarget.serviceLabel: "model-api"])
+                            labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
 
     static let twoT4 = GPU.Snapshot(driverVersion: "535.161.08", nvmlVersion: "12.535.161.08", devices: [
         GPU.Device(index: 0, name: "Tesla T4", uuid: "GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", minorNumber: 0,

@@ -20,8 +20,7 @@ extension DockerEngine {
         public var created: Int64?
         public var ports: [Port]?
         public var labels: [String: String]?
-        /// `created`, `running`, `paused`, `restarting`, `removing`, `exited`, `dead`.
-        public var state: String?
+        public var state: ContainerState?
         /// Human text such as `Up 2 minutes (healthy)`.
         public var status: String?
         public var mounts: [MountPoint]?
@@ -29,11 +28,27 @@ extension DockerEngine {
 
         public struct SummaryNetworkSettings: Codable, Sendable, Hashable {
             public var networks: [String: EndpointSettings]?
+            public init(networks: [String: EndpointSettings]? = nil) { self.networks = networks }
             enum CodingKeys: String, CodingKey { case networks = "Networks" }
         }
 
         /// The first name without the leading slash.
         public var name: String { (names.first ?? id).trimmingPrefix("/").description }
+
+        public init(
+            id: String, names: [String], image: String? = nil, imageID: String? = nil, created: Int64? = nil, labels: [String: String]? = nil,
+            state: ContainerState? = nil, status: String? = nil, networkSettings: SummaryNetworkSettings? = nil
+        ) {
+            self.id = id
+            self.names = names
+            self.image = image
+            self.imageID = imageID
+            self.created = created
+            self.labels = labels
+            self.state = state
+            self.status = status
+            self.networkSettings = networkSettings
+        }
 
         enum CodingKeys: String, CodingKey {
             case id = "Id", names = "Names", image = "Image", imageID = "ImageID", command = "Command"
@@ -471,14 +486,17 @@ extension DockerEngine {
                     public var output: String?
                     enum CodingKeys: String, CodingKey { case start = "Start", end = "End", exitCode = "ExitCode", output = "Output" }
                 }
-                /// `none`, `starting`, `healthy`, `unhealthy`.
-                public var status: String?
+                public var status: HealthStatus?
                 public var failingStreak: Int?
                 public var log: [Log]?
+                public init(status: HealthStatus? = nil, failingStreak: Int? = nil, log: [Log]? = nil) {
+                    self.status = status
+                    self.failingStreak = failingStreak
+                    self.log = log
+                }
                 enum CodingKeys: String, CodingKey { case status = "Status", failingStreak = "FailingStreak", log = "Log" }
             }
-            /// `created`, `running`, `paused`, `restarting`, `removing`, `exited`, `dead`.
-            public var status: String?
+            public var status: ContainerState?
             public var running: Bool?
             public var paused: Bool?
             public var restarting: Bool?
@@ -554,3 +572,51 @@ extension DockerEngine {
     }
 }
 
+
+// Memberwise initialisers, for test doubles that answer as the engine would.
+extension DockerEngine.ContainerInspect {
+    public init(
+        id: String, name: String? = nil, state: State? = nil, image: String? = nil, restartCount: Int? = nil,
+        config: DockerEngine.ContainerConfig? = nil, networkSettings: NetworkSettings? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.image = image
+        self.restartCount = restartCount
+        self.config = config
+        self.networkSettings = networkSettings
+    }
+}
+
+extension DockerEngine.ContainerInspect.State {
+    public init(
+        status: DockerEngine.ContainerState? = nil, exitCode: Int? = nil, oomKilled: Bool? = nil, error: String? = nil,
+        startedAt: String? = nil, health: Health? = nil
+    ) {
+        self.status = status
+        self.running = status.map { $0 == .running || $0 == .paused || $0 == .restarting }
+        self.paused = status.map { $0 == .paused }
+        self.restarting = status.map { $0 == .restarting }
+        self.dead = status.map { $0 == .dead }
+        self.exitCode = exitCode
+        self.oomKilled = oomKilled
+        self.error = error
+        self.startedAt = startedAt
+        self.health = health
+    }
+}
+
+extension DockerEngine.ContainerInspect.State.Health.Log {
+    public init(exitCode: Int? = nil, output: String? = nil) {
+        self.exitCode = exitCode
+        self.output = output
+    }
+}
+
+extension DockerEngine.ContainerInspect.NetworkSettings {
+    public init(ports: [String: [DockerEngine.PortBinding]?]? = nil, networks: [String: DockerEngine.EndpointSettings]? = nil) {
+        self.ports = ports
+        self.networks = networks
+    }
+}

@@ -153,3 +153,11 @@ extension DockerEngine {
         public var description: String { isDigest ? "\(repository)@\(tag)" : "\(repository):\(tag)" }
     }
 }
+
+extension DockerEngine.ProgressMessage {
+    public init(id: String? = nil, status: String? = nil, current: Int64? = nil, total: Int64? = nil) {
+        self.id = id
+        self.status = status
+        if current != nil || total != nil { self.progressDetail = Detail(current: current, total: total) }
+    }
+}

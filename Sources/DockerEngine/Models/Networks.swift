@@ -97,3 +97,12 @@ extension DockerEngine {
         enum CodingKeys: String, CodingKey { case id = "Id", warning = "Warning" }
     }
 }
+
+extension DockerEngine.Network {
+    public init(id: String, name: String, driver: String? = nil, labels: [String: String]? = nil) {
+        self.id = id
+        self.name = name
+        self.driver = driver
+        self.labels = labels
+    }
+}

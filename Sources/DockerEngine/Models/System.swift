@@ -111,6 +111,10 @@ extension DockerEngine {
         public struct Actor: Codable, Sendable, Hashable {
             public var id: String?
             public var attributes: [String: String]?
+            public init(id: String? = nil, attributes: [String: String]? = nil) {
+                self.id = id
+                self.attributes = attributes
+            }
             enum CodingKeys: String, CodingKey { case id = "ID", attributes = "Attributes" }
         }
 
@@ -160,5 +164,14 @@ extension DockerEngine {
         }
 
         var queryValue: String? { isEmpty ? nil : Client.jsonQueryValue(self) }
+    }
+}
+
+extension DockerEngine.Event {
+    public init(type: String? = nil, action: String? = nil, actor: Actor? = nil, time: Int64? = nil) {
+        self.type = type
+        self.action = action
+        self.actor = actor
+        self.time = time
     }
 }

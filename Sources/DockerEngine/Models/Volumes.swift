@@ -37,3 +37,11 @@ extension DockerEngine {
         enum CodingKeys: String, CodingKey { case name = "Name", driver = "Driver", driverOpts = "DriverOpts", labels = "Labels" }
     }
 }
+
+extension DockerEngine.Volume {
+    public init(name: String, driver: String? = nil, labels: [String: String]? = nil) {
+        self.name = name
+        self.driver = driver
+        self.labels = labels
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerEngine
 import Foundation
 import Orchestration
 import Synchronization
@@ -39,18 +40,18 @@ extension StackPilot {
             let printer = LogPrinter(style: style)
             let services = self.services
             let follow = self.follow, tail = self.tail, timestamps = self.timestamps
-            var containers: [(project: String, c: Orchestration.ObservedContainer)] = []
+            var containers: [(project: String, c: DockerEngine.ContainerSummary)] = []
             for t in targets {
                 do {
                     containers += try await backend.listContainers(project: t.projectName)
-                        .filter { !$0.isOneOff && (services.isEmpty || services.contains($0.service ?? "")) }
+                        .filter { !$0.isOneOff && (services.isEmpty || services.contains($0.composeService ?? "")) }
                         .map { (t.projectName, $0) }
                 } catch {
                     throw CommandFailure(failed: "cannot list containers of \(t.projectName): \(error)")
                 }
             }
             if !services.isEmpty {
-                let found = Set(containers.compactMap(\.c.service))
+                let found = Set(containers.compactMap(\.c.composeService))
                 for s in services where !found.contains(s) && !targets.contains(where: { $0.desired?.service(s) != nil }) {
                     throw CommandFailure(badInput: "no service named '\(s)'")
                 }
@@ -74,13 +75,14 @@ extension StackPilot {
                             guard let events = try? await backend.containerEvents(project: t.projectName) else { return }
                             do {
                                 for try await e in events where e.action == "start" {
-                                    let service = e.attributes[Orchestration.Labels.service] ?? ""
-                                    guard services.isEmpty || services.contains(service), attached.insert(e.containerID) else { continue }
-                                    let name = e.attributes["name"] ?? String(e.containerID.prefix(12))
+                                    let attributes = e.actor?.attributes ?? [:], id = e.actor?.id ?? ""
+                                    let service = attributes[DockerEngine.ComposeLabels.service] ?? ""
+                                    guard services.isEmpty || services.contains(service), attached.insert(id) else { continue }
+                                    let name = attributes["name"] ?? String(id.prefix(12))
                                     let since = Int(Date().timeIntervalSince1970) - 1
                                     Task {
-                                        await Self.stream(backend: backend, id: e.containerID, name: name, follow: true, tail: nil, timestamps: timestamps, since: since, printer: printer)
-                                        attached.remove(e.containerID)
+                                        await Self.stream(backend: backend, id: id, name: name, follow: true, tail: nil, timestamps: timestamps, since: since, printer: printer)
+                                        attached.remove(id)
                                     }
                                 }
                             } catch {}
@@ -97,7 +99,7 @@ extension StackPilot {
                 }
             } catch is CancellationError {
             } catch {
-                if !Task.isCancelled { printer.print(container: name, Orchestration.LogLine(stream: .stderr, text: "(log stream ended: \(error))")) }
+                if !Task.isCancelled { printer.print(container: name, DockerEngine.LogFrame(source: .stderr, payload: Data("(log stream ended: \(error))".utf8))) }
             }
         }
     }
@@ -124,7 +126,7 @@ final class LogPrinter: Sendable {
 
     func setWidth(_ width: Int) { state.withLock { $0.width = width } }
 
-    func print(container: String, _ line: Orchestration.LogLine) {
+    func print(container: String, _ line: DockerEngine.LogFrame) {
         let text = state.withLock { s -> String in
             s.width = max(s.width, container.count)
             let colour = s.colours[container] ?? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerEngine
 import Foundation
 import Orchestration
 import Synchronization
@@ -137,23 +138,24 @@ final class ProgressRenderer: Sendable {
         }
     }
 
-    private func plainPull(image: String, _ progress: Orchestration.PullProgress, project: String) {
+    private func plainPull(image: String, _ progress: DockerEngine.ProgressMessage, project: String) {
         // Plain output: one line per layer status change, no byte counts.
-        let key = "\(image)|\(progress.layer ?? "")"
+        let key = "\(image)|\(progress.id ?? "")"
+        let status = progress.status ?? ""
         let changed = state.withLock { s -> Bool in
-            if s.lastPlainStatus[key] == progress.status { return false }
-            s.lastPlainStatus[key] = progress.status
+            if s.lastPlainStatus[key] == status { return false }
+            s.lastPlainStatus[key] = status
             return true
         }
         guard changed else { return }
-        let layer = progress.layer.map { "\($0): " } ?? ""
-        line("\(project): pull \(image): \(layer)\(progress.status)")
+        let layer = progress.id.map { "\($0): " } ?? ""
+        line("\(project): pull \(image): \(layer)\(status)")
     }
 
-    private func drawPull(image: String, _ progress: Orchestration.PullProgress) {
-        guard let id = progress.layer, !id.isEmpty, id != image.split(separator: ":").last.map(String.init) else { return }
+    private func drawPull(image: String, _ progress: DockerEngine.ProgressMessage) {
+        guard let id = progress.id, !id.isEmpty, id != image.split(separator: ":").last.map(String.init) else { return }
         let text = state.withLock { s -> String in
-            let layer = Layer(id: id, status: progress.status, current: progress.current, total: progress.total)
+            let layer = Layer(id: id, status: progress.status ?? "", current: progress.progressDetail?.current, total: progress.progressDetail?.total)
             if let i = s.layers.firstIndex(where: { $0.image == image && $0.layer.id == id }) {
                 s.layers[i].layer = layer
             } else {
@@ -240,10 +242,10 @@ final class ProgressRenderer: Sendable {
         case .pull(let image, let p):
             o["event"] = "pull"
             o["image"] = image
-            if let l = p.layer { o["layer"] = l }
-            o["status"] = p.status
-            if let c = p.current { o["current"] = String(c) }
-            if let t = p.total { o["total"] = String(t) }
+            if let l = p.id { o["layer"] = l }
+            o["status"] = p.status ?? ""
+            if let c = p.progressDetail?.current { o["current"] = String(c) }
+            if let t = p.progressDetail?.total { o["total"] = String(t) }
         case .build(let image, let text):
             o["event"] = "build"
             o["image"] = image

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerEngine
 import Foundation
 import Orchestration
 
@@ -73,19 +74,19 @@ struct PsRow: Encodable, Sendable, Equatable {
 
     init(_ c: Orchestration.ServiceContainer, now: Date) {
         ID = c.details.id
-        Name = c.details.name
-        Names = [c.details.name]
+        Name = c.details.shortName
+        Names = [c.details.shortName]
         Project = c.project
         Service = c.service
-        State = c.details.state.rawValue
-        Health = c.details.health == .none ? "" : c.details.health.rawValue
-        ExitCode = c.details.state == .exited || c.details.state == .dead ? c.details.exitCode : 0
-        ports = c.details.ports
-        Publishers = c.details.ports.map(Self.publisher).sorted { ($0.URL, $0.TargetPort, $0.PublishedPort, $0.Protocol) < ($1.URL, $1.TargetPort, $1.PublishedPort, $1.Protocol) }
-        Labels = c.details.labels
-        StartedAt = c.details.startedAt
-        RestartCount = c.details.restartCount
-        if c.details.state == .running, let started = Self.parseDate(c.details.startedAt) {
+        State = c.details.containerState.rawValue
+        Health = [.none, .unknown].contains(c.details.healthStatus) ? "" : c.details.healthStatus.rawValue
+        ExitCode = c.details.containerState.hasExited ? c.details.exitCode : 0
+        ports = c.details.publishedPorts
+        Publishers = c.details.publishedPorts.map(Self.publisher).sorted { ($0.URL, $0.TargetPort, $0.PublishedPort, $0.Protocol) < ($1.URL, $1.TargetPort, $1.PublishedPort, $1.Protocol) }
+        Labels = c.details.config?.labels ?? [:]
+        StartedAt = c.details.state?.startedAt ?? ""
+        RestartCount = c.details.restartCount ?? 0
+        if c.details.containerState == .running, let started = Self.parseDate(StartedAt) {
             UptimeSeconds = max(0, Int(now.timeIntervalSince(started)))
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Compose
+import DockerEngine
 import Foundation
 import Grafana
 import Orchestration
@@ -104,8 +105,8 @@ extension StackPilot {
                 await connection.negotiate()
                 var plans: [Orchestration.Plan] = []
                 // In a dry run, what earlier stacks would create (a shared network) counts as there.
-                var pendingNetworks: [Orchestration.ObservedNetwork] = []
-                var pendingVolumes: [Orchestration.ObservedVolume] = []
+                var pendingNetworks: [DockerEngine.Network] = []
+                var pendingVolumes: [DockerEngine.Volume] = []
                 for target in targets {
                     guard let desired = target.desired else { continue }
                     let executor = Orchestration.Executor(engine: connection.backend, progress: renderer.handler(project: desired.name))
@@ -118,8 +119,8 @@ extension StackPilot {
                         let plan = try Orchestration.Planner.plan(desired, observed: observed, options: options)
                         plans.append(plan)
                         if dryRun {
-                            pendingNetworks += plan.actions(.createNetwork).map { Orchestration.ObservedNetwork(id: "", name: $0.target) }
-                            pendingVolumes += plan.actions(.createVolume).map { Orchestration.ObservedVolume(name: $0.target) }
+                            pendingNetworks += plan.actions(.createNetwork).map { DockerEngine.Network(id: "", name: $0.target) }
+                            pendingVolumes += plan.actions(.createVolume).map { DockerEngine.Volume(name: $0.target) }
                             continue
                         }
                         if plan.isUpToDate && plan.problems.isEmpty {

@@ -228,7 +228,7 @@ extension StackPilot {
         private func targets(client: DockerEngine.Client, selection: Selection) async throws -> [StatsTarget] {
             let all: [StatsTarget]
             do {
-                all = try await client.runningContainers(labels: [StatsTarget.projectLabel])
+                all = try await client.runningContainers(labels: [DockerEngine.ComposeLabels.project])
             } catch {
                 throw CommandFailure(failed: "\(error)")
             }

@@ -1,3 +1,5 @@
+import DockerEngine
+
 /// When to restart a container that is running but unhealthy — the gap Docker leaves open
 /// (it restarts containers that exit, never ones that stay up and fail their healthcheck).
 ///
@@ -38,17 +40,14 @@ public struct HealPolicy: Sendable, Equatable {
     }
 }
 
-/// What the healer saw of one container at one moment.
+/// What the healer saw of one container at one moment, in DockerEngine's vocabulary.
 public struct HealObservation: Sendable, Equatable {
-    public enum Health: String, Sendable { case healthy, unhealthy, starting, none }
-    public enum State: String, Sendable { case running, restarting, paused, exited, created, removing, dead }
-
-    public var health: Health
-    public var state: State
+    public var health: DockerEngine.HealthStatus
+    public var state: DockerEngine.ContainerState
     /// `io.stackpilot.heal=false` on the container.
     public var healingDisabled: Bool
 
-    public init(health: Health, state: State, healingDisabled: Bool = false) {
+    public init(health: DockerEngine.HealthStatus, state: DockerEngine.ContainerState, healingDisabled: Bool = false) {
         self.health = health
         self.state = state
         self.healingDisabled = healingDisabled
@@ -87,14 +86,18 @@ public struct HealTracker: Sendable, Equatable {
         switch observation.state {
         case .running: break
         case .restarting: return .leaveAlone("already restarting")
-        case .exited, .dead, .created, .removing: return .leaveAlone("not running (\(observation.state.rawValue)); stopped containers are left to their restart policy")
+        case .exited, .dead, .created, .removing, .unknown: return .leaveAlone("not running (\(observation.state.rawValue)); stopped containers are left to their restart policy")
         case .paused: return .leaveAlone("paused")
         }
-        guard observation.health == .unhealthy else {
-            if observation.health == .healthy {
-                unhealthySince = nil
-                givenUp = false
-            }
+        // Running: DockerEngine's one judge says whether it is healthy.
+        switch DockerEngine.Readiness(state: observation.state, health: observation.health) {
+        case .unhealthy:
+            break
+        case .ready where observation.health == .healthy:
+            unhealthySince = nil
+            givenUp = false
+            return .nothing
+        default:
             return .nothing
         }
         let since = unhealthySince ?? now

@@ -77,7 +77,7 @@ public final class Healer: Service, Sendable {
             do {
                 // Label filters are ANDed by the engine, so several projects are filtered here instead.
                 var filters = DockerEngine.Filters().adding("type", "container")
-                if configuration.projects.count == 1 { filters = filters.label("com.docker.compose.project=\(configuration.projects[0])") }
+                if configuration.projects.count == 1 { filters = filters.composeProject(configuration.projects[0]) }
                 // Subscribe first, then scan: nothing that happens in between is lost.
                 let events = try await engine.events(filters: filters)
                 try await scan()
@@ -105,7 +105,7 @@ public final class Healer: Service, Sendable {
     func scan() async throws {
         var seen: Set<String> = []
         for project in configuration.projects {
-            let containers = try await engine.listContainers(all: true, filters: DockerEngine.Filters().label("com.docker.compose.project=\(project)"))
+            let containers = try await engine.listContainers(all: true, filters: DockerEngine.Filters().composeProject(project))
             for summary in containers {
                 seen.insert(summary.id)
                 try await refresh(id: summary.id)
@@ -129,14 +129,14 @@ public final class Healer: Service, Sendable {
         }
         let labels = container.config?.labels ?? [:]
         let observation = HealObservation(
-            health: HealObservation.Health(rawValue: container.state?.health?.status ?? "none") ?? .none,
-            state: HealObservation.State(rawValue: container.state?.status ?? "exited") ?? .exited,
+            health: container.healthStatus,
+            state: container.state?.status ?? .exited,
             healingDisabled: labels["io.stackpilot.heal"]?.lowercased() == "false")
         let name = (container.name ?? id).trimmingPrefix("/").description
         let policy = configuration.policy
         state.withLock { tracked in
-            var entry = tracked[id] ?? Tracked(name: name, project: labels["com.docker.compose.project"] ?? "",
-                                               service: labels["com.docker.compose.service"] ?? name,
+            var entry = tracked[id] ?? Tracked(name: name, project: labels[DockerEngine.ComposeLabels.project] ?? "",
+                                               service: labels[DockerEngine.ComposeLabels.service] ?? name,
                                                observation: observation, tracker: HealTracker(policy: policy))
             entry.observation = observation
             tracked[id] = entry
@@ -146,14 +146,14 @@ public final class Healer: Service, Sendable {
     func handle(_ event: DockerEngine.Event) async {
         guard let id = event.actor?.id, let action = event.action else { return }
         let attributes = event.actor?.attributes ?? [:]
-        guard let project = attributes["com.docker.compose.project"], configuration.projects.contains(project) else { return }
+        guard let project = attributes[DockerEngine.ComposeLabels.project], configuration.projects.contains(project) else { return }
         logger.debug("container event", metadata: ["container": "\(attributes["name"] ?? id)", "action": "\(action)"])
         switch action {
         case "destroy":
             _ = state.withLock { $0.removeValue(forKey: id) }
         case "start":
             try? await refresh(id: id)
-            if let grafana = configuration.grafanaService, attributes["com.docker.compose.service"] == grafana {
+            if let grafana = configuration.grafanaService, attributes[DockerEngine.ComposeLabels.service] == grafana {
                 logger.info("Grafana started; provisioning it again", metadata: ["container": "\(attributes["name"] ?? id)"])
                 metrics.reprovisions.increment()
                 await onGrafanaStart()
