@@ -83,7 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StackPilotCommands", dependencies: [
-            "GPU",
+            "GPU", "Durations",
             "HTTPTransport", "JSONDocument", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
