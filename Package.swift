@@ -83,7 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "StackPilotCommands", dependencies: [
-            "GPU",
+            "GPU", "Durations",
             "HTTPTransport", "DockerEngine", "Compose", "Orchestration",
             "ContainerStats", "PrometheusAPI", "Grafana", "Doctor", "Supervisor", "EngineProxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -394,10 +394,16 @@ struct ConfigCommandTests {
     func badInput() throws {
         let dir = try Self.temporary(["bad.yml": "services:\n  a:\n    image: x\n    ports: [\"99999:80\"]\n"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", dir + "/bad.yml"]).output() }
-        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "--hash", "nope"]).output() }
-        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["-f", dir + "/missing.yml"]).output() }
-        #expect(throws: ExitCode(2)) { try StackPilot.Config.parse(["--manifest", dir + "/none.yml"]).output() }
+        #expect(Self.failure { try StackPilot.Config.parse(["-f", dir + "/bad.yml"]).output() } == .badInput)
+        #expect(Self.failure { try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "--hash", "nope"]).output() } == .badInput)
+        #expect(Self.failure { try StackPilot.Config.parse(["-f", dir + "/missing.yml"]).output() } == .badInput)
+        #expect(Self.failure { try StackPilot.Config.parse(["--manifest", dir + "/none.yml"]).output() } == .badInput)
         #expect(try StackPilot.Config.parse(["-f", Self.repoRoot + "/stacks/app.yml", "-q"]).output() == nil)
+    }
+
+    /// The kind of `CommandFailure` that `body` throws; nil when it throws none.
+    static func failure(_ body: () throws -> Any?) -> CommandFailure.Kind? {
+        do { _ = try body() } catch let failure as CommandFailure { return failure.kind } catch {}
+        return nil
     }
 }

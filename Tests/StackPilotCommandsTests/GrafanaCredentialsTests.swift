@@ -34,7 +34,7 @@ struct GrafanaCredentialsTests {
         try FileManager.default.copyItem(at: repository.appendingPathComponent("stacks/stackpilot.yml"), to: directory.appendingPathComponent("stackpilot.yml"))
         for name in ["monitoring.yml", "app.yml"] { try Data().write(to: directory.appendingPathComponent(name)) }
         if let envFile = testCase.envFile { try Data(envFile.utf8).write(to: directory.appendingPathComponent(".env")) }
-        let options = try GrafanaOptions.parse(["--manifest", directory.appendingPathComponent("stackpilot.yml").path])
-        #expect(try options.resolve(environment: testCase.environment).connection.credentials == testCase.expected)
+        let context = CommandContext(manifest: directory.appendingPathComponent("stackpilot.yml").path, environment: testCase.environment)
+        #expect(try context.grafana().connection.credentials == testCase.expected)
     }
 }

@@ -36,7 +36,7 @@ struct UpPasswordWarningTests {
         let directory = try Self.stacks()
         defer { try? FileManager.default.removeItem(at: directory) }
         let manifest = directory.appendingPathComponent("stackpilot.yml").path
-        #expect(StackPilot.Up.grafanaPasswordIsDefault(manifest: manifest, environment: c.environment) == c.warns)
+        #expect(StackPilot.Up.grafanaPasswordIsDefault(CommandContext(manifest: manifest, environment: c.environment)) == c.warns)
     }
 
     @Test("the warning names the variable to set")

@@ -6,10 +6,12 @@ import Logging
 extension Grafana {
     /// Brings Grafana in line with the repository: datasource, folders, dashboards, alert rules.
     ///
-    /// Order: every source is loaded and validated first (bad input never reaches Grafana); then
-    /// Grafana's health is awaited and the credentials checked; then datasources, folders (always
-    /// before their dashboards), dashboards, alert rules, and with `prune` the removals. Everything
-    /// is compared with what Grafana holds first, so a second run changes nothing.
+    /// Plan, then execute, as `up` does: every source is loaded and validated first (bad input
+    /// never reaches Grafana); Grafana's health is awaited and the credentials checked; `observe`
+    /// reads what Grafana holds (GET only); `ProvisionPlanner.plan` diffs it against the
+    /// repository (pure); `execute` performs the plan in order — datasources, folders (always
+    /// before their dashboards), dashboards, alert rules, removals — each refusal one failed item,
+    /// the rest going on. A dry run stops after the plan; a second run finds nothing to do.
     ///
     /// `stackpilot up` calls `sync(dryRun: false, prune: false)` once Grafana is healthy.
     public struct Provisioner: Sendable {
@@ -32,75 +34,168 @@ extension Grafana {
             let desired = try sources.load()
             let health = try await client.waitUntilHealthy(timeout: healthTimeout)
             try await client.verifyCredentials()
-            var report = ProvisionReport(grafanaURL: client.url, standIn: health.standIn, dryRun: dryRun)
-            try await syncDatasources(desired.datasources, dryRun: dryRun, into: &report)
-            let folderUIDs = try await syncFolders(desired, dryRun: dryRun, into: &report)
-            try await syncDashboards(desired, folderUIDs: folderUIDs, dryRun: dryRun, prune: prune, into: &report)
-            try await syncAlertRules(desired.alertGroups, folderUIDs: folderUIDs, dryRun: dryRun, prune: prune, into: &report)
+            let observed = try await observe(desired, prune: prune)
+            let plan = ProvisionPlanner.plan(desired, observed: observed, prune: prune, credentials: client.credentials)
+            if dryRun { return plan.report(grafanaURL: client.url, standIn: health.standIn) }
+            var report = ProvisionReport(grafanaURL: client.url, standIn: health.standIn, dryRun: false)
+            report.items = try await execute(plan)
             return report
+        }
+
+        /// Whether an error ends the run (no answer, rejected credentials) rather than one item.
+        static func endsRun(_ error: ClientError) -> Bool { error.status == nil || error.status == 401 }
+
+        // MARK: observe
+
+        /// What Grafana holds of what `desired` manages. GET requests only.
+        public func observe(_ desired: DesiredState, prune: Bool) async throws(ClientError) -> ObservedState {
+            var observed = ObservedState()
+            for datasource in desired.datasources {
+                let uid = datasource["uid"]?.stringValue ?? ""
+                do {
+                    observed.datasources[uid] = .success(try await client.datasource(uid: uid))
+                } catch {
+                    if Self.endsRun(error) { throw error }
+                    observed.datasources[uid] = .failure(error)
+                }
+            }
+            if !desired.dashboardFolders.isEmpty || !desired.alertGroups.isEmpty {
+                observed.folders = try await client.folders()
+            }
+            if !desired.dashboards.isEmpty {
+                observed.datasourceSummaries = try await client.datasources()
+            }
+            for source in desired.dashboards {
+                guard let uid = source.dashboard.uid else { continue }
+                observed.dashboards[uid] = try await client.dashboard(uid: uid)
+            }
+            if prune { observed.searchHits = try await client.searchDashboards() }
+            if !desired.alertGroups.isEmpty {
+                observed.alertRules = await rulesByUID()
+                if case .failure(let error) = observed.alertRules, Self.endsRun(error) { throw error }
+            }
+            return observed
+        }
+
+        func rulesByUID() async -> Result<[String: JSONValue], ClientError> {
+            do {
+                var byUID: [String: JSONValue] = [:]
+                for rule in try await client.alertRules() { if let uid = rule["uid"]?.stringValue { byUID[uid] = rule } }
+                return .success(byUID)
+            } catch {
+                return .failure(error)
+            }
+        }
+
+        // MARK: execute
+
+        /// Performs `plan` step by step and returns one item per step (and per failed group
+        /// check). A refusal is that item's failure; no answer or rejected credentials end the run.
+        public func execute(_ plan: ProvisionPlan) async throws(ClientError) -> [ProvisionReport.Item] {
+            var items: [ProvisionReport.Item] = []
+            var datasourceReload = ReloadOnce(kind: .datasources)
+            var alerting: AlertingOutcome?
+            for (index, step) in plan.steps.enumerated() {
+                if index == plan.groupChecksIndex { items += await checkGroupIntervals(plan.groupChecks) }
+                var item = step.item
+                switch step.operation {
+                case .none:
+                    break
+                case .writeDatasource(let desired, let existing):
+                    item = try await writeDatasource(item, desired: desired, existing: existing)
+                case .reloadDatasource(let desired, let existing):
+                    item = try await reloadDatasource(item, desired: desired, existing: existing, reload: &datasourceReload)
+                case .createFolder(let uid, let title):
+                    _ = try await client.createFolder(uid: uid, title: title)
+                case .renameFolder(let uid, let title):
+                    try await client.updateFolder(uid: uid, title: title)
+                case .saveDashboard(let body, let path, let provisioned):
+                    do {
+                        _ = try await client.saveDashboard(body: body)
+                    } catch {
+                        if Self.endsRun(error) { throw error }
+                        logger.debug("dashboard refused", metadata: ["uid": "\(item.uid)"])
+                        item.action = .failed
+                        item.detail = Self.explainSaveFailure(error, uid: item.uid, title: item.title, path: path, provisioned: provisioned)
+                    }
+                case .deleteDashboard(let uid):
+                    do {
+                        try await client.deleteDashboard(uid: uid)
+                    } catch {
+                        if Self.endsRun(error) { throw error }
+                        let message = error.grafanaMessage
+                        item.action = .failed
+                        item.detail = error.status == 403 && !message.localizedCaseInsensitiveContains("provisioned")
+                            ? "Grafana refused to delete it (403: \(message)): \(client.credentials) may not delete dashboards; use an Editor or Admin."
+                            : "Grafana refused to delete it (\(error.status ?? 0): \(message)); if it is provisioned from a file, remove the file from Grafana's provisioning directory instead."
+                    }
+                case .reloadAlertRule(let change):
+                    if alerting == nil { alerting = try await applyAlerting(plan) }
+                    item = judge(item, change: change, outcome: alerting!)
+                case .deleteAlertRule(let uid):
+                    // Grafana may have dropped it itself when it read its files again.
+                    if let alerting, alerting.after[uid] == nil { continue }
+                    do {
+                        try await client.deleteAlertRule(uid: uid)
+                    } catch {
+                        if Self.endsRun(error) { throw error }
+                        item.action = .failed
+                        item.detail = "Grafana refused to delete it (\(error.status ?? 0): \(error.grafanaMessage)); delete it in Grafana's alerting UI."
+                    }
+                }
+                items.append(item)
+            }
+            if plan.groupChecksIndex >= plan.steps.count { items += await checkGroupIntervals(plan.groupChecks) }
+            return items
         }
 
         // MARK: datasources
 
-        /// Fields Grafana never returns (secrets), so they cannot be compared.
-        static let uncomparableDatasourceKeys: Set<String> = ["secureJsonData", "basicAuthPassword", "password"]
-
-        /// The datasource's owner is whoever created it in this Grafana, which its `readOnly` says:
-        /// a provisioned (`editable: false`) datasource belongs to Grafana's file provisioning, so a
-        /// difference is answered by asking Grafana to read its datasource files again; one created
-        /// through the API (a Grafana that does not read the file) is updated through the API. A
-        /// missing one is first looked for with a reload, and only then created.
-        func syncDatasources(_ datasources: [JSONValue], dryRun: Bool, into report: inout ProvisionReport) async throws {
-            var reload = ReloadOnce(kind: .datasources)
-            for desired in datasources {
-                let uid = desired["uid"]?.stringValue ?? ""
-                let name = desired["name"]?.stringValue ?? uid
-                do throws(ClientError) {
-                    var existing = try await client.datasource(uid: uid)
-                    if let existing, desired.isSubset(of: existing, ignoring: Self.uncomparableDatasourceKeys) {
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .unchanged))
-                        continue
-                    }
-                    let before = existing
-                    let fileOwned = existing == nil || existing?["readOnly"]?.boolValue == true
-                    if dryRun {
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: before == nil ? .created : .updated,
-                                                  detail: fileOwned && before != nil ? "provisioned from a file: Grafana would be asked to read its datasource files again" : before.flatMap { Self.differingKeys(desired, $0) }))
-                        continue
-                    }
-                    if fileOwned {
-                        do {
-                            try await reload.run(client)
-                        } catch {
-                            // A missing datasource is created through the API when Grafana cannot be
-                            // asked to look at its files; a provisioned one cannot be changed otherwise.
-                            if before != nil { throw error }
-                        }
-                        existing = try await client.datasource(uid: uid)
-                        if let existing, desired.isSubset(of: existing, ignoring: Self.uncomparableDatasourceKeys) {
-                            report.items.append(.init(kind: .datasource, uid: uid, title: name, action: before == nil ? .created : .updated,
-                                                      detail: "read again by Grafana from its datasource provisioning files"))
-                            continue
-                        }
-                        if let existing, existing["readOnly"]?.boolValue == true {
-                            report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .failed,
-                                detail: "provisioned read-only from a file in Grafana, and still different after Grafana read its provisioning files again (\(Self.differingKeys(desired, existing) ?? "changed")): Grafana reads another file than \(sources.datasourcesDirectory?.path ?? "the repository's"); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."))
-                            continue
-                        }
-                    }
-                    if let existing {
-                        try await client.updateDatasource(uid: uid, desired)
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .updated, detail: Self.differingKeys(desired, existing)))
-                    } else {
-                        try await client.createDatasource(desired)
-                        report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .created,
-                                                  detail: "Grafana does not provision it from a file, so it was created through the API"))
-                    }
-                } catch {
-                    if error.status == 401 || error.status == nil { throw error }
-                    report.items.append(.init(kind: .datasource, uid: uid, title: name, action: .failed,
-                                              detail: Self.explainDatasourceFailure(error, name: name, credentials: client.credentials)))
+        func writeDatasource(_ planned: ProvisionReport.Item, desired: JSONValue, existing: JSONValue?) async throws(ClientError) -> ProvisionReport.Item {
+            var item = planned
+            do {
+                if let existing {
+                    try await client.updateDatasource(uid: item.uid, desired)
+                    item.detail = ProvisionPlanner.differingKeys(desired, existing)
+                } else {
+                    try await client.createDatasource(desired)
+                    item.detail = "Grafana does not provision it from a file, so it was created through the API"
                 }
+            } catch {
+                if Self.endsRun(error) { throw error }
+                item.action = .failed
+                item.detail = Self.explainDatasourceFailure(error, name: item.title, credentials: client.credentials)
+            }
+            return item
+        }
+
+        func reloadDatasource(_ planned: ProvisionReport.Item, desired: JSONValue, existing before: JSONValue?,
+                              reload: inout ReloadOnce) async throws(ClientError) -> ProvisionReport.Item {
+            var item = planned
+            do throws(ClientError) {
+                do throws(ClientError) {
+                    try await reload.run(client)
+                } catch {
+                    // A missing datasource is created through the API when Grafana cannot be asked to
+                    // look at its files; a provisioned one cannot be changed otherwise.
+                    if before != nil { throw error }
+                }
+                let existing = try await client.datasource(uid: item.uid)
+                if let existing, desired.isSubset(of: existing, ignoring: ProvisionPlanner.uncomparableDatasourceKeys) {
+                    item.detail = "read again by Grafana from its datasource provisioning files"
+                    return item
+                }
+                if let existing, existing["readOnly"]?.boolValue == true {
+                    item.action = .failed
+                    item.detail = "provisioned read-only from a file in Grafana, and still different after Grafana read its provisioning files again (\(ProvisionPlanner.differingKeys(desired, existing) ?? "changed")): Grafana reads another file than \(sources.datasourcesDirectory?.path ?? "the repository's"); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+                    return item
+                }
+                return try await writeDatasource(item, desired: desired, existing: existing)
+            } catch {
+                if Self.endsRun(error) { throw error }
+                item.action = .failed
+                item.detail = Self.explainDatasourceFailure(error, name: item.title, credentials: client.credentials)
+                return item
             }
         }
 
@@ -125,110 +220,7 @@ extension Grafana {
             }
         }
 
-        static func differingKeys(_ desired: JSONValue, _ existing: JSONValue) -> String? {
-            guard let mine = desired.objectValue else { return nil }
-            let keys = mine.keys.sorted().filter { key in
-                !(existing[key].map { mine[key]!.isSubset(of: $0) } ?? mine[key]!.isEmptyish)
-            }
-            return keys.isEmpty ? nil : "changed: " + keys.joined(separator: ", ")
-        }
-
-        // MARK: folders
-
-        /// Ensures every folder exists; returns desired folder uid -> the uid Grafana uses (an
-        /// existing folder with the same title is adopted rather than duplicated).
-        func syncFolders(_ desired: DesiredState, dryRun: Bool, into report: inout ProvisionReport) async throws -> [String: String] {
-            var wanted = desired.dashboardFolders
-            for group in desired.alertGroups {
-                let folder = FolderSpec(uid: Grafana.folderUID(forTitle: group.folderTitle), title: group.folderTitle, directory: "")
-                if !wanted.contains(where: { $0.uid == folder.uid }) { wanted.append(folder) }
-            }
-            guard !wanted.isEmpty else { return [:] }
-            let existing = try await client.folders()
-            var mapping: [String: String] = [:]
-            for folder in wanted {
-                if let match = existing.first(where: { $0.uid == folder.uid }) {
-                    mapping[folder.uid] = match.uid
-                    if match.title == folder.title {
-                        report.items.append(.init(kind: .folder, uid: folder.uid, title: folder.title, action: .unchanged))
-                    } else {
-                        if !dryRun { try await client.updateFolder(uid: folder.uid, title: folder.title) }
-                        report.items.append(.init(kind: .folder, uid: folder.uid, title: folder.title, action: .updated, detail: "renamed from \"\(match.title)\""))
-                    }
-                } else if let match = existing.first(where: { $0.title == folder.title }) {
-                    mapping[folder.uid] = match.uid
-                    report.items.append(.init(kind: .folder, uid: match.uid, title: folder.title, action: .unchanged, detail: "existing folder with this title adopted"))
-                } else {
-                    if !dryRun { try await client.createFolder(uid: folder.uid, title: folder.title) }
-                    mapping[folder.uid] = folder.uid
-                    report.items.append(.init(kind: .folder, uid: folder.uid, title: folder.title, action: .created))
-                }
-            }
-            return mapping
-        }
-
         // MARK: dashboards
-
-        func syncDashboards(_ desired: DesiredState, folderUIDs: [String: String], dryRun: Bool, prune: Bool, into report: inout ProvisionReport) async throws {
-            let datasources = try await client.datasources()
-            var knownUIDs = Set(datasources.map(\.uid))
-            knownUIDs.formUnion(desired.datasources.compactMap { $0["uid"]?.stringValue })
-            let knownNames = Set(datasources.map(\.name)).union(desired.datasources.compactMap { $0["name"]?.stringValue })
-            let target = desired.prometheusDatasourceUID
-
-            for source in desired.dashboards {
-                var dashboard = source.dashboard
-                let uid = dashboard.uid!
-                let title = dashboard.title
-                let repairs = dashboard.repairDatasources(existingUIDs: knownUIDs, existingNames: knownNames, target: target)
-                for repair in repairs {
-                    logger.warning("dangling datasource reference repaired", metadata: ["file": "\(source.path)", "reference": "\(repair.reference)", "target": "\(target)"])
-                }
-                let repairNote = repairs.isEmpty ? nil : repairs.map(\.description).joined(separator: "; ")
-                let folderUid = source.folder.map { folderUIDs[$0.uid] ?? $0.uid }
-                let stored = try await client.dashboard(uid: uid)
-                if let stored, stored.dashboard.isEquivalent(to: dashboard), (stored.meta.folderUid ?? "") == (folderUid ?? "") {
-                    report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: .unchanged, detail: repairNote))
-                    continue
-                }
-                let action: ProvisionReport.Action = stored == nil ? .created : .updated
-                var detail = repairNote
-                if let stored, (stored.meta.folderUid ?? "") != (folderUid ?? "") {
-                    detail = [detail, "moved from folder \"\(stored.meta.folderTitle ?? stored.meta.folderUid ?? "General")\""].compactMap { $0 }.joined(separator: "; ")
-                }
-                if dryRun {
-                    report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: action, detail: detail))
-                    continue
-                }
-                let body = dashboard.saveRequest(folderUid: folderUid, version: stored?.meta.version ?? stored?.dashboard.model["version"]?.int,
-                                                 message: "stackpilot provision from \(URL(fileURLWithPath: source.path).lastPathComponent)")
-                do {
-                    _ = try await client.saveDashboard(body: body)
-                    report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: action, detail: detail))
-                } catch {
-                    if error.status == 401 || error.status == nil { throw error }
-                    report.items.append(.init(kind: .dashboard, uid: uid, title: title, action: .failed,
-                                              detail: Self.explainSaveFailure(error, uid: uid, title: title, path: source.path, provisioned: stored?.meta.provisioned ?? false)))
-                }
-            }
-
-            guard prune else { return }
-            let managed = Set(desired.dashboardFolders.map { folderUIDs[$0.uid] ?? $0.uid })
-            let wanted = Set(desired.dashboards.compactMap(\.dashboard.uid))
-            for hit in try await client.searchDashboards() where managed.contains(hit.folderUid ?? "") && !wanted.contains(hit.uid) {
-                do {
-                    if !dryRun { try await client.deleteDashboard(uid: hit.uid) }
-                    report.items.append(.init(kind: .dashboard, uid: hit.uid, title: hit.title, action: .removed, detail: "in managed folder \"\(hit.folderTitle ?? hit.folderUid ?? "")\" but no longer in the repository"))
-                } catch {
-                    guard let status = error.status, status != 401 else { throw error }
-                    let message = error.grafanaMessage
-                    report.items.append(.init(kind: .dashboard, uid: hit.uid, title: hit.title, action: .failed,
-                        detail: status == 403 && !message.localizedCaseInsensitiveContains("provisioned")
-                            ? "Grafana refused to delete it (403: \(message)): \(client.credentials) may not delete dashboards; use an Editor or Admin."
-                            : "Grafana refused to delete it (\(status): \(message)); if it is provisioned from a file, remove the file from Grafana's provisioning directory instead."))
-                }
-            }
-        }
 
         /// One sentence saying what happened and what to do, for the documented refusals.
         static func explainSaveFailure(_ error: ClientError, uid: String, title: String, path: String, provisioned: Bool) -> String {
@@ -253,122 +245,52 @@ extension Grafana {
 
         // MARK: alert rules
 
-        /// Keys Grafana sets itself on stored rules.
-        static let volatileRuleKeys: Set<String> = ["id", "updated", "provenance", "orgID"]
-
-        /// Alert rules belong to Grafana's file provisioning (stacks/grafana/provisioning/alerting,
-        /// mounted into Grafana): StackPilot never writes them through the API. It compares what
-        /// Grafana holds with the files; when something is missing or different it asks Grafana to
-        /// read the alerting files again (`POST /api/admin/provisioning/alerting/reload`) and checks
-        /// again. A rule of the files that Grafana holds with provenance `api` (written by an older
-        /// StackPilot) would stop Grafana's next start ("cannot change provenance from 'api' to
-        /// 'file'"), so it is deleted first and read again from the file.
-        func syncAlertRules(_ groups: [AlertGroupSpec], folderUIDs: [String: String], dryRun: Bool, prune: Bool, into report: inout ProvisionReport) async throws {
-            guard !groups.isEmpty else { return }
-            struct Wanted { var uid: String; var title: String; var payload: JSONValue; var group: AlertGroupSpec; var folderUID: String }
-            var wanted: [Wanted] = []
-            for group in groups {
-                let folderUID = folderUIDs[Grafana.folderUID(forTitle: group.folderTitle)] ?? Grafana.folderUID(forTitle: group.folderTitle)
-                for rule in group.rules {
-                    var payload = rule
-                    payload["folderUID"] = .string(folderUID)
-                    payload["ruleGroup"] = .string(group.name)
-                    payload["orgID"] = .int(1)
-                    let uid = rule["uid"]!.stringValue!
-                    wanted.append(Wanted(uid: uid, title: rule["title"]?.stringValue ?? uid, payload: payload, group: group, folderUID: folderUID))
-                }
-            }
-            func stored() async throws(ClientError) -> [String: JSONValue] {
-                var byUID: [String: JSONValue] = [:]
-                for rule in try await client.alertRules() { if let uid = rule["uid"]?.stringValue { byUID[uid] = rule } }
-                return byUID
-            }
-            func isCurrent(_ rule: Wanted, _ held: JSONValue?) -> Bool {
-                guard let held else { return false }
-                return rule.payload.isSubset(of: held, ignoring: Self.volatileRuleKeys) && held["provenance"]?.stringValue == "file"
-            }
-            let before: [String: JSONValue]
-            do {
-                before = try await stored()
-            } catch {
-                guard let status = error.status, status != 401 else { throw error }
-                for rule in wanted {
-                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .failed,
-                                              detail: "Grafana refused to list alert rules (\(status): \(error.grafanaMessage)); \(client.credentials) may need the Admin role."))
-                }
-                return
-            }
-            let stale = wanted.filter { !isCurrent($0, before[$0.uid]) }
-            var after = before
+        /// What happened when the rules that needed it were read again by Grafana.
+        struct AlertingOutcome {
+            var after: [String: JSONValue]
+            var deleteFailures: [String: ClientError]
             var reloadFailure: ClientError?
-            var deleteFailures: [String: ClientError] = [:]
-            if !stale.isEmpty && !dryRun {
-                for rule in stale {
-                    guard let held = before[rule.uid], let provenance = held["provenance"]?.stringValue, provenance != "file" else { continue }
-                    do {
-                        try await client.deleteAlertRule(uid: rule.uid)
-                    } catch {
-                        guard error.status != nil, error.status != 401 else { throw error }
-                        deleteFailures[rule.uid] = error
-                    }
-                }
+        }
+
+        /// Deletes the planned rules held with another provenance, asks Grafana once to read its
+        /// alerting files again, and reads the rules back.
+        func applyAlerting(_ plan: ProvisionPlan) async throws(ClientError) -> AlertingOutcome {
+            var outcome = AlertingOutcome(after: [:], deleteFailures: [:])
+            for step in plan.steps {
+                guard case .reloadAlertRule(let change) = step.operation, change.deleteFirst else { continue }
                 do {
-                    try await client.reloadProvisioning(.alerting)
+                    try await client.deleteAlertRule(uid: change.uid)
                 } catch {
-                    guard error.status != nil, error.status != 401 else { throw error }
-                    reloadFailure = error
-                }
-                after = try await stored()
-            }
-            for rule in wanted {
-                let held = before[rule.uid]
-                if isCurrent(rule, held) {
-                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .unchanged))
-                    continue
-                }
-                let action: ProvisionReport.Action = held == nil ? .created : .updated
-                let provenance = held?["provenance"]?.stringValue
-                let adopted = provenance.map { $0 != "file" } ?? false
-                var detail = held.flatMap { Self.differingKeys(rule.payload, $0) }
-                if adopted {
-                    detail = "held with provenance '\(provenance ?? "")' (written through the API), which would stop Grafana's next start: deleted and read again from \(rule.group.path)"
-                }
-                if dryRun {
-                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: action,
-                                              detail: [detail, "Grafana would be asked to read its alerting files again"].compactMap { $0 }.joined(separator: "; ")))
-                    continue
-                }
-                if isCurrent(rule, after[rule.uid]) {
-                    report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: action,
-                                              detail: [detail, "read again by Grafana from its alerting provisioning files"].compactMap { $0 }.joined(separator: "; ")))
-                    continue
-                }
-                report.items.append(.init(kind: .alertRule, uid: rule.uid, title: rule.title, action: .failed,
-                                          detail: Self.explainRuleFailure(path: rule.group.path, held: after[rule.uid], delete: deleteFailures[rule.uid],
-                                                                          reload: reloadFailure, credentials: client.credentials)))
-            }
-            await checkGroupIntervals(groups, folderUIDs: folderUIDs, dryRun: dryRun, into: &report)
-            guard prune else { return }
-            let managed = Dictionary(wanted.map { ($0.folderUID + "/" + $0.group.name, $0.group.path) }, uniquingKeysWith: { first, _ in first })
-            let wantedUIDs = Set(wanted.map(\.uid))
-            for (uid, rule) in after.sorted(by: { $0.key < $1.key }) where !wantedUIDs.contains(uid) {
-                guard let folder = rule["folderUID"]?.stringValue, let group = rule["ruleGroup"]?.stringValue,
-                      let path = managed[folder + "/" + group] else { continue }
-                let title = rule["title"]?.stringValue ?? uid
-                if rule["provenance"]?.stringValue == "file" {
-                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .failed,
-                        detail: "Grafana keeps file-provisioned rules that the file no longer lists, and refuses to delete them through the API: add `deleteRules: [{orgId: 1, uid: \(uid)}]` to \(path), then provision again."))
-                    continue
-                }
-                do {
-                    if !dryRun { try await client.deleteAlertRule(uid: uid) }
-                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .removed, detail: "in group \"\(group)\" but no longer in the repository"))
-                } catch {
-                    guard let status = error.status, status != 401 else { throw error }
-                    report.items.append(.init(kind: .alertRule, uid: uid, title: title, action: .failed,
-                                              detail: "Grafana refused to delete it (\(status): \(error.grafanaMessage)); delete it in Grafana's alerting UI."))
+                    if Self.endsRun(error) { throw error }
+                    outcome.deleteFailures[change.uid] = error
                 }
             }
+            do {
+                try await client.reloadProvisioning(.alerting)
+            } catch {
+                if Self.endsRun(error) { throw error }
+                outcome.reloadFailure = error
+            }
+            switch await rulesByUID() {
+            case .success(let rules): outcome.after = rules
+            case .failure(let error): throw error
+            }
+            return outcome
+        }
+
+        /// The rule's item once Grafana read its files again: as planned when Grafana now holds it
+        /// as the file says, else failed with why.
+        func judge(_ planned: ProvisionReport.Item, change: ProvisionPlan.AlertRuleChange, outcome: AlertingOutcome) -> ProvisionReport.Item {
+            var item = planned
+            let reason = item.detail?.replacingOccurrences(of: "; Grafana is asked to read its alerting files again", with: "")
+            if ProvisionPlanner.isCurrent(change.payload, outcome.after[change.uid]) {
+                item.detail = [reason, "read again by Grafana from its alerting provisioning files"].compactMap { $0 }.joined(separator: "; ")
+                return item
+            }
+            item.action = .failed
+            item.detail = Self.explainRuleFailure(path: change.path, held: outcome.after[change.uid], delete: outcome.deleteFailures[change.uid],
+                                                  reload: outcome.reloadFailure, credentials: client.credentials)
+            return item
         }
 
         /// One sentence saying why a rule is still not as the file says, and what to do.
@@ -391,20 +313,20 @@ extension Grafana {
         /// The group's evaluation interval is set by the file (only a rule-group PUT could set it
         /// through the API, which the file owner forbids); a group whose interval differs is a
         /// failed item.
-        func checkGroupIntervals(_ groups: [AlertGroupSpec], folderUIDs: [String: String], dryRun: Bool, into report: inout ProvisionReport) async {
-            for group in groups {
-                let folderUID = folderUIDs[Grafana.folderUID(forTitle: group.folderTitle)] ?? Grafana.folderUID(forTitle: group.folderTitle)
-                let wanted = group.interval.flatMap(PrometheusDuration.parse).map { Int($0.components.seconds) } ?? 60
+        func checkGroupIntervals(_ checks: [ProvisionPlan.GroupCheck]) async -> [ProvisionReport.Item] {
+            var items: [ProvisionReport.Item] = []
+            for check in checks {
                 let held: JSONValue?
                 do {
-                    held = try await client.alertRuleGroup(folderUID: folderUID, group: group.name)
+                    held = try await client.alertRuleGroup(folderUID: check.folderUID, group: check.name)
                 } catch {
                     continue  // the rules' items already say what is wrong
                 }
-                guard let seconds = held?["interval"]?.intValue, seconds != wanted, !dryRun else { continue }
-                report.items.append(.init(kind: .ruleGroup, uid: folderUID + "/" + group.name, title: group.name, action: .failed,
-                    detail: "Grafana evaluates the group every \(seconds) s, \(group.path) says \(wanted) s: Grafana has not read the file's interval; restart Grafana or check which file it reads."))
+                guard let seconds = held?["interval"]?.intValue, seconds != check.seconds else { continue }
+                items.append(.init(kind: .ruleGroup, uid: check.folderUID + "/" + check.name, title: check.name, action: .failed,
+                    detail: "Grafana evaluates the group every \(seconds) s, \(check.path) says \(check.seconds) s: Grafana has not read the file's interval; restart Grafana or check which file it reads."))
             }
+            return items
         }
     }
 

@@ -18,31 +18,10 @@ extension StackPilot {
             """
         )
 
-        enum Format: String, ExpressibleByArgument, CaseIterable {
-            case yaml, json
-        }
-
-        @Option(name: [.customShort("f"), .customLong("file")],
-                help: "Compose file; repeat to merge (later files override earlier ones).")
-        var files: [String] = []
-
-        @Option(name: [.customShort("p"), .customLong("project-name")], help: "Project name (default: COMPOSE_PROJECT_NAME, name:, directory).")
-        var projectName: String?
-
-        @Option(name: .customLong("project-directory"), help: "Project directory (default: the first file's directory).")
-        var projectDirectory: String?
-
-        @Option(name: .customLong("env-file"), help: "Env file for interpolation instead of <project directory>/.env (repeatable).")
-        var envFiles: [String] = []
-
-        @Option(name: .customLong("profile"), help: "Enable a profile (repeatable; also COMPOSE_PROFILES).")
-        var profiles: [String] = []
-
-        @Option(name: .customLong("manifest"), help: "Manifest to use without -f (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml).")
-        var manifest: String?
+        @OptionGroup var stacks: Flags.Stacks
 
         @Option(name: .customLong("format"), help: "Output format: yaml or json.")
-        var format: Format = .yaml
+        var format: OutputFormat = .yaml
 
         @Flag(name: .customLong("services"), help: "Print the service names only, in start order.")
         var servicesOnly = false
@@ -56,34 +35,37 @@ extension StackPilot {
         @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Validate only; print nothing but errors.")
         var quiet = false
 
+        func validate() throws {
+            if format == .table { throw ValidationError("--format table is not available for config; use yaml or json") }
+        }
+
         func run() async throws {
             if let text = try output() { print(text, terminator: text.hasSuffix("\n") ? "" : "\n") }
         }
 
-        /// What `run` prints (nil with -q); errors and warnings go to stderr. Bad input throws ExitCode(2).
-        func output() throws -> String? {
+        /// What `run` prints (nil with -q); warnings go to stderr. Bad input throws a `.badInput` failure.
+        func output() throws(CommandFailure) -> String? {
             var logger = Logger(label: "stackpilot.config")
             logger.logLevel = .critical  // warnings are printed below, once
             let loader = ComposeLoader(logger: logger)
             let projects: [ComposeProject]
             var manifestPath: String?
             do {
-                if files.isEmpty {
-                    let path = Manifest.locate(explicit: manifest)
+                if stacks.files.isEmpty {
+                    let path = Manifest.locate(explicit: stacks.manifest)
                     manifestPath = path
                     let m = try Manifest.load(path: path)
-                    projects = try m.loadProjects(loader: loader, envFiles: envFiles)
+                    projects = try m.loadProjects(loader: loader, envFiles: stacks.envFiles)
                 } else {
                     projects = [try loader.load(ComposeLoadOptions(
-                        files: files, projectName: projectName, projectDirectory: projectDirectory, envFiles: envFiles,
-                        profiles: profiles))]
+                        files: stacks.files, projectName: stacks.projectName, projectDirectory: stacks.projectDirectory,
+                        envFiles: stacks.envFiles, profiles: stacks.profiles))]
                 }
             } catch {
-                Self.printError(error.description)
-                throw ExitCode(2)
+                throw CommandFailure(badInput: error.description)
             }
             for project in projects {
-                for warning in project.warnings { Self.printError("warning: \(warning)") }
+                for warning in project.warnings { StandardError.line("warning: \(warning)") }
             }
             if quiet { return nil }
 
@@ -94,11 +76,10 @@ extension StackPilot {
                 let wanted = hash == "*" ? nil : hash.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 for name in wanted ?? [] where !projects.contains(where: { $0.service(named: name) != nil }) {
                     let known = projects.flatMap(\.serviceNames).sorted().joined(separator: ", ")
-                    Self.printError(Printable.escaping("no such service: \(name) (services: \(known))"))
-                    throw ExitCode(2)
+                    throw CommandFailure(badInput: Printable.escaping("no such service: \(name) (services: \(known))"))
                 }
                 if case .derived(let reason) = ConfigHashKey.hostSource {
-                    Self.printError("warning: no hash key file (\(reason)); hashes use a key derived from the machine id")
+                    StandardError.line("warning: no hash key file (\(reason)); hashes use a key derived from the machine id")
                 }
                 var lines: [String] = []
                 for project in projects {
@@ -113,27 +94,22 @@ extension StackPilot {
             let shown = projects.map { (showSecrets ? $0.plainValue() : $0.redactedPlainValue()).escapingDollars() }
             switch format {
             case .json:
-                if files.isEmpty {
+                if stacks.files.isEmpty {
                     return ComposeValue.object([
                         .init("manifest", .string(manifestPath ?? "")),
                         .init("projects", .array(shown)),
                     ]).prettyJSON()
                 }
                 return shown[0].prettyJSON()
-            case .yaml:
+            case .yaml, .table:
                 var documents: [String] = []
                 for project in shown {
                     do { documents.append(try project.yaml()) } catch {
-                        Self.printError("cannot render YAML: \(error)")
-                        throw ExitCode(1)
+                        throw CommandFailure(failed: "cannot render YAML: \(error)")
                     }
                 }
                 return documents.joined(separator: "---\n")
             }
-        }
-
-        static func printError(_ text: String) {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
         }
     }
 }

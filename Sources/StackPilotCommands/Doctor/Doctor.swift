@@ -1,12 +1,6 @@
 import ArgumentParser
-import Compose
 import Doctor
-import DockerEngine
 import Foundation
-import Grafana
-import HTTPTransport
-import Logging
-import PrometheusAPI
 
 extension StackPilot {
     struct DoctorCommand: AsyncParsableCommand {
@@ -21,12 +15,8 @@ extension StackPilot {
                 """)
 
         @OptionGroup var engine: Flags.Engine
-
-        @Option(name: .customLong("manifest"), help: "Manifest (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml).")
-        var manifest: String?
-
-        @Option(name: .customLong("format"), help: "Output format: table or json.")
-        var format: Format = .table
+        @OptionGroup var manifest: Flags.ManifestPath
+        @OptionGroup var output: Flags.Output
 
         @Option(name: .customLong("only"), parsing: .upToNextOption,
                 help: "Run only these groups: \(Doctor.Group.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -38,151 +28,31 @@ extension StackPilot {
         @Flag(name: .customLong("fix"), help: "Apply the safe remedies doctor knows (start a stopped service, restart an unhealthy one, provision Grafana), then check again.")
         var fix = false
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
-
         func run() async throws {
-            let setup = try Self.makeSetup(manifest: manifest, engine: try engine.makeClient(logger: GrafanaOptions.logger("stackpilot.docker")))
+            let context = CommandContext(engine: engine, manifest: manifest.path)
+            let setup = try context.doctorSetup(engine: try context.engine())
             let groups = only.isEmpty ? nil : Set(only)
             var report = await Doctor.Runner().run(Doctor.checks(setup, only: groups))
             if fix {
-                report = await Self.repair(report, setup: setup, groups: groups, options: try Self.grafanaOptions(manifest: manifest)) {
-                    StandardError.line($0)
-                }
+                let provisioner = try context.provisioner(healthTimeout: .seconds(10))
+                report = await Doctor.RepairLoop(setup: setup, groups: groups, provisioner: provisioner).run(report) { StandardError.line($0) }
             }
-            switch format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            case .table:
-                let terminal = TerminalStyle.detect()
-                let style = DoctorReportRenderer.Style(unicode: terminal.color, color: terminal.color, verbose: verbose)
-                print(DoctorReportRenderer(style: style).render(report), terminator: "")
-            }
-            if report.hasFailure { throw ExitCode.failure }
-        }
-
-        static func grafanaOptions(manifest: String?) throws -> GrafanaOptions {
-            try GrafanaOptions.parse(manifest.map { ["--manifest", $0] } ?? [])
-        }
-
-        /// Everything the checks talk to; bad input (manifest, URLs, credential files) fails here
-        /// with exit 2 before any check runs.
-        /// `prometheusURL` replaces the manifest's (supervise inside the stack reaches Prometheus by
-        /// its service name); `environment` also gives Grafana's URL (`GRAFANA_URL`) and credentials.
-        /// `periodic` (supervise): the default-password check never tries admin/admin itself.
-        static func makeSetup(manifest: String?, engine client: DockerEngine.Client,
-                              environment: [String: String] = ProcessInfo.processInfo.environment,
-                              prometheusURL: String? = nil, periodic: Bool = false) throws -> Doctor.Setup {
-            let path = Manifest.locate(explicit: manifest, environment: environment)
-            var loaded: Manifest
-            let projects: [ComposeProject]
-            do {
-                loaded = try Manifest.load(path: path)
-                projects = try loaded.loadProjects(environment: environment)
-            } catch {
-                throw CommandFailure(badInput: error.description)
-            }
-            if let prometheusURL { loaded.prometheus.url = prometheusURL }
-            let prometheusTransport: CurlTransport
-            do {
-                prometheusTransport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(loaded.prometheus.url)),
-                                                        options: .init(connectTimeout: .seconds(2), timeout: .seconds(5)))
-            } catch {
-                throw CommandFailure(badInput: "Prometheus URL \(loaded.prometheus.url) in \(loaded.path): \(error)")
-            }
-            let prometheus = PrometheusAPI.Client(transport: prometheusTransport, endpoint: loaded.prometheus.url,
-                                                  logger: GrafanaOptions.logger("stackpilot.prometheus"), timeout: .seconds(5))
-            let options = try grafanaOptions(manifest: manifest)
-            let resolved: GrafanaOptions.Resolved
-            do {
-                resolved = try options.resolve(environment: environment)
-            } catch {
-                throw CommandFailure(badInput: "\(error)")
-            }
-            let sources = GrafanaOptions.sources(resolved)
-            let desired: Grafana.DesiredState
-            do {
-                desired = try sources.load()
-            } catch {
-                throw CommandFailure(badInput: error.description)
-            }
-            let rules = desired.alertGroups.flatMap(\.rules)
-            let grafanaClient = try options.client(for: resolved.connection, logger: GrafanaOptions.logger("stackpilot.grafana"))
-            let grafana = Doctor.GrafanaSetup(
-                client: grafanaClient,
-                datasourceUID: desired.prometheusDatasourceUID,
-                dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
-                alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue },
-                defaultPassword: Doctor.DefaultPasswordPolicy(stateFile: Doctor.DefaultPasswordPolicy.defaultStateFile(environment: environment), mayAttempt: !periodic))
-            return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
-                                alerts: rules.compactMap(GuideAlert.init(rule:)))
-        }
-
-        /// `--fix`: applies the report's fixes, waits for what they repaired to settle (a started
-        /// container's healthcheck, Prometheus' next scrape), and checks again. A repair can reveal
-        /// the next one (Grafana started, then found unprovisioned), so this goes up to three rounds;
-        /// a fix is never applied twice. Returns the last report; `say` gets one line per step.
-        static func repair(_ first: Doctor.Report, setup: Doctor.Setup, groups: Set<Doctor.Group>?, options: GrafanaOptions,
-                           settling: Doctor.Settling = Doctor.Settling(), say: (String) -> Void) async -> Doctor.Report {
-            let runner = Doctor.Runner()
-            var report = first
-            var tried: [Doctor.Fix] = []
-            for _ in 1...3 {
-                var fixes: [Doctor.Fix] = []
-                for fix in report.results.compactMap(\.finding.fix) where !tried.contains(fix) && !fixes.contains(fix) {
-                    fixes.append(fix)
-                }
-                guard !fixes.isEmpty else { break }
-                tried += fixes
-                for line in await apply(fixes, setup: setup, options: options) { say(line) }
-                let waited = fixes.compactMap { fix -> String? in
-                    switch fix {
-                    case .startContainer(_, let service), .restartContainer(_, let service): service
-                    case .provisionGrafana: nil
-                    }
-                }
-                if !waited.isEmpty { say("waiting for \(waited.joined(separator: ", ")) to run healthy, then checking again") }
-                for (service, settlement) in await Doctor.waitForFixedContainers(setup.engine, fixes: fixes, timeout: settling.containerTimeout) {
-                    if case .unsettled(let state) = settlement {
-                        say("\(service) did not become healthy within \(Doctor.Runner.format(settling.containerTimeout)): \(state)")
-                    }
-                }
-                let checks = Doctor.checks(setup, only: groups)
-                report = await runner.run(checks)
-                // What the repaired services feed settles on its own schedule: Prometheus marks a
-                // target up at its next scrape, Grafana's datasource health follows Prometheus.
-                report = await runner.recheckFailures(report, checks: checks, groups: [.stacks, .metrics, .prometheus, .grafana],
-                                                      timeout: settling.recheckTimeout, pollInterval: settling.pollInterval)
-            }
-            return report
-        }
-
-        /// Applies each distinct fix once and says what it did.
-        static func apply(_ fixes: [Doctor.Fix], setup: Doctor.Setup, options: GrafanaOptions) async -> [String] {
-            var done: [Doctor.Fix] = []
-            var lines: [String] = []
-            for fix in fixes where !done.contains(fix) {
-                done.append(fix)
-                do {
-                    switch fix {
-                    case .startContainer(let id, _):
-                        try await setup.engine.startContainer(id)
-                    case .restartContainer(let id, _):
-                        try await setup.engine.restartContainer(id, timeout: 10)
-                    case .provisionGrafana:
-                        let provisioner = try options.makeProvisioner(logger: GrafanaOptions.logger("stackpilot.provision"), healthTimeout: .seconds(10))
-                        let report = try await provisioner.sync()
-                        guard report.succeeded else { throw CommandFailure(failed: "provisioning reported failures") }
-                    }
-                    lines.append("fixed: \(fix.description)")
-                } catch {
-                    lines.append("could not \(fix.description): \(error)")
-                }
-            }
-            return lines
+            let terminal = TerminalStyle.detect()
+            let style = DoctorReportRenderer.Style(unicode: terminal.color, color: terminal.color, verbose: verbose)
+            print(try OutputRenderer.render(DoctorPayload(report: report, style: style), format: output.format), terminator: "")
+            if report.hasFailure { throw CommandFailure.reported }
         }
     }
+}
+
+/// Doctor's report: its JSON, or the `flutter doctor` style text of `DoctorReportRenderer`.
+struct DoctorPayload: OutputRenderable {
+    var report: Doctor.Report
+    var style: DoctorReportRenderer.Style
+
+    func encode(to encoder: any Encoder) throws { try report.encode(to: encoder) }
+
+    var table: OutputTable { .text(DoctorReportRenderer(style: style).render(report)) }
 }
 
 extension Doctor.Group: ExpressibleByArgument {}

@@ -25,7 +25,9 @@ extension StackPilot {
         @Option(name: .customLong("dir"), help: "Directory to write into (default: the manifest's dashboards folder, else ./dashboards).")
         var directory: String?
 
-        @OptionGroup var options: GrafanaOptions
+        @OptionGroup var manifest: Flags.ManifestPath
+        @OptionGroup var grafana: Flags.GrafanaTimeout
+        @OptionGroup var output: Flags.Output
 
         func validate() throws {
             if all == !uids.isEmpty {
@@ -34,26 +36,26 @@ extension StackPilot {
         }
 
         func run() async throws {
-            let logger = GrafanaOptions.logger("stackpilot.export")
-            let report: Grafana.Exporter.Report
-            do {
-                let resolved = try options.resolve()
-                let target = directory.map { URL(fileURLWithPath: $0) } ?? resolved.dashboardsDirectory
-                let client = try options.client(for: resolved.connection, logger: logger)
-                report = try await Grafana.Exporter(client: client, healthTimeout: .seconds(max(0, options.timeout)))
-                    .export(uids: all ? nil : uids, into: target)
-            } catch {
-                throw GrafanaOptions.fail(error)
-            }
-            switch options.format {
-            case .json:
-                print(GrafanaOptions.json(report))
-            case .table:
-                let cwd = FileManager.default.currentDirectoryPath + "/"
-                print(GrafanaOptions.table(["UID", "TITLE", "FILE", "ACTION"], report.items.map {
-                    [$0.uid, $0.title, $0.path.hasPrefix(cwd) ? String($0.path.dropFirst(cwd.count)) : $0.path, $0.action.rawValue]
-                }))
-            }
+            let context = CommandContext(manifest: manifest.path)
+            let target = try context.grafana()
+            let client = try context.grafanaClient(target.connection, logger: CommandContext.logger("stackpilot.export"))
+            let report = try await Grafana.Exporter(client: client, healthTimeout: grafana.timeout.duration)
+                .export(uids: all ? nil : uids, into: directory.map { URL(fileURLWithPath: $0) } ?? target.sources.dashboardsDirectory)
+            print(try OutputRenderer.render(ExportPayload(report: report), format: output.format, style: .stdout), terminator: "")
         }
+    }
+}
+
+/// What `export` wrote: the report's JSON, or one row per dashboard (paths relative to here).
+struct ExportPayload: OutputRenderable {
+    var report: Grafana.Exporter.Report
+
+    func encode(to encoder: any Encoder) throws { try report.encode(to: encoder) }
+
+    var table: OutputTable {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return .rows(headers: ["uid", "title", "file", "action"], rows: report.items.map {
+            [$0.uid, $0.title, $0.path.hasPrefix(cwd) ? String($0.path.dropFirst(cwd.count)) : $0.path, $0.action.rawValue]
+        })
     }
 }

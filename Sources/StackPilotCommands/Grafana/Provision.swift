@@ -21,50 +21,40 @@ extension StackPilot {
             """
         )
 
-        @Flag(name: .customLong("dry-run"), help: "Show what would change without changing anything.")
+        @Flag(name: .customLong("dry-run"), help: "Print the plan (each action with its reason) and change nothing.")
         var dryRun = false
 
         @Flag(name: .customLong("prune"), help: "Remove dashboards in managed folders (and alert rules in managed groups) that are no longer in the repository.")
         var prune = false
 
-        @OptionGroup var options: GrafanaOptions
+        @OptionGroup var manifest: Flags.ManifestPath
+        @OptionGroup var grafana: Flags.GrafanaTimeout
+        @OptionGroup var output: Flags.Output
 
         func run() async throws {
-            let logger = GrafanaOptions.logger("stackpilot.provision")
-            let report: Grafana.ProvisionReport
-            do {
-                let resolved = try options.resolve()
-                let sources = Grafana.Sources(
-                    dashboardsDirectory: resolved.dashboardsDirectory,
-                    datasourcesDirectory: resolved.provisioningDirectory?.appendingPathComponent("datasources"),
-                    alertingDirectory: resolved.provisioningDirectory?.appendingPathComponent("alerting"))
-                let client = try options.client(for: resolved.connection, logger: logger)
-                let provisioner = Grafana.Provisioner(client: client, sources: sources, healthTimeout: .seconds(max(0, options.timeout)))
-                report = try await provisioner.sync(dryRun: dryRun, prune: prune)
-            } catch {
-                throw GrafanaOptions.fail(error)
-            }
-            print(Self.render(report, format: options.format))
-            if !report.succeeded { throw ExitCode(1) }
+            let provisioner = try CommandContext(manifest: manifest.path).provisioner(healthTimeout: grafana.timeout.duration)
+            let report = try await provisioner.sync(dryRun: dryRun, prune: prune)
+            print(try OutputRenderer.render(ProvisionPayload(report: report), format: output.format, style: .stdout), terminator: "")
+            if !report.succeeded { throw CommandFailure.reported }
         }
+    }
+}
 
-        static func render(_ report: Grafana.ProvisionReport, format: GrafanaOptions.Format) -> String {
-            switch format {
-            case .json:
-                return GrafanaOptions.json(report)
-            case .table:
-                var lines: [String] = []
-                let target = report.standIn ? "\(report.grafanaURL) (grafana-standin, not Grafana)" : report.grafanaURL
-                lines.append(report.dryRun ? "Dry run against \(target): nothing was changed." : "Grafana at \(target):")
-                let rows = report.items.map { item -> [String] in
-                    let action = report.dryRun && item.action != .unchanged && item.action != .failed ? "would be \(item.action.rawValue)" : item.action.rawValue
-                    return [item.kind.rawValue, item.uid, item.title, action, item.detail ?? ""]
-                }
-                lines.append(GrafanaOptions.table(["KIND", "UID", "TITLE", "ACTION", "DETAIL"], rows))
-                let summary = Grafana.ProvisionReport.Action.allCases.map { "\(report.count($0)) \($0.rawValue)" }.joined(separator: ", ")
-                lines.append(summary)
-                return lines.joined(separator: "\n")
-            }
+/// What `provision` (and `up` after the stacks) prints: the report's JSON, or its items as a table
+/// under the Grafana it ran against, with a count per action.
+struct ProvisionPayload: OutputRenderable {
+    var report: Grafana.ProvisionReport
+
+    func encode(to encoder: any Encoder) throws { try report.encode(to: encoder) }
+
+    var table: OutputTable {
+        let target = report.standIn ? "\(report.grafanaURL) (grafana-standin, not Grafana)" : report.grafanaURL
+        let heading = report.dryRun ? "Dry run against \(target): nothing was changed." : "Grafana at \(target):"
+        let rows = report.items.map { item -> [String] in
+            let pending = report.dryRun && item.action != .unchanged && item.action != .failed
+            return [item.kind.rawValue, item.uid, item.title, pending ? "would be \(item.action.rawValue)" : item.action.rawValue, item.detail ?? ""]
         }
+        let summary = Grafana.ProvisionReport.Action.allCases.map { "\(report.count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        return .framed(header: [heading], body: .rows(headers: ["kind", "uid", "title", "action", "detail"], rows: rows), footer: [summary])
     }
 }

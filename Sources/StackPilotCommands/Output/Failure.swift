@@ -1,6 +1,9 @@
 import ArgumentParser
+import Compose
 import DockerEngine
 import Foundation
+import Grafana
+import Orchestration
 
 /// An error a command reports to the user: one sentence on stderr and an exit code. Commands
 /// throw it (or any error; see `ErrorReporting`) instead of printing and exiting themselves.
@@ -23,6 +26,25 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
     public init(failed message: String) { self.init(.failed, message) }
     public init(badInput message: String) { self.init(.badInput, message) }
 
+    /// Any error of the libraries as a command failure: the one mapping of errors to exit codes.
+    /// Bad input (an invalid stack, Grafana source or host) is `.badInput`; the rest `.failed`.
+    public init(_ error: any Error) {
+        switch error {
+        case let failure as CommandFailure: self = failure
+        case let error as ComposeError: self.init(.badInput, error.description)
+        case let error as OrchestrationError: self.init(error.isBadInput ? .badInput : .failed, error.description)
+        case let error as Grafana.ProvisionError: self.init(error.isBadInput ? .badInput : .failed, error.description)
+        case let error as DockerEngine.Error:
+            if case .invalidHost = error { self.init(.badInput, error.description) } else { self.init(.failed, error.description) }
+        case is CancellationError: self.init(.failed, OrchestrationError.cancelled.description)
+        default: self.init(.failed, String(describing: error))
+        }
+    }
+
+    /// The operation failed and its output already says what (a report with failed items): exit 1,
+    /// no further sentence.
+    public static let reported = CommandFailure(.failed, "")
+
     public var exitCode: Int32 { kind == .badInput ? 2 : 1 }
     public var description: String { message }
 }
@@ -38,11 +60,10 @@ public enum ErrorReporting {
 
     public static func report(for error: any Error, command: any ParsableCommand.Type = StackPilot.self) -> Report {
         switch error {
-        case let failure as CommandFailure:
+        case is CommandFailure, is ComposeError, is OrchestrationError, is Grafana.ProvisionError, is Grafana.ClientError,
+             is DockerEngine.Error, is CancellationError:
+            let failure = CommandFailure(error)
             return Report(message: failure.message, exitCode: failure.exitCode, toStdout: false)
-        case let engine as DockerEngine.Error:
-            if case .invalidHost = engine { return Report(message: engine.description, exitCode: 2, toStdout: false) }
-            return Report(message: engine.description, exitCode: 1, toStdout: false)
         case let exit as ExitCode:
             return Report(message: "", exitCode: exit.rawValue, toStdout: false)
         default:

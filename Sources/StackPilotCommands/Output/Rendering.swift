@@ -14,6 +14,11 @@ public enum OutputTable: Sendable, Hashable {
     case rows(headers: [String], rows: [[String]])
     /// `docker version` style: sections of `label: value` lines.
     case sections([Section])
+    /// Another table with lines above it (what was asked of whom) and below it (a summary, the
+    /// sampling window).
+    indirect case framed(header: [String], body: OutputTable, footer: [String])
+    /// Text laid out by the payload itself (doctor's report, with its markers), printed as is.
+    case text(String)
 
     public struct Section: Sendable, Hashable {
         public var title: String?
@@ -88,6 +93,10 @@ public enum OutputRenderer {
                 }
             }
             return lines.joined(separator: "\n") + "\n"
+        case .framed(let header, let body, let footer):
+            return (header.map { $0 + "\n" } + [renderTable(body, style: style)] + footer.map { $0 + "\n" }).joined()
+        case .text(let text):
+            return text.hasSuffix("\n") || text.isEmpty ? text : text + "\n"
         }
     }
 }

@@ -25,8 +25,9 @@ extension StackPilot {
         @Flag(name: .customLong("remove-orphans"), help: "Also remove containers of services no longer in the file.")
         var removeOrphans = false
 
-        @Option(name: [.customShort("t"), .customLong("timeout")], help: "Seconds to wait for each container to stop before killing it.")
-        var timeout: Int?
+        @Option(name: [.customShort("t"), .customLong("timeout")],
+                help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
+        var timeout: DurationArgument?
 
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")
         var progress: ProgressMode = .auto
@@ -35,7 +36,7 @@ extension StackPilot {
             let (targets, _) = try stacks.targets(names: names)
             let connection = try StackEngine(engine)
             let renderer = ProgressRenderer(mode: progress)
-            let options = Orchestration.DownOptions(removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout)
+            let options = Orchestration.DownOptions(removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout?.wholeSeconds)
             try await withInterruptCancellation {
                 await connection.negotiate()
                 var failures: [String] = []

@@ -16,8 +16,9 @@ extension StackPilot {
         @Argument(help: "Services to restart; all when omitted.")
         var services: [String] = []
 
-        @Option(name: [.customShort("t"), .customLong("timeout")], help: "Seconds to wait for each container to stop before killing it.")
-        var timeout: Int?
+        @Option(name: [.customShort("t"), .customLong("timeout")],
+                help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
+        var timeout: DurationArgument?
 
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")
         var progress: ProgressMode = .auto
@@ -32,7 +33,7 @@ extension StackPilot {
             let connection = try StackEngine(engine)
             let renderer = ProgressRenderer(mode: progress)
             let services = self.services
-            let timeout = self.timeout
+            let timeout = self.timeout?.wholeSeconds
             try await withInterruptCancellation {
                 for target in targets {
                     let mine = target.desired.map { d in services.filter { d.service($0) != nil } } ?? services

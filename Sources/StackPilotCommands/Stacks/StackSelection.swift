@@ -26,8 +26,10 @@ extension Flags {
         @Option(name: .customLong("profile"), help: "Enable a profile (repeatable; also COMPOSE_PROFILES).")
         public var profiles: [String] = []
 
-        @Option(name: .customLong("manifest"), help: "Manifest to use without -f (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml).")
-        public var manifest: String?
+        @OptionGroup public var manifestPath: Flags.ManifestPath
+
+        /// `--manifest`, used without -f.
+        public var manifest: String? { manifestPath.path }
 
         public init() {}
     }
@@ -103,13 +105,6 @@ struct StackEngine {
     }
 }
 
-extension OrchestrationError {
-    /// As a command failure: bad input exits 2, everything else 1.
-    var commandFailure: CommandFailure {
-        isBadInput ? CommandFailure(badInput: description) : CommandFailure(failed: description)
-    }
-}
-
 /// Runs `body` so that Ctrl-C (SIGINT) and SIGTERM (a timeout, CI cancelling the job, systemd
 /// stopping the unit) cancel it cleanly: the current engine calls end, nothing new starts, and the
 /// next run converges from what was left. A second signal exits at once. When a signal stopped
@@ -167,11 +162,4 @@ final class InterruptCounter: Sendable {
 }
 
 /// Any error of a stack command as a command failure (orchestration errors keep their exit code).
-func stackFailure(_ error: any Error) -> CommandFailure {
-    switch error {
-    case let e as OrchestrationError: return e.commandFailure
-    case let e as CommandFailure: return e
-    case is CancellationError: return CommandFailure(failed: OrchestrationError.cancelled.description)
-    default: return CommandFailure(failed: String(describing: error))
-    }
-}
+func stackFailure(_ error: any Error) -> CommandFailure { CommandFailure(error) }

@@ -31,14 +31,13 @@ extension StackPilot {
         @Flag(name: .customLong("dry-run"), help: "Print the plan and stop; nothing is changed.")
         var dryRun = false
 
-        @Option(name: .customLong("format"), help: "Format of the --dry-run plan: table or json.")
-        var format: OutputFormat = .table
+        @OptionGroup var output: Flags.Output
 
         @Flag(name: .customLong("wait"), help: "Wait until every service is running and healthy (or completed with 0).")
         var wait = false
 
-        @Option(name: .customLong("wait-timeout"), help: "With --wait: give up after this long (e.g. 90s, 2m).")
-        var waitTimeout: String?
+        @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("With --wait: give up after this long (e.g. 90s, 2m).", valueName: "duration"))
+        var waitTimeout: DurationArgument?
 
         @Option(name: .customLong("pull"), help: "Pull policy for every service: missing, always, never or build.")
         var pull: String?
@@ -67,15 +66,13 @@ extension StackPilot {
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")
         var progress: ProgressMode = .auto
 
-        @Option(name: [.customShort("t"), .customLong("timeout")], help: "Seconds to wait for a container to stop when it is recreated.")
-        var timeout: Int?
+        @Option(name: [.customShort("t"), .customLong("timeout")],
+                help: ArgumentHelp("How long to wait for a container to stop when it is recreated (e.g. 10s, or seconds).", valueName: "duration"))
+        var timeout: DurationArgument?
 
         func validate() throws {
             if let pull, Orchestration.PullPolicy(composeValue: pull) == nil {
                 throw ValidationError("--pull must be missing, always, never or build, not \(pull)")
-            }
-            if let waitTimeout, ComposeDuration(parsing: waitTimeout) == nil {
-                throw ValidationError("--wait-timeout must be a duration such as 90s or 2m, not \(waitTimeout)")
             }
             if forceRecreate && noRecreate { throw ValidationError("--force-recreate and --no-recreate cannot be used together") }
         }
@@ -96,11 +93,11 @@ extension StackPilot {
                 pullOverride: pull.flatMap(Orchestration.PullPolicy.init(composeValue:)), build: build, noDeps: noDeps
             )
             let upOptions = Orchestration.UpOptions(
-                start: !noStart, wait: wait, waitTimeout: waitTimeout.flatMap(ComposeDuration.init(parsing:))?.duration,
-                checkLocalResources: connection.isLocal, stopTimeout: timeout
+                start: !noStart, wait: wait, waitTimeout: waitTimeout?.duration,
+                checkLocalResources: connection.isLocal, stopTimeout: timeout?.wholeSeconds
             )
             let dryRun = self.dryRun
-            let format = self.format
+            let format = output.format
             let plans = try await withInterruptCancellation { () async throws -> [Orchestration.Plan] in
                 await connection.negotiate()
                 var plans: [Orchestration.Plan] = []
@@ -145,11 +142,12 @@ extension StackPilot {
                 if !problems.isEmpty { throw CommandFailure(badInput: problems.joined(separator: "\n")) }
                 return
             }
-            if let grafana = targets.first(where: { $0.desired?.service("grafana") != nil }), Self.grafanaPasswordIsDefault(manifest: stacks.manifest) {
+            let context = CommandContext(engine: engine, manifest: stacks.manifest)
+            if let grafana = targets.first(where: { $0.desired?.service("grafana") != nil }), Self.grafanaPasswordIsDefault(context) {
                 renderer.handle(.warning(Self.defaultPasswordWarning), project: grafana.projectName)
             }
             if !noProvision && !noStart {
-                await Self.provisionHook(targets: targets, manifest: stacks.manifest, renderer: renderer)
+                await Self.provisionHook(targets: targets, context: context, renderer: renderer)
             }
         }
 
@@ -159,9 +157,8 @@ extension StackPilot {
             """
 
         /// Whether the Grafana credentials, resolved as doctor resolves them, use the password "admin".
-        static func grafanaPasswordIsDefault(manifest: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-            guard let resolved = try? StackPilot.DoctorCommand.grafanaOptions(manifest: manifest).resolve(environment: environment),
-                  case .basic(_, let password) = resolved.connection.credentials else { return false }
+        static func grafanaPasswordIsDefault(_ context: CommandContext) -> Bool {
+            guard let target = try? context.grafana(), case .basic(_, let password) = target.connection.credentials else { return false }
             return password == "admin"
         }
 
@@ -177,28 +174,21 @@ extension StackPilot {
 }
 
 extension StackPilot.Up {
-    /// Provisions Grafana through the `provision` command when the deployment comes from the
-    /// manifest and has a grafana service. Looked up by name so `up` does not depend on how the
-    /// Grafana module is put together; if the command does not exist (yet), up says so.
-    /// `manifest`: up's own --manifest, passed on so both read the same deployment.
-    static func provisionHook(targets: [StackTarget], manifest: String?, renderer: ProgressRenderer) async {
-        guard targets.contains(where: { $0.desired?.service("grafana") != nil }) else { return }
-        let project = targets.first { $0.desired?.service("grafana") != nil }!.projectName
-        guard StackPilot.configuration.subcommands.contains(where: { $0.configuration.commandName == "provision" }) else {
-            renderer.note("Grafana provisioning skipped: this build has no `provision` command", project: project)
-            return
-        }
+    /// Provisions Grafana once the stacks are up, when one of them has a grafana service: the
+    /// provisioner `provision` uses, from the same context (up's own --manifest), so both read the
+    /// same deployment. A failure is a warning: the stacks are up either way.
+    static func provisionHook(targets: [StackTarget], context: CommandContext, renderer: ProgressRenderer) async {
+        guard let project = targets.first(where: { $0.desired?.service("grafana") != nil })?.projectName else { return }
         renderer.note("provisioning Grafana (stackpilot provision; --no-provision skips this)", project: project)
+        let advice = "run `stackpilot provision` once Grafana answers"
         do {
-            var command = try StackPilot.parseAsRoot(["provision"] + (manifest.map { ["--manifest", $0] } ?? []))
-            if var async = command as? any AsyncParsableCommand {
-                try await async.run()
-            } else {
-                try command.run()
+            let report = try await context.provisioner(healthTimeout: .seconds(60)).sync()
+            print(try OutputRenderer.render(ProvisionPayload(report: report), format: .table, style: .stdout), terminator: "")
+            if !report.succeeded {
+                renderer.handle(.warning("Grafana provisioning failed for \(report.failures.count) item(s); \(advice)"), project: project)
             }
         } catch {
-            let report = ErrorReporting.report(for: error)
-            renderer.handle(.warning("Grafana provisioning failed: \(report.message); run `stackpilot provision` once Grafana answers"), project: project)
+            renderer.handle(.warning("Grafana provisioning failed: \(CommandFailure(error).message); \(advice)"), project: project)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContainerStats
 import DockerEngine
+import Durations
 import Foundation
 import GPU
 import Logging
@@ -18,9 +19,9 @@ extension StackPilot {
 
             Sources: --source api asks the engine for one-shot stats of all containers at once; \
             --source cgroup reads cgroupfs and /proc directly (engine on this machine only); auto \
-            (default) uses cgroup when it can. CPU % needs two samples: --no-stream takes them \
-            \(Self.windowDescription(.cgroup)) apart (cgroup) or \(Self.windowDescription(.api)) apart (api) \
-            and prints the second; a live view redraws every --interval.
+            (default) uses cgroup when it can. CPU % needs two samples: --no-stream takes them --sample-window \
+            apart (default \(Self.windowDescription)) and prints the second, naming the window \
+            under the table (cpuWindowSeconds in JSON); a live view redraws every --interval.
 
             Selects the manifest's stacks by default, -f/-p for one stack, --all-stacks for every \
             compose project on the engine.
@@ -45,39 +46,38 @@ extension StackPilot {
         var noStream = false
 
         @Option(name: .customLong("interval"), help: ArgumentHelp("Time between samples of the live view, e.g. 1s, 500ms, 2.5s.", valueName: "duration"))
-        var interval: String = "1s"
+        var interval: DurationArgument = .seconds(1)
 
         @Option(name: .customLong("source"), help: "Where samples come from: auto, api or cgroup.")
         var source: StatsSourceChoice = .auto
 
-        @Option(name: .customLong("sample-window"), help: ArgumentHelp("Gap between the two samples that give CPU % (default: 100ms with cgroup, 500ms with api); 0 skips the first sample and shows CPU % as 0.", valueName: "duration"))
-        var sampleWindow: String?
+        @Option(name: .customLong("sample-window"), help: ArgumentHelp("Gap between the two samples that give CPU % (default: \(Self.windowDescription)); 0 skips the first sample and shows CPU % as 0.", valueName: "duration"))
+        var sampleWindow: DurationArgument?
 
         func validate() throws {
-            guard output.format != .yaml else {
-                throw ValidationError("--format yaml is not available for stats; use table or json")
-            }
-            guard let duration = Self.parseDuration(interval), duration >= .milliseconds(100) else {
-                throw ValidationError("--interval \"\(interval)\" is not a duration of at least 100ms (examples: 1s, 500ms, 2.5s)")
-            }
-            if let sampleWindow, Self.parseDuration(sampleWindow) == nil {
-                throw ValidationError("--sample-window \"\(sampleWindow)\" is not a duration (examples: 100ms, 0.5s, 0)")
+            try output.require([.table, .json], command: "stats")
+            guard interval.duration >= .milliseconds(100) else {
+                throw ValidationError("--interval \(interval) is shorter than 100ms")
             }
         }
 
-        /// The gap between the two samples of `--no-stream`: cgroupfs counters are precise to the
-        /// nanosecond (the host side is the monotonic clock), the engine's system CPU counter moves
-        /// in 10 ms ticks, so the API needs a longer window for the same precision.
-        static func window(_ kind: StatsSourceKind) -> Duration {
+        /// The gap between the two samples of `--no-stream`. docker stats shows CPU % over the
+        /// engine's one-second collection period; a bursty service (a few milliseconds of work every
+        /// few hundred) shows 0.00 % over a 100 ms window and its real share over one as long as
+        /// docker's. cgroup samples are taken when asked, so one second gives docker's figures while
+        /// `--no-stream` takes under half of docker stats' time (which waits for two engine
+        /// collections). The engine's one-shot answers come from its own collection cycle, which
+        /// already spreads two of them over about a second, so the api source keeps a shorter gap
+        /// (docs/benchmarks.md, `scripts/bench stats-window`).
+        static func defaultWindow(_ kind: StatsSourceKind) -> Duration {
             switch kind {
-            case .cgroup: .milliseconds(100)
+            case .cgroup: .seconds(1)
             case .api: .milliseconds(500)
             }
         }
 
-        static func windowDescription(_ kind: StatsSourceKind) -> String {
-            let ms = window(kind).components.seconds * 1000 + window(kind).components.attoseconds / 1_000_000_000_000_000
-            return "\(ms) ms"
+        static var windowDescription: String {
+            "\(CommandLineDuration.format(defaultWindow(.cgroup))) with cgroup, \(CommandLineDuration.format(defaultWindow(.api))) with api"
         }
 
         func run() async throws {
@@ -85,7 +85,7 @@ extension StackPilot {
             let client = try engine.makeClient()
             var logger = Logger(label: "stackpilot.stats")
             logger.logLevel = .warning
-            let interval = Self.parseDuration(interval) ?? .seconds(1)
+            let interval = interval.duration
             let format = output.format
             let noStream = noStream
             let choice = source
@@ -109,7 +109,7 @@ extension StackPilot {
             }
             let collector = try StatsCollector(source: resolved.0, engine: client, cgroup: resolved.1, logger: logger)
 
-            let window = sampleWindow.flatMap(Self.parseDuration) ?? Self.window(resolved.0)
+            let window = sampleWindow?.duration ?? Self.defaultWindow(resolved.0)
             // GPU memory per container: only where NVML answers and the containers' pids are ours to read.
             let gpu: GPU.Source? = client.isLocal ? GPU.Source.system() : nil
             if noStream {
@@ -127,13 +127,15 @@ extension StackPilot {
                 if snapshot.entries.isEmpty {
                     throw CommandFailure(failed: "no container could be sampled \(selection.description)")
                 }
-                print(try OutputRenderer.render(StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu)), format: format, style: .stdout), terminator: "")
+                let payload = StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu), window: window, source: resolved.0)
+                print(try OutputRenderer.render(payload, format: format, style: .stdout), terminator: "")
                 return
             }
 
             let style = TerminalStyle.stdout
             do {
-                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval, format: format, style: style, gpu: gpu)
+                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval,
+                                   format: format, style: style, gpu: gpu, source: resolved.0)
             } catch is CancellationError {
                 // Ctrl-C ends the live view: not an error.
             }
@@ -141,16 +143,19 @@ extension StackPilot {
 
         private func liveView(
             collector: StatsCollector, client: DockerEngine.Client, selection: Selection, first: [StatsTarget],
-            window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle, gpu: GPU.Source?
+            window: Duration, interval: Duration, format: OutputFormat, style: TerminalStyle, gpu: GPU.Source?, source: StatsSourceKind
         ) async throws {
             try await withInterruptCancellation {
                 await collector.primeCPU(first)
                 try await Task.sleep(for: window)
+                // The first round's CPU % covers the window, every later one the interval before it.
+                var covered = window
                 while !Task.isCancelled {
                     let current = try await targets(client: client, selection: selection)
                     let snapshot = await collector.sample(current)
                     report(snapshot.failures)
-                    let payload = StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu))
+                    let payload = StatsPayload(entries: sorted(snapshot.entries), gpuMemory: Self.gpuMemory(gpu), window: covered, source: source)
+                    covered = interval
                     switch format {
                     case .json:
                         let encoder = JSONEncoder()
@@ -238,17 +243,6 @@ extension StackPilot {
                 return true
             }
         }
-
-        /// `1s`, `500ms`, `2.5s`, `1m`, or a bare number of seconds. Not `PrometheusDuration`: its
-        /// grammar (and Go's) has no bare numbers, which these flags have always taken as seconds.
-        static func parseDuration(_ text: String) -> Duration? {
-            let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-            let (number, scale) = units.first { text.hasSuffix($0.0) }.map { (text.dropLast($0.0.count), $0.1) } ?? (text[...], 1)
-            // Double reads "inf" and "1e30" too: only what fits Int64 milliseconds is a duration.
-            guard let value = Double(number), value >= 0, case let milliseconds = (value * scale * 1000).rounded(),
-                  milliseconds < 9.2e18 else { return nil }
-            return .milliseconds(Int64(milliseconds))
-        }
     }
 }
 
@@ -261,32 +255,36 @@ struct StatsPayload: OutputRenderable {
     /// GPU memory by container id; `nil`: no NVML, no GPU column. A container without GPU
     /// processes has 0.
     var gpuMemory: [String: UInt64]? = nil
+    /// The gap between the two samples behind CPU %; nil when not known (then not shown).
+    var window: Duration? = nil
+    var source: StatsSourceKind? = nil
 
-    /// One entry and its GPU memory, encoded as one object.
+    /// One entry with the window behind its CPU % and its GPU memory, encoded as one object.
     private struct Row: Encodable {
         var entry: ContainerStatsEntry
-        var gpuMemoryBytes: UInt64
-        enum CodingKeys: String, CodingKey { case gpuMemoryBytes }
+        var cpuWindowSeconds: Double?
+        var gpuMemoryBytes: UInt64?
+        enum CodingKeys: String, CodingKey { case cpuWindowSeconds, gpuMemoryBytes }
         func encode(to encoder: any Encoder) throws {
             try entry.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
+            try container.encodeIfPresent(cpuWindowSeconds, forKey: .cpuWindowSeconds)
+            try container.encodeIfPresent(gpuMemoryBytes, forKey: .gpuMemoryBytes)
         }
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        if let gpuMemory {
-            try container.encode(entries.map { Row(entry: $0, gpuMemoryBytes: gpuMemory[$0.id] ?? 0) })
-        } else {
-            try container.encode(entries)
-        }
+        let seconds = window.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        try container.encode(entries.map { entry in
+            Row(entry: entry, cpuWindowSeconds: seconds, gpuMemoryBytes: gpuMemory.map { $0[entry.id] ?? 0 })
+        })
     }
 
     var table: OutputTable {
         var headers = ["name", "service", "cpu %", "mem usage / limit", "mem %", "net i/o", "block i/o", "pids"]
         if gpuMemory != nil { headers.append("gpu mem") }
-        return .rows(
+        let rows = OutputTable.rows(
             headers: headers,
             rows: entries.map { e in
                 var row = [
@@ -301,5 +299,8 @@ struct StatsPayload: OutputRenderable {
                 if let gpuMemory { row.append(ByteFormat.binary(gpuMemory[e.id] ?? 0)) }
                 return row
             })
+        guard let window else { return rows }
+        let over = source == .api ? "at least \(CommandLineDuration.format(window)) (engine samples)" : CommandLineDuration.format(window)
+        return .framed(header: [], body: rows, footer: ["CPU % over \(over)"])
     }
 }

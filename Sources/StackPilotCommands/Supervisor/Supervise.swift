@@ -45,11 +45,10 @@ extension StackPilot {
         @Option(name: .customLong("label"), help: ArgumentHelp("Only containers with this label (key or key=value); repeatable.", valueName: "label"))
         var labels: [String] = []
 
-        @Option(name: .customLong("cache"), help: ArgumentHelp("Serve scrapes within this many seconds of the last collection from it.", valueName: "seconds"))
-        var cacheSeconds: Double = 2
+        @Option(name: .customLong("cache"), help: ArgumentHelp("Serve scrapes within this long of the last collection from it (e.g. 2s, 500ms, or seconds).", valueName: "duration"))
+        var cache: DurationArgument = .seconds(2)
 
-        @Option(name: .customLong("manifest"), help: "Manifest whose stacks are healed and doctored (default: STACKPILOT_MANIFEST or stacks/stackpilot.yml, when present).")
-        var manifest: String?
+        @OptionGroup var manifest: Flags.ManifestPath
 
         @Option(name: .customLong("project"), help: ArgumentHelp("Heal this compose project too (repeatable); without a manifest, only these are healed.", valueName: "name"))
         var projects: [String] = []
@@ -57,14 +56,14 @@ extension StackPilot {
         @Flag(name: .customLong("no-heal"), help: "Do not restart unhealthy containers.")
         var noHeal = false
 
-        @Option(name: .customLong("heal-grace"), help: ArgumentHelp("Seconds a container must stay unhealthy before it is restarted.", valueName: "seconds"))
-        var healGrace: Int = 30
+        @Option(name: .customLong("heal-grace"), help: ArgumentHelp("How long a container must stay unhealthy before it is restarted (e.g. 30s, or seconds).", valueName: "duration"))
+        var healGrace: DurationArgument = .seconds(30)
 
         @Option(name: .customLong("heal-max-restarts"), help: ArgumentHelp("Restarts per hour before giving up on a service.", valueName: "n"))
         var healMaxRestarts: Int = 5
 
-        @Option(name: .customLong("doctor-interval"), help: ArgumentHelp("Run doctor every this many seconds and export stackpilot_check_status (0: never; needs the manifest).", valueName: "seconds"))
-        var doctorInterval: Int = 60
+        @Option(name: .customLong("doctor-interval"), help: ArgumentHelp("Run doctor this often and export stackpilot_check_status (e.g. 60s, 5m; 0: never; needs the manifest).", valueName: "duration"))
+        var doctorInterval: DurationArgument = .seconds(60)
 
         @Flag(name: .customLong("watch-dashboards"), help: "Provision Grafana again when the dashboards folder changes.")
         var watchDashboards = false
@@ -107,20 +106,16 @@ extension StackPilot {
             let overrides = urlOverrides(environment: processEnvironment)
             var adjusted = processEnvironment
             if let grafana = overrides.grafana { adjusted["GRAFANA_URL"] = grafana }
-            let environment = adjusted
-            let path = Manifest.locate(explicit: manifest, environment: environment)
-            let loaded: Manifest?
-            if manifest != nil || FileManager.default.fileExists(atPath: path) {
-                do { loaded = try Manifest.load(path: path) } catch { throw CommandFailure(badInput: error.description) }
-            } else {
-                loaded = nil
-                logger.info("no manifest at \(path): healing only --project stacks, no doctor metrics, no re-provisioning")
+            let context = CommandContext(engine: engine, manifest: manifest.path, environment: adjusted)
+            let loaded = try context.optionalManifest()
+            if loaded == nil {
+                logger.info("no manifest at \(context.manifestPath): healing only --project stacks, no doctor metrics, no re-provisioning")
             }
-            let grafanaOptions = loaded == nil ? nil : try DoctorCommand.grafanaOptions(manifest: manifest)
+            let provisioner = loaded == nil ? nil : try context.provisioner(healthTimeout: .seconds(120), logger: logger)
             let reprovision: @Sendable () async -> Void = {
-                guard let grafanaOptions else { return }
+                guard let provisioner else { return }
                 do {
-                    let report = try await grafanaOptions.makeProvisioner(logger: logger, healthTimeout: .seconds(120), environment: environment).sync()
+                    let report = try await provisioner.sync()
                     logger.info("Grafana provisioned", metadata: ["created": "\(report.count(.created))", "updated": "\(report.count(.updated))", "unchanged": "\(report.count(.unchanged))"])
                 } catch {
                     logger.error("could not provision Grafana: \(error)")
@@ -129,16 +124,15 @@ extension StackPilot {
             var services: [any Service] = []
             let healed = (loaded?.deployment.map(\.project) ?? []) + projects
             if !noHeal && !healed.isEmpty {
-                let policy = HealPolicy(gracePeriod: .seconds(healGrace), maxRestarts: healMaxRestarts)
+                let policy = HealPolicy(gracePeriod: healGrace.duration, maxRestarts: healMaxRestarts)
                 services.append(Healer(engine: client, configuration: .init(projects: healed, policy: policy), registry: registry, logger: logger,
                                        onGrafanaStart: reprovision))
             }
-            if loaded != nil, doctorInterval > 0 {
-                var made = try DoctorCommand.makeSetup(manifest: manifest, engine: client, environment: environment,
-                                                       prometheusURL: overrides.prometheus, periodic: true)
+            if loaded != nil, doctorInterval.duration > .zero {
+                var made = try context.doctorSetup(engine: client, prometheusURL: overrides.prometheus, periodic: true)
                 if targetsByAddress { made.manifest.targets = Self.byAddress(made.manifest.targets) }
                 let setup = made
-                services.append(DoctorMetricsService(interval: .seconds(doctorInterval), registry: registry, logger: logger) {
+                services.append(DoctorMetricsService(interval: doctorInterval.duration, registry: registry, logger: logger) {
                     // The supervisor's own stats check is left out: it would measure the exporter measuring.
                     Doctor.checks(setup).filter { $0.group != .resources }
                 })
@@ -155,17 +149,11 @@ extension StackPilot {
             } catch {
                 throw ValidationError(error.description)
             }
-            guard cacheSeconds >= 0, cacheSeconds <= 300 else {
-                throw ValidationError("--cache \(cacheSeconds) must be between 0 and 300 seconds")
-            }
-            guard healGrace >= 0 else {
-                throw ValidationError("--heal-grace \(healGrace) must be 0 or more seconds")
+            guard cache.duration <= .seconds(300) else {
+                throw ValidationError("--cache \(cache) must be at most 300 seconds")
             }
             guard healMaxRestarts >= 1 else {
                 throw ValidationError("--heal-max-restarts \(healMaxRestarts) must be at least 1 (--no-heal turns healing off)")
-            }
-            guard doctorInterval >= 0 else {
-                throw ValidationError("--doctor-interval \(doctorInterval) must be 0 (never) or more seconds")
             }
             for (flag, value) in [("--prometheus-url", prometheusURL), ("--grafana-url", grafanaURL)] {
                 guard let value else { continue }
@@ -198,7 +186,7 @@ extension StackPilot {
             let collector = try StatsCollector(source: resolved.0, engine: client, cgroup: resolved.1, logger: logger)
             let exporter = ContainerMetricsExporter(
                 engine: client, collector: collector,
-                configuration: .init(labels: labels, cacheTTL: .milliseconds(Int64(cacheSeconds * 1000))),
+                configuration: .init(labels: labels, cacheTTL: cache.duration),
                 registry: registry, gpu: GPUMetrics(registry: registry, source: .system(), logger: logger), logger: logger)
             logger.info("collecting container stats", metadata: ["source": "\(resolved.0.rawValue)", "engine": "\(client.endpoint.description)"])
 
