@@ -100,7 +100,17 @@ public func withRunningStandIn<T: Sendable>(
 struct DashboardRescan: Service {
     let provisioner: Provisioner
 
+    /// Ends quietly on shutdown: a cancelled sleep is the end of the loop, not a failure (the
+    /// service group would otherwise report it and the process exit 1).
     func run() async throws {
+        do {
+            try await loop()
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func loop() async throws {
         try await cancelWhenGracefulShutdown {
             var lastScan: [String: ContinuousClock.Instant] = [:]
             let clock = ContinuousClock()

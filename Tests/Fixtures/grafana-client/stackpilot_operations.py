@@ -34,7 +34,7 @@ def step(name, call):
 suffix = mode
 step("connect", lambda: api.connect())
 step("version", lambda: api.version)
-step("health", lambda: api.health.check()["database"])
+step("health", lambda: api.health.check()["version"])
 uid = f"gc-ds-{suffix}"
 step("datasource.create", lambda: api.datasource.create_datasource(
     {"name": f"GC {suffix}", "type": "prometheus", "uid": uid, "url": "http://prometheus:9090", "access": "proxy"})["datasource"]["uid"])
