@@ -21,19 +21,24 @@ struct GrafanaClientTests {
 
     struct Step: Decodable { var step: String; var ok: Bool; var status: Int? }
 
-    static func run(url: String, mode: String, secret: String) throws -> (status: Int32, steps: [Step]) {
+    /// Runs the script without blocking a thread of the cooperative pool (the in-process stand-in
+    /// answering the script needs those): output goes to a file, termination is awaited.
+    static func run(url: String, mode: String, secret: String) async throws -> (status: Int32, steps: [Step]) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-gc-\(UUID().uuidString.prefix(8)).jsonl")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: venvPython)
         process.arguments = [script, url, mode, secret]
-        let output = Pipe()
-        process.standardOutput = output
+        process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let steps = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let steps = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
             .compactMap { try? JSONDecoder().decode(Step.self, from: Data($0.utf8)) }
-        return (process.terminationStatus, steps)
+        return (status, steps)
     }
 
     @Test("grafana-client connects, reads health, writes a datasource, a folder and a dashboard, reads the provisioned rules",
@@ -45,7 +50,7 @@ struct GrafanaClientTests {
         var configuration = Fixture.configuration(password: "Changed-pw-1", provisioning: provisioning, token: "glsa_gc_test_token")
         configuration.environment = [:]
         try await withRunningStandIn(configuration, logger: Fixture.logger) { url async throws in
-            let (status, steps) = try Self.run(url: url, mode: mode, secret: mode == "basic" ? "Changed-pw-1" : "glsa_gc_test_token")
+            let (status, steps) = try await Self.run(url: url, mode: mode, secret: mode == "basic" ? "Changed-pw-1" : "glsa_gc_test_token")
             let failed = steps.filter { !$0.ok }.map { "\($0.step) (\($0.status.map(String.init) ?? "no status"))" }
             #expect(failed.isEmpty, "failed steps: \(failed)")
             #expect(steps.count >= 13)
