@@ -141,7 +141,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GrafanaStandInTests", dependencies: [
-            "TestSupport", "GrafanaStandIn", "HTTPTransport",
+            "TestSupport", "GrafanaStandIn", "HTTPTransport", "JSONDocument",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HTTPTransportTests", dependencies: [

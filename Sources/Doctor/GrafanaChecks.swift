@@ -27,8 +27,11 @@ extension Doctor {
         let grafana = setup.client
         let url = grafana.url
         let reprovision = "provision Grafana: stackpilot provision"
-        // One login with StackPilot's credentials per run, shared by the two checks that need it.
-        let verified = Once { try await grafana.verifyCredentials() }
+        // No request only to test the credentials: the datasource lookup that the datasource check
+        // needs anyway is the run's first authenticated request, and its answer says whether Grafana
+        // accepts them. A refusal is remembered (no secret) so that StackPilot as a whole costs at
+        // most one failed login per `minimumInterval`; the other checks do not log in after one.
+        let verified = Once<Bool> { try await verifiedLookup(setup) }
         let credentialsRemedy = "set GRAFANA_ADMIN_PASSWORD in stacks/.env (what the grafana service gets, read by StackPilot too), or GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"
         /// Grafana being down is the health check's failure; the others say they could not look.
         func whenReachable(_ name: String, _ body: @escaping @Sendable () async throws -> Finding) -> Check {
@@ -39,6 +42,15 @@ extension Doctor {
                     if case .transport = error { return .notApplicable("cannot look: Grafana does not answer (see the health check)") }
                     throw error
                 }
+            }
+        }
+        /// Checks that log in: only once the credentials are known to be accepted.
+        func whenAccepted(_ name: String, _ body: @escaping @Sendable () async throws -> Finding) -> Check {
+            whenReachable(name) {
+                do { _ = try await verified.run() } catch is Grafana.ProvisionError {
+                    return .notApplicable("cannot look: Grafana refuses StackPilot's credentials (see the credentials check)")
+                }
+                return try await body()
             }
         }
         return [
@@ -58,7 +70,7 @@ extension Doctor {
             },
             whenReachable("credentials") {
                 do {
-                    try await verified.run()
+                    _ = try await verified.run()
                     return .ok("Grafana accepts \(grafana.credentials)")
                 } catch let error as Grafana.ProvisionError {
                     return .failure("Grafana refuses \(grafana.credentials)", evidence: ["\(error)"], remedy: [credentialsRemedy])
@@ -67,15 +79,15 @@ extension Doctor {
             whenReachable("default-password") {
                 let accepted: Bool
                 do {
-                    try await verified.run()
+                    _ = try await verified.run()
                     accepted = true
                 } catch is Grafana.ProvisionError {
                     accepted = false
                 }
                 return try await defaultPasswordFinding(setup, accepted: accepted)
             },
-            whenReachable("datasource") {
-                guard try await grafana.datasource(uid: setup.datasourceUID) != nil else {
+            whenAccepted("datasource") {
+                guard try await verified.run() else {
                     return .failure("the Prometheus datasource \(setup.datasourceUID) is missing", remedy: [reprovision], fix: .provisionGrafana)
                 }
                 let health = try await grafana.datasourceHealth(uid: setup.datasourceUID)
@@ -86,7 +98,7 @@ extension Doctor {
                 }
                 return .ok("datasource \(setup.datasourceUID) works: \(health.message)")
             },
-            whenReachable("dashboards") {
+            whenAccepted("dashboards") {
                 var missing: [String] = []
                 for uid in setup.dashboardUIDs where try await grafana.dashboard(uid: uid) == nil {
                     missing.append(uid)
@@ -98,7 +110,7 @@ extension Doctor {
                 }
                 return .ok("all \(setup.dashboardUIDs.count) dashboards of dashboards/ are in Grafana")
             },
-            whenReachable("alert-rules") {
+            whenAccepted("alert-rules") {
                 let present = Set(try await grafana.alertRules().compactMap { $0["uid"]?.stringValue })
                 let missing = setup.alertRuleUIDs.filter { !present.contains($0) }
                 guard missing.isEmpty else {
@@ -108,6 +120,31 @@ extension Doctor {
                 return .ok("all \(setup.alertRuleUIDs.count) alert rules are provisioned")
             },
         ]
+    }
+
+    /// The datasource lookup (whether it exists) that also judges the credentials, unless they were refused less than
+    /// `minimumInterval` ago (then no attempt: the remembered refusal is reported).
+    static func verifiedLookup(_ setup: GrafanaSetup) async throws -> Bool {
+        let grafana = setup.client
+        let policy = setup.defaultPassword
+        let memoryFile = policy.stateFile?.deletingLastPathComponent().appendingPathComponent("grafana-credentials.json")
+        let fingerprint = credentialsFingerprint(grafana.credentials)
+        let now = policy.now()
+        if let memory = readRefusal(memoryFile), memory.url == grafana.url, memory.fingerprint == fingerprint,
+           !mayRetryCredentials(refusedAt: memory.refusedAt, now: now, minimumInterval: policy.minimumInterval) {
+            throw Grafana.ProvisionError.unauthorized(
+                url: grafana.url,
+                credentials: "\(grafana.credentials), refused \(Int(now.timeIntervalSince(memory.refusedAt) / 60)) min ago: not tried again for \(Int(policy.minimumInterval / 60)) minutes, to stay clear of Grafana's login lockout")
+        }
+        do {
+            let exists = try await grafana.datasource(uid: setup.datasourceUID) != nil
+            if let memoryFile, readRefusal(memoryFile) != nil { try? FileManager.default.removeItem(at: memoryFile) }
+            return exists
+        } catch {
+            guard let status = error.status, status == 401 || status == 403 else { throw error }
+            writeRefusal(CredentialsRefusal(url: grafana.url, fingerprint: fingerprint, refusedAt: now), to: memoryFile)
+            throw Grafana.ProvisionError.unauthorized(url: grafana.url, credentials: grafana.credentials.description)
+        }
     }
 
     static let defaultPasswordRemedy = [

@@ -78,6 +78,11 @@ extension Doctor {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         guard let data = try? encoder.encode(memory) else { return }
+        writeStateFile(data, to: file)
+    }
+
+    /// temp + rename, 0600 in a 0700 directory.
+    static func writeStateFile(_ data: Data, to file: URL) {
         let directory = file.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(getpid())")
@@ -86,15 +91,60 @@ extension Doctor {
     }
 
     /// Runs its body once for all the checks of one doctor run that need it (one login, not two).
-    actor Once {
-        private var task: Task<Void, any Error>?
-        private let body: @Sendable () async throws -> Void
+    actor Once<Value: Sendable> {
+        private var task: Task<Value, any Error>?
+        private let body: @Sendable () async throws -> Value
 
-        init(_ body: @escaping @Sendable () async throws -> Void) { self.body = body }
+        init(_ body: @escaping @Sendable () async throws -> Value) { self.body = body }
 
-        func run() async throws {
+        func run() async throws -> Value {
             if task == nil { task = Task { [body] in try await body() } }
-            try await task!.value
+            return try await task!.value
         }
+    }
+
+    /// A refusal of StackPilot's credentials, remembered beside the default-password memory
+    /// (`grafana-credentials.json`, 0600) so that no run tries refused credentials again within
+    /// `minimumInterval`. `fingerprint` tells changed credentials apart without keeping a secret.
+    struct CredentialsRefusal: Codable, Equatable, Sendable {
+        var url: String
+        var fingerprint: String
+        var refusedAt: Date
+    }
+
+    /// The user or token kind, and 16 bits of an FNV-1a hash of the secret: enough to notice a new
+    /// password or token (which is then tried at once), far too little to tell anything about it.
+    static func credentialsFingerprint(_ credentials: Grafana.Credentials) -> String {
+        let text: String
+        switch credentials {
+        case .basic(let user, let password): text = "basic:\(user):\(password)"
+        case .bearer(let token): text = "bearer:\(token)"
+        case .none: text = "none"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let user: String
+        if case .basic(let name, _) = credentials { user = name } else { user = "token" }
+        return "\(user)/\(String(hash & 0xffff, radix: 16))"
+    }
+
+    /// Pure: refused credentials are tried again only after `minimumInterval` (or when the clock went back).
+    static func mayRetryCredentials(refusedAt: Date, now: Date, minimumInterval: TimeInterval) -> Bool {
+        now.timeIntervalSince(refusedAt) >= minimumInterval || now < refusedAt
+    }
+
+    static func readRefusal(_ file: URL?) -> CredentialsRefusal? {
+        guard let file, let data = FileManager.default.contents(atPath: file.path), data.count < 4096 else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try? decoder.decode(CredentialsRefusal.self, from: data)
+    }
+
+    static func writeRefusal(_ refusal: CredentialsRefusal, to file: URL?) {
+        guard let file else { return }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        guard let data = try? encoder.encode(refusal) else { return }
+        writeStateFile(data, to: file)
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
+import Hummingbird
 import JSONDocument
 
-/// One HTTP answer of the stand-in: a status and a JSON body (possibly empty).
+/// The HTTP layer's answer: a status and a JSON body (possibly empty). Only the router builds
+/// these, from the domain's payloads (`JSONValue`, dashboards as `JSONDocument`) and refusals
+/// (`GrafanaAPIError`).
 struct Answer: Sendable {
     var status: Int
     var body: Data
@@ -10,19 +13,25 @@ struct Answer: Sendable {
         Answer(status: status, body: encodeJSON(value))
     }
 
-    /// Grafana's usual error body: `{"message": "..."}`.
+    /// Grafana's usual body: `{"message": "..."}`.
     static func message(_ status: Int, _ message: String) -> Answer {
         json(status, .object(["message": .string(message)]))
     }
 
-    /// Grafana's body for errors that carry a status word (`version-mismatch`, `name-exists`, `not-found`).
-    static func status(_ status: Int, _ word: String, _ message: String) -> Answer {
-        json(status, .object(["status": .string(word), "message": .string(message)]))
-    }
-
     static func empty(_ status: Int) -> Answer { Answer(status: status, body: Data()) }
 
-    static let badRequestData = Answer.message(400, "bad request data")
+    var response: Response {
+        var headers = HTTPFields()
+        if !body.isEmpty { headers[.contentType] = "application/json" }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension Answer {
+    /// What Grafana answers for a refusal of the domain.
+    init(_ error: GrafanaAPIError) {
+        self.init(status: error.status, body: error.body.map(encodeJSON) ?? Data())
+    }
 }
 
 func encodeJSON(_ value: JSONValue) -> Data {

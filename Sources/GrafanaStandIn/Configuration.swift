@@ -21,6 +21,9 @@ public struct StandInConfiguration: Sendable {
     /// Answer dashboards with their keys sorted, as real Grafana does (it re-serialises a Go map);
     /// off by default: the stand-in keeps the key order the dashboard was posted with.
     public var sortDashboardKeys: Bool
+    /// The data directory (Grafana's `paths.data`, `/var/lib/grafana` in its image): the state is
+    /// kept there in `grafana-standin.json` across restarts. `nil`: in memory only. GF_PATHS_DATA.
+    public var dataPath: String?
     /// Variables used to interpolate `$VAR` / `${VAR}` in provisioning files.
     public var environment: [String: String]
     /// A connection with no request in progress for this long is closed (a client holding
@@ -43,8 +46,10 @@ public struct StandInConfiguration: Sendable {
         sortDashboardKeys: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         idleTimeout: Duration = StandInConfiguration.defaultIdleTimeout,
-        maxConnections: Int = StandInConfiguration.defaultMaxConnections
+        maxConnections: Int = StandInConfiguration.defaultMaxConnections,
+        dataPath: String? = nil
     ) {
+        self.dataPath = dataPath
         self.host = host
         self.port = port
         self.adminUser = adminUser
@@ -60,7 +65,7 @@ public struct StandInConfiguration: Sendable {
     /// Reads Grafana's variables: GF_SERVER_HTTP_ADDR (127.0.0.1, where real Grafana listens on every
     /// address: the stacks set 0.0.0.0 explicitly), GF_SERVER_HTTP_PORT (3000),
     /// GF_SECURITY_ADMIN_USER / GF_SECURITY_ADMIN_PASSWORD / GF_SECURITY_ADMIN_PASSWORD__FILE (admin/admin),
-    /// GF_PATHS_PROVISIONING (/etc/grafana/provisioning), plus STANDIN_SERVICE_ACCOUNT_TOKEN,
+    /// GF_PATHS_PROVISIONING (/etc/grafana/provisioning), GF_PATHS_DATA (none: in memory), plus STANDIN_SERVICE_ACCOUNT_TOKEN,
     /// STANDIN_SORT_DASHBOARD_KEYS=1, STANDIN_IDLE_TIMEOUT_SECONDS (30) and STANDIN_MAX_CONNECTIONS (256).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(StandInError) -> StandInConfiguration {
         var config = StandInConfiguration(host: "127.0.0.1", port: 3000, provisioningPath: "/etc/grafana/provisioning", environment: env)
@@ -93,6 +98,7 @@ public struct StandInConfiguration: Sendable {
             config.adminPassword = password
         }
         if let path = env["GF_PATHS_PROVISIONING"], !path.isEmpty { config.provisioningPath = path }
+        if let path = env["GF_PATHS_DATA"], !path.isEmpty { config.dataPath = path }
         if let token = env["STANDIN_SERVICE_ACCOUNT_TOKEN"], !token.isEmpty { config.serviceAccountToken = token }
         if let sort = env["STANDIN_SORT_DASHBOARD_KEYS"] { config.sortDashboardKeys = ["1", "true", "yes"].contains(sort.lowercased()) }
         return config
@@ -107,12 +113,15 @@ public enum StandInError: Error, Sendable, Equatable, CustomStringConvertible {
     case provisioning(file: String, reason: String)
     /// The server could not bind or stopped with an error.
     case server(String)
+    /// The state kept in the data directory cannot be read back (`file`, and why).
+    case database(file: String, reason: String)
 
     public var description: String {
         switch self {
         case .configuration(let message): "grafana-standin: \(message)"
         case .provisioning(let file, let reason): "grafana-standin: provisioning file \(file): \(reason)"
         case .server(let message): "grafana-standin: \(message)"
+        case .database(let file, let reason): "grafana-standin: state file \(file) \(reason)"
         }
     }
 }

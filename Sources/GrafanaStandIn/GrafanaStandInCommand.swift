@@ -11,7 +11,7 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
         abstract: "A stand-in for Grafana's HTTP API (not Grafana).",
         discussion: """
         Reads Grafana's environment: GF_SERVER_HTTP_ADDR, GF_SERVER_HTTP_PORT, GF_SECURITY_ADMIN_USER, \
-        GF_SECURITY_ADMIN_PASSWORD or GF_SECURITY_ADMIN_PASSWORD__FILE, GF_PATHS_PROVISIONING; \
+        GF_SECURITY_ADMIN_PASSWORD or GF_SECURITY_ADMIN_PASSWORD__FILE, GF_PATHS_PROVISIONING, GF_PATHS_DATA; \
         STANDIN_SERVICE_ACCOUNT_TOKEN adds an Admin bearer token; STANDIN_SORT_DASHBOARD_KEYS=1 answers \
         dashboards with sorted keys like real Grafana. Flags override the environment.
         """)
@@ -24,6 +24,9 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Provisioning directory (default: GF_PATHS_PROVISIONING or /etc/grafana/provisioning).")
     var provisioning: String?
+
+    @Option(name: .long, help: "Data directory where the state is kept across restarts (default: GF_PATHS_DATA, else memory only).")
+    var data: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -53,13 +56,14 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
                 configuration.port = port
             }
             if let provisioning { configuration.provisioningPath = provisioning }
+            if let data { configuration.dataPath = data }
             logger.notice("grafana-standin \(StandInConfiguration.version): a stand-in for Grafana's HTTP API, not Grafana; admin user '\(configuration.adminUser)'")
             try await GrafanaStandInServer(configuration: configuration, logger: logger).run()
         } catch let error as StandInError {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             switch error {
             case .configuration: throw ExitCode(2)
-            case .provisioning, .server: throw ExitCode.failure
+            case .provisioning, .server, .database: throw ExitCode.failure
             }
         }
     }

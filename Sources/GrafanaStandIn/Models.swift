@@ -4,7 +4,7 @@ import JSONDocument
 
 /// Grafana's datasource, as the HTTP API shows it (`GET /api/datasources/uid/:uid`).
 /// Secrets (`secureJsonData`, passwords) are stored but never answered: only `secureJsonFields`.
-struct Datasource: Sendable, Equatable {
+struct Datasource: Sendable, Equatable, Codable {
     var id: Int
     var uid: String
     var orgId: Int = 1
@@ -60,7 +60,7 @@ struct Datasource: Sendable, Equatable {
     }
 }
 
-struct Folder: Sendable, Equatable {
+struct Folder: Sendable, Equatable, Codable {
     var id: Int
     var uid: String
     var title: String
@@ -81,11 +81,13 @@ struct Folder: Sendable, Equatable {
 }
 
 /// Where a file-provisioned dashboard came from.
-struct DashboardProvisioning: Sendable, Equatable {
+struct DashboardProvisioning: Sendable, Equatable, Codable {
     var provider: String
     /// The file, relative to the provider's path (Grafana's `provisionedExternalId`).
     var externalId: String
     var allowUiUpdates: Bool
+    /// SHA-256 of the file as last saved: an unchanged file is not saved again (file_reader.go).
+    var checksum: String = ""
 }
 
 struct Dashboard: Sendable, Equatable {
@@ -95,8 +97,8 @@ struct Dashboard: Sendable, Equatable {
     var tags: [String]
     var folderUid: String?
     var version: Int
-    /// The dashboard model exactly as posted, with `id`, `uid` and `version` set by the server.
-    var model: RawJSONObject
+    /// The dashboard model as posted (key order kept), with `id`, `uid` and `version` set by the server.
+    var model: JSONDocument
     var created: Date
     var updated: Date
     var provisioning: DashboardProvisioning?
@@ -105,8 +107,43 @@ struct Dashboard: Sendable, Equatable {
     var url: String { "/d/\(uid)/\(slug)" }
 }
 
+/// Kept in the data directory with the model as compact JSON text (key order kept).
+extension Dashboard: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, uid, title, tags, folderUid, version, model, created, updated, provisioning
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int.self, forKey: .id)
+        uid = try container.decode(String.self, forKey: .uid)
+        title = try container.decode(String.self, forKey: .title)
+        tags = try container.decode([String].self, forKey: .tags)
+        folderUid = try container.decodeIfPresent(String.self, forKey: .folderUid)
+        version = try container.decode(Int.self, forKey: .version)
+        model = try JSONDocument(parsing: try container.decode(String.self, forKey: .model), source: "dashboard \(uid)")
+        created = try container.decode(Date.self, forKey: .created)
+        updated = try container.decode(Date.self, forKey: .updated)
+        provisioning = try container.decodeIfPresent(DashboardProvisioning.self, forKey: .provisioning)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(uid, forKey: .uid)
+        try container.encode(title, forKey: .title)
+        try container.encode(tags, forKey: .tags)
+        try container.encodeIfPresent(folderUid, forKey: .folderUid)
+        try container.encode(version, forKey: .version)
+        try container.encode(model.serialized(indent: nil), forKey: .model)
+        try container.encode(created, forKey: .created)
+        try container.encode(updated, forKey: .updated)
+        try container.encodeIfPresent(provisioning, forKey: .provisioning)
+    }
+}
+
 /// A Grafana-managed alert rule as the provisioning API shows it (`ProvisionedAlertRule`).
-struct AlertRule: Sendable, Equatable {
+struct AlertRule: Sendable, Equatable, Codable {
     var id: Int
     var uid: String
     var orgID: Int = 1
@@ -141,12 +178,12 @@ struct AlertRule: Sendable, Equatable {
     }
 }
 
-struct RuleGroupKey: Hashable, Sendable {
+struct RuleGroupKey: Hashable, Sendable, Codable {
     var folderUID: String
     var title: String
 }
 
-struct ServiceAccount: Sendable, Equatable {
+struct ServiceAccount: Sendable, Equatable, Codable {
     var id: Int
     var name: String
     var login: String
@@ -155,7 +192,7 @@ struct ServiceAccount: Sendable, Equatable {
     var tokens: [ServiceAccountToken]
 }
 
-struct ServiceAccountToken: Sendable, Equatable {
+struct ServiceAccountToken: Sendable, Equatable, Codable {
     var id: Int
     var name: String
     var key: String
@@ -193,6 +230,11 @@ func generateUID() -> String {
     var uid = String(letters.randomElement()!)
     for _ in 0..<13 { uid.append(alphanumerics.randomElement()!) }
     return uid
+}
+
+/// Hex SHA-256 of a file's bytes (dashboard files' checksums).
+func fileChecksum(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
 /// Grafana's rule for uids: at most 40 characters of letters, digits, '-' and '_'.

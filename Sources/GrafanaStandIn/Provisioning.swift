@@ -141,7 +141,7 @@ struct Provisioner {
                 guard let name = entry["name"]?.stringValue, !name.isEmpty else {
                     throw .provisioning(file: file, reason: "deleteDatasources entry without a name")
                 }
-                await state.deleteProvisionedDatasource(name: name)
+                await state.change { $0.deleteProvisionedDatasource(name: name) }
                 logger.info("provisioning: deleted datasource", metadata: ["name": "\(name)", "file": "\(file)"])
             }
         }
@@ -165,10 +165,10 @@ struct Provisioner {
                 // Empty YAML values (`password:`) are null: treat them as absent.
                 fields = fields.filter { $0.value != .null }
                 let editable = fields["editable"]?.boolValue ?? false
-                let answer = await state.provisionDatasource(fields, editable: editable)
-                guard answer.status == 200 else {
-                    let message = decodeJSON(answer.body)?["message"]?.stringValue ?? "status \(answer.status)"
-                    throw .provisioning(file: file, reason: "datasource \(name): \(message)")
+                do {
+                    _ = try await state.write { [fields] store throws(GrafanaAPIError) in try store.provisionDatasource(fields, editable: editable) }
+                } catch {
+                    throw .provisioning(file: file, reason: "datasource \(name): \(error.message)")
                 }
                 logger.info("provisioning: datasource", metadata: ["name": "\(name)", "file": "\(file)"])
             }
@@ -177,7 +177,22 @@ struct Provisioner {
 
     // MARK: - Dashboards
 
-    private func dashboards() async throws(StandInError) {
+    /// A `type: file` dashboard provider (pkg/services/provisioning/dashboards/config_reader.go).
+    struct DashboardProvider: Sendable, Equatable {
+        var name: String
+        var path: String
+        var allowUiUpdates: Bool
+        var disableDeletion: Bool
+        var fromStructure: Bool
+        var folderTitle: String
+        var folderUid: String
+        /// How often the files are read again; Grafana's default is 10 s.
+        var updateInterval: Duration
+    }
+
+    /// The dashboard providers of `dashboards/*.yaml|yml`.
+    func dashboardProviders() throws(StandInError) -> [DashboardProvider] {
+        var providers: [DashboardProvider] = []
         for file in yamlFiles(in: "dashboards") {
             guard let document = try load(file).objectValue else {
                 throw .provisioning(file: file, reason: "expected a mapping with apiVersion and providers")
@@ -192,27 +207,37 @@ struct Provisioner {
                 guard let rawPath = provider["options"]?["path"]?.stringValue, !rawPath.isEmpty else {
                     throw .provisioning(file: file, reason: "dashboard provider \(name) has no options.path")
                 }
-                let path = resolve(rawPath, relativeTo: file)
-                let allowUiUpdates = provider["allowUiUpdates"]?.boolValue ?? false
                 let fromStructure = provider["options"]?["foldersFromFilesStructure"]?.boolValue ?? false
                 let folderTitle = provider["folder"]?.stringValue ?? ""
                 let folderUid = provider["folderUid"]?.stringValue ?? ""
                 if fromStructure && (!folderTitle.isEmpty || !folderUid.isEmpty) {
                     throw .provisioning(file: file, reason: "dashboard provider \(name): 'folder' and 'folderUID' should be empty using 'foldersFromFilesStructure' option")
                 }
-                await loadDashboards(
-                    provider: name, path: path, allowUiUpdates: allowUiUpdates, fromStructure: fromStructure,
-                    folderTitle: folderTitle, folderUid: folderUid)
+                // config_reader.go: updateIntervalSeconds 0 or absent is 10.
+                let seconds = provider["updateIntervalSeconds"]?.intValue ?? 0
+                providers.append(DashboardProvider(
+                    name: name, path: resolve(rawPath, relativeTo: file), allowUiUpdates: provider["allowUiUpdates"]?.boolValue ?? false,
+                    disableDeletion: provider["disableDeletion"]?.boolValue ?? false, fromStructure: fromStructure,
+                    folderTitle: folderTitle, folderUid: folderUid, updateInterval: seconds > 0 ? .seconds(seconds) : .seconds(10)))
             }
         }
+        return providers
     }
 
-    private func loadDashboards(provider: String, path: String, allowUiUpdates: Bool, fromStructure: Bool,
-                                folderTitle: String, folderUid: String) async {
+    private func dashboards() async throws(StandInError) {
+        for provider in try dashboardProviders() { await loadDashboards(provider) }
+    }
+
+    /// Reads one provider's files as Grafana's file reader does on each `updateIntervalSeconds`
+    /// (pkg/services/provisioning/dashboards/file_reader.go): a file whose checksum is unchanged is
+    /// skipped, a new or changed one is saved (its version goes up), and the dashboard of a file
+    /// that is gone is deleted, or with `disableDeletion` only unprovisioned (kept, editable).
+    func loadDashboards(_ provider: DashboardProvider) async {
+        let path = provider.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             // Grafana logs this and carries on.
-            logger.error("provisioning: cannot read directory", metadata: ["provider": "\(provider)", "path": "\(path)"])
+            logger.error("provisioning: cannot read directory", metadata: ["provider": "\(provider.name)", "path": "\(path)"])
             return
         }
         var files: [String] = []
@@ -225,36 +250,51 @@ struct Provisioner {
             files = [(path as NSString).lastPathComponent]
         }
         let base = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
+        let present = Set(files)
+        let missing = await state.change { store in
+            store.removeMissingProvisionedDashboards(provider: provider.name, present: present, keep: provider.disableDeletion)
+        }
+        for title in missing {
+            logger.info("provisioning: dashboard file is gone", metadata: ["title": "\(title)", "provider": "\(provider.name)",
+                                                                        "action": "\(provider.disableDeletion ? "unprovisioned" : "deleted")"])
+        }
         for relative in files.sorted() {
             let file = (base as NSString).appendingPathComponent(relative)
-            guard let data = FileManager.default.contents(atPath: file),
-                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                  var model = RawJSONObject(data) else {
+            guard let data = FileManager.default.contents(atPath: file), var model = try? JSONDocument(parsing: data, source: file),
+                  model.kind == .object else {
                 logger.error("provisioning: failed to load dashboard from file: not a JSON object", metadata: ["file": "\(file)"])
                 continue
             }
+            let checksum = fileChecksum(data)
+            let stored = await state.read { store in
+                store.dashboards.first { $0.provisioning?.provider == provider.name && $0.provisioning?.externalId == relative }?.provisioning
+            }
+            if stored?.checksum == checksum { continue }
             // Grafana drops the id of provisioned dashboards and gives uid-less ones a uid it keeps for
             // the file; here that uid is derived from provider and path, so it is stable across restarts.
-            model.remove("id")
-            if ((object["uid"] as? String) ?? "").isEmpty {
-                model.set("uid", string: "f" + provisionedDatasourceUID(name: provider + "/" + relative).dropFirst().lowercased().prefix(13))
+            _ = try? model.remove(at: ["id"])
+            if (model["uid"]?.string ?? "").isEmpty {
+                _ = try? model.set(JSONDocument("f" + provisionedDatasourceUID(name: provider.name + "/" + relative).dropFirst().lowercased().prefix(13)), at: ["uid"])
             }
-            if object["__inputs"] != nil {
+            if model["__inputs"] != nil {
                 logger.warning("provisioning: dashboard is in export format (__inputs); ${DS_...} placeholders are not replaced, as in Grafana", metadata: ["file": "\(file)"])
             }
-            var targetFolder: String?
             let directory = (relative as NSString).deletingLastPathComponent
-            if fromStructure && !directory.isEmpty {
-                let title = (directory as NSString).lastPathComponent
-                targetFolder = await state.ensureFolder(title: title, uid: nil).uid
-            } else if !folderTitle.isEmpty || !folderUid.isEmpty {
-                targetFolder = await state.ensureFolder(title: folderTitle.isEmpty ? folderUid : folderTitle, uid: folderUid).uid
-            }
-            let provisioning = DashboardProvisioning(provider: provider, externalId: relative, allowUiUpdates: allowUiUpdates)
-            if let problem = await state.provisionDashboard(model: model, folderUid: targetFolder, provisioning: provisioning) {
-                logger.error("provisioning: dashboard not saved: \(problem)", metadata: ["file": "\(file)"])
-            } else {
-                logger.info("provisioning: dashboard", metadata: ["title": "\((object["title"] as? String) ?? "")", "file": "\(file)"])
+            let provisioning = DashboardProvisioning(
+                provider: provider.name, externalId: relative, allowUiUpdates: provider.allowUiUpdates, checksum: checksum)
+            do {
+                try await state.write { [model] store throws(GrafanaAPIError) in
+                    var targetFolder: String?
+                    if provider.fromStructure && !directory.isEmpty {
+                        targetFolder = store.ensureFolder(title: (directory as NSString).lastPathComponent, uid: nil).uid
+                    } else if !provider.folderTitle.isEmpty || !provider.folderUid.isEmpty {
+                        targetFolder = store.ensureFolder(title: provider.folderTitle, uid: provider.folderUid).uid
+                    }
+                    try store.provisionDashboard(model: model, folderUid: targetFolder, provisioning: provisioning)
+                }
+                logger.info("provisioning: dashboard", metadata: ["title": "\(model["title"]?.string ?? "")", "file": "\(file)"])
+            } catch {
+                logger.error("provisioning: dashboard not saved: \(error.message)", metadata: ["file": "\(file)"])
             }
         }
     }
@@ -269,7 +309,7 @@ struct Provisioner {
                 throw .provisioning(file: file, reason: "expected a mapping with apiVersion and groups")
             }
             for entry in document["deleteRules"]?.arrayValue ?? [] {
-                if let uid = entry["uid"]?.stringValue { await state.deleteProvisionedRule(uid: uid) }
+                if let uid = entry["uid"]?.stringValue { await state.change { $0.deleteProvisionedRule(uid: uid) } }
             }
             for group in document["groups"]?.arrayValue ?? [] {
                 guard let name = group["name"]?.stringValue, !name.isEmpty else {
@@ -286,7 +326,7 @@ struct Provisioner {
                 guard let interval = PrometheusDuration.parse(intervalText).map({ Int($0.components.seconds) }) else {
                     throw .provisioning(file: file, reason: "rule group \(name): invalid interval '\(intervalText)'")
                 }
-                let folder = await state.ensureFolder(title: folderTitle.isEmpty ? folderUID : folderTitle, uid: folderUID)
+                let folder = await state.change { $0.ensureFolder(title: folderTitle, uid: folderUID) }
                 let rules = (group["rules"]?.arrayValue ?? []).map { rule -> JSONValue in
                     guard var fields = rule.objectValue else { return rule }
                     // The file format spells datasource uids and relative ranges like the API does.
@@ -295,8 +335,12 @@ struct Provisioner {
                     }
                     return .object(fields)
                 }
-                if let problem = await state.provisionRuleGroup(folderUID: folder.uid, group: name, interval: interval, rules: rules) {
-                    throw .provisioning(file: file, reason: "rule group \(name): \(problem)")
+                do {
+                    try await state.write { [rules] store throws(GrafanaAPIError) in
+                        try store.provisionRuleGroup(folderUID: folder.uid, group: name, interval: interval, rules: rules)
+                    }
+                } catch {
+                    throw .provisioning(file: file, reason: "rule group \(name): \(error.message)")
                 }
                 logger.info("provisioning: alert rule group", metadata: ["group": "\(name)", "folder": "\(folder.title)", "file": "\(file)"])
             }

@@ -22,16 +22,20 @@ struct StandInRequestContext: RequestContext {
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = StandInRequestContext
     let state: GrafanaState
+    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if request.uri.path != "/api/health" {
             switch await state.authenticate(authorization: request.headers[.authorization]) {
-            case .failure(let error): return error.answer.response
+            case .failure(let error):
+                // As Grafana logs failed and blocked logins (soaks count these lines; no secret).
+                logger.warning("login refused", metadata: ["messageId": "\(error.messageId ?? "")", "path": "\(request.uri.path)"])
+                return Answer(error).response
             case .success(let identity):
                 context.identity = identity
                 if let needed = requiredPermission(method: request.method.rawValue, path: request.uri.path, identity: identity) {
-                    return Answer.accessDenied(needed).response
+                    return Answer(.accessDenied(needed)).response
                 }
             }
         }
@@ -76,23 +80,6 @@ func requiredPermission(method: String, path: String, identity: Identity) -> Str
     return identity.role == "Viewer" ? "any of \(method) \(path)" : nil
 }
 
-extension Answer {
-    /// Grafana's 403 for a missing RBAC permission (pkg/api/accesscontrol.go, accessForbidden).
-    static func accessDenied(_ permission: String) -> Answer {
-        .json(403, .object([
-            "accessErrorId": .string("ACE0000000000"),
-            "message": .string("You'll need additional permissions to perform this action. Permissions needed: \(permission)"),
-            "title": .string("Access denied"),
-        ]))
-    }
-
-    var response: Response {
-        var headers = HTTPFields()
-        if !body.isEmpty { headers[.contentType] = "application/json" }
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-}
-
 /// Query parameters as Go's `url.ParseQuery` reads them (Grafana's): `+` is a space, then
 /// percent-decoding; repeated names are kept in order.
 func queryItems(_ query: String?) -> [(name: String, value: String)] {
@@ -107,10 +94,33 @@ func queryItems(_ query: String?) -> [(name: String, value: String)] {
     }
 }
 
-/// Builds the router with every endpoint the stand-in implements.
+/// `document` with every object's keys in alphabetical order, as Grafana answers dashboards (it
+/// re-serialises a Go map); `STANDIN_SORT_DASHBOARD_KEYS`.
+func sortingKeys(_ document: JSONDocument) -> JSONDocument {
+    if let members = document.members {
+        return JSONDocument(object: members.sorted { $0.key < $1.key }.map { ($0.key, sortingKeys($0.value)) })
+    }
+    if let elements = document.elements { return JSONDocument(array: elements.map(sortingKeys)) }
+    return document
+}
+
+/// Runs one domain operation and answers its payload with `status`, or its refusal as Grafana does.
+func respond(_ status: Int = 200, _ work: () async throws -> JSONValue) async -> Response {
+    do {
+        let value = try await work()
+        return (status == 204 ? Answer.empty(204) : Answer.json(status, value)).response
+    } catch let error as GrafanaAPIError {
+        return Answer(error).response
+    } catch {
+        return Answer.message(500, "Internal Server Error").response
+    }
+}
+
+/// Builds the router with every endpoint the stand-in implements: each route reads its request,
+/// asks `state` (the domain) and maps the answer; no Grafana rule lives here except authorisation.
 func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -> Router<StandInRequestContext> {
     let router = Router(context: StandInRequestContext.self)
-    router.add(middleware: AuthMiddleware(state: state))
+    router.add(middleware: AuthMiddleware(state: state, logger: logger))
 
     @Sendable func body(_ request: Request) async throws -> Data {
         var request = request
@@ -126,7 +136,7 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
         request.headers.contains { $0.name.canonicalName == "x-disable-provenance" } ? "" : "api"
     }
     @Sendable func requireAdmin(_ context: StandInRequestContext) -> Response? {
-        context.identity?.role == "Admin" ? nil : Answer.message(403, "You'll need additional permissions to perform this action. Permissions needed: serviceaccounts:write").response
+        context.identity?.role == "Admin" ? nil : Answer(.accessDenied("serviceaccounts:write")).response
     }
 
     // Health and identity.
@@ -171,54 +181,66 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
     }
 
     router.get("/api/user") { _, context in
-        await state.user(context.identity!).response
+        await respond { await state.read { $0.user(context.identity!) } }
     }
     router.put("/api/user/password") { request, context in
-        await state.changePassword(context.identity!, body: try await jsonBody(request)).response
+        let json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.changePassword(context.identity!, body: json) } }
     }
 
     // Service accounts.
     router.post("/api/serviceaccounts") { request, context in
         if let denied = requireAdmin(context) { return denied }
-        return await state.createServiceAccount(body: try await jsonBody(request)).response
+        let json = try await jsonBody(request)
+        return await respond(201) { try await state.write { try $0.createServiceAccount(body: json) } }
     }
     router.get("/api/serviceaccounts/search") { _, context in
         if let denied = requireAdmin(context) { return denied }
-        return await state.searchServiceAccounts().response
+        return await respond { await state.read { $0.searchServiceAccounts() } }
     }
     router.get("/api/serviceaccounts/:id") { _, context in
         if let denied = requireAdmin(context) { return denied }
         guard let id = Int(parameter(context, "id")) else { return Answer.message(400, "Service Account ID is invalid").response }
-        return await state.serviceAccount(id: id).response
+        return await respond { try await state.read { try $0.serviceAccount(id: id) } }
     }
     router.post("/api/serviceaccounts/:id/tokens") { request, context in
         if let denied = requireAdmin(context) { return denied }
         guard let id = Int(parameter(context, "id")) else { return Answer.message(400, "Service Account ID is invalid").response }
-        return await state.createToken(serviceAccountID: id, body: try await jsonBody(request)).response
+        let json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.createToken(serviceAccountID: id, body: json) } }
     }
 
     // Datasources.
-    router.get("/api/datasources") { _, _ in await state.listDatasources().response }
+    router.get("/api/datasources") { _, _ in
+        await respond { await state.read { $0.listDatasources() } }
+    }
     router.post("/api/datasources") { request, _ in
-        await state.addDatasource(body: try await jsonBody(request)).response
+        let json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.addDatasource(body: json) } }
     }
     router.get("/api/datasources/uid/:uid") { _, context in
-        await state.datasourceAnswer(uid: parameter(context, "uid")).response
+        let uid = parameter(context, "uid")
+        return await respond { try await state.read { try $0.datasourceAnswer(uid: uid) } }
     }
     router.put("/api/datasources/uid/:uid") { request, context in
-        await state.updateDatasource(uid: parameter(context, "uid"), body: try await jsonBody(request)).response
+        let uid = parameter(context, "uid"), json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.updateDatasource(uid: uid, body: json) } }
     }
     router.delete("/api/datasources/uid/:uid") { _, context in
-        await state.deleteDatasource(uid: parameter(context, "uid")).response
+        let uid = parameter(context, "uid")
+        return await respond { try await state.write { try $0.deleteDatasource(uid: uid) } }
     }
     router.get("/api/datasources/name/:name") { _, context in
-        await state.datasourceAnswer(name: parameter(context, "name")).response
+        let name = parameter(context, "name")
+        return await respond { try await state.read { try $0.datasourceAnswer(name: name) } }
     }
     router.delete("/api/datasources/name/:name") { _, context in
-        await state.deleteDatasource(name: parameter(context, "name")).response
+        let name = parameter(context, "name")
+        return await respond { try await state.write { try $0.deleteDatasource(name: name) } }
     }
     router.get("/api/datasources/uid/:uid/health") { _, context in
-        guard let datasource = await state.datasource(uid: parameter(context, "uid")) else {
+        let uid = parameter(context, "uid")
+        guard let datasource = try? await state.read({ store throws(GrafanaAPIError) in store.datasource(uid: uid) }) else {
             return Answer.message(404, "Data source not found").response
         }
         return await prober.check(datasource).response
@@ -229,59 +251,102 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
         let parameters = request.uri.queryParameters
         let limit = parameters.get("limit").flatMap { Int($0) } ?? 1000
         let page = parameters.get("page").flatMap { Int($0) } ?? 1
-        return await state.listFolders(limit: limit, page: page).response
+        return await respond { await state.read { $0.listFolders(limit: limit, page: page) } }
     }
-    router.post("/api/folders") { request, _ in await state.createFolder(body: try await jsonBody(request)).response }
-    router.get("/api/folders/:uid") { _, context in await state.folderAnswer(uid: parameter(context, "uid")).response }
+    router.post("/api/folders") { request, _ in
+        let json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.createFolder(body: json) } }
+    }
+    router.get("/api/folders/:uid") { _, context in
+        let uid = parameter(context, "uid")
+        return await respond { try await state.read { try $0.folderAnswer(uid: uid) } }
+    }
     router.put("/api/folders/:uid") { request, context in
-        await state.updateFolder(uid: parameter(context, "uid"), body: try await jsonBody(request)).response
+        let uid = parameter(context, "uid"), json = try await jsonBody(request)
+        return await respond { try await state.write { try $0.updateFolder(uid: uid, body: json) } }
     }
     router.delete("/api/folders/:uid") { request, context in
-        let force = request.uri.queryParameters.get("forceDeleteRules") == "true"
-        return await state.deleteFolder(uid: parameter(context, "uid"), forceDeleteRules: force).response
+        let uid = parameter(context, "uid"), force = request.uri.queryParameters.get("forceDeleteRules") == "true"
+        return await respond { try await state.write { try $0.deleteFolder(uid: uid, forceDeleteRules: force) } }
     }
 
-    // Dashboards and search.
-    router.post("/api/dashboards/db") { request, _ in await state.saveDashboard(body: try await body(request)).response }
-    router.get("/api/dashboards/uid/:uid") { _, context in await state.dashboardAnswer(uid: parameter(context, "uid")).response }
-    router.delete("/api/dashboards/uid/:uid") { _, context in await state.deleteDashboard(uid: parameter(context, "uid")).response }
+    // Dashboards and search. Dashboards keep their key order (JSONDocument), so their answers are
+    // put together here rather than through `respond`.
+    router.post("/api/dashboards/db") { request, _ in
+        guard let envelope = try? JSONDocument(parsing: try await body(request)) else { return Answer(.badRequestData).response }
+        return await respond { try await state.write { try $0.saveDashboard(envelope: envelope) } }
+    }
+    router.get("/api/dashboards/uid/:uid") { _, context in
+        let uid = parameter(context, "uid")
+        do {
+            let (model, meta) = try await state.read { store throws(GrafanaAPIError) in try store.dashboardAnswer(uid: uid) }
+            let sort = state.sortDashboardKeys
+            var answer = JSONDocument(object: [
+                ("dashboard", model),
+                ("meta", (try? JSONDocument(parsing: encodeJSON(meta))) ?? .emptyObject),
+            ])
+            if sort { _ = try? answer.set(sortingKeys(model), at: ["dashboard"]) }
+            return Answer(status: 200, body: answer.serializedData(indent: nil)).response
+        } catch let error as GrafanaAPIError {
+            return Answer(error).response
+        } catch {
+            return Answer.message(500, "Internal Server Error").response
+        }
+    }
+    router.delete("/api/dashboards/uid/:uid") { _, context in
+        let uid = parameter(context, "uid")
+        return await respond { try await state.write { try $0.deleteDashboard(uid: uid) } }
+    }
     router.get("/api/search") { request, _ in
         let items = queryItems(request.uri.query)
         func all(_ name: String) -> [String] { items.filter { $0.name == name }.map(\.value) }
         func list(_ name: String) -> [String] { all(name).flatMap { $0.split(separator: ",").map(String.init) } }
-        var query = GrafanaState.SearchQuery()
+        var query = GrafanaStore.SearchQuery()
         query.query = all("query").first
         query.type = all("type").first
         query.folderUIDs = list("folderUIDs")
         query.dashboardUIDs = list("dashboardUIDs")
         query.tags = all("tag")
         query.limit = all("limit").first.flatMap { Int($0) }
-        return await state.search(query).response
+        return await respond { await state.read { [query] store in store.search(query) } }
     }
 
     // Alerting provisioning.
-    router.get("/api/v1/provisioning/alert-rules") { _, _ in await state.listRules().response }
+    router.get("/api/v1/provisioning/alert-rules") { _, _ in
+        await respond { await state.read { $0.listRules() } }
+    }
     router.post("/api/v1/provisioning/alert-rules") { request, _ in
-        await state.createRule(body: try await jsonBody(request), provenance: provenance(request)).response
+        let json = try await jsonBody(request), provenance = provenance(request)
+        return await respond(201) { try await state.write { try $0.createRule(body: json, provenance: provenance) } }
     }
     router.get("/api/v1/provisioning/alert-rules/:uid") { _, context in
-        await state.ruleAnswer(uid: parameter(context, "uid")).response
+        let uid = parameter(context, "uid")
+        return await respond { try await state.read { try $0.ruleAnswer(uid: uid) } }
     }
     router.put("/api/v1/provisioning/alert-rules/:uid") { request, context in
-        await state.updateRule(uid: parameter(context, "uid"), body: try await jsonBody(request), provenance: provenance(request)).response
+        let uid = parameter(context, "uid"), json = try await jsonBody(request), provenance = provenance(request)
+        return await respond {
+            try await state.write { try $0.updateRule(uid: uid, body: json, provenance: provenance) }
+        }
     }
     router.delete("/api/v1/provisioning/alert-rules/:uid") { request, context in
-        await state.deleteRule(uid: parameter(context, "uid"), provenance: provenance(request)).response
+        let uid = parameter(context, "uid"), provenance = provenance(request)
+        return await respond(204) { try await state.write { try $0.deleteRule(uid: uid, provenance: provenance) } }
     }
     router.get("/api/v1/provisioning/folder/:folderUid/rule-groups/:group") { _, context in
-        await state.ruleGroupAnswer(folderUID: parameter(context, "folderUid"), group: parameter(context, "group")).response
+        let folder = parameter(context, "folderUid"), group = parameter(context, "group")
+        return await respond { try await state.read { try $0.ruleGroupAnswer(folderUID: folder, group: group) } }
     }
     router.put("/api/v1/provisioning/folder/:folderUid/rule-groups/:group") { request, context in
-        await state.replaceRuleGroup(
-            folderUID: parameter(context, "folderUid"), group: parameter(context, "group"),
-            body: try await jsonBody(request), provenance: provenance(request)).response
+        let folder = parameter(context, "folderUid"), group = parameter(context, "group")
+        let json = try await jsonBody(request), provenance = provenance(request)
+        return await respond {
+            try await state.write { try $0.replaceRuleGroup(folderUID: folder, group: group, body: json, provenance: provenance) }
+        }
     }
-    router.get("/api/v1/provisioning/contact-points") { _, _ in await state.contactPoints().response }
+    router.get("/api/v1/provisioning/contact-points") { _, _ in
+        await respond { await state.read { $0.contactPoints() } }
+    }
 
     return router
 }

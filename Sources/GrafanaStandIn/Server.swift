@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// The stand-in's HTTP server: provisions from files, then serves Grafana's API from memory.
+/// The stand-in's HTTP server: loads the kept state, provisions from files, then serves Grafana's
+/// API and reads dashboard files again every provider's `updateIntervalSeconds`.
 ///
 ///     let server = GrafanaStandInServer(configuration: .init(port: 0), logger: logger)
 ///     try await server.run()   // until SIGTERM/SIGINT
@@ -20,16 +21,19 @@ public struct GrafanaStandInServer: Sendable {
 
     /// Reads the provisioning directory and builds the application; throws what Grafana would
     /// refuse to start with (a broken provisioning file, named with its path).
-    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws(StandInError) -> some ApplicationProtocol {
-        let state = GrafanaState(configuration: configuration)
+    func makeServices(onRunning: @escaping @Sendable (Int) async -> Void) async throws(StandInError) -> [any Service] {
+        let state = try GrafanaState(configuration: configuration)
+        var rescan: DashboardRescan?
         if let path = configuration.provisioningPath {
-            try await Provisioner(root: path, environment: configuration.environment, state: state, logger: logger).run()
+            let provisioner = Provisioner(root: path, environment: configuration.environment, state: state, logger: logger)
+            try await provisioner.run()
+            rescan = DashboardRescan(provisioner: provisioner)
         }
         let router = makeRouter(state: state, prober: DatasourceProber(logger: logger), logger: logger)
         let host = configuration.host
         let logger = self.logger
         let idle = configuration.idleTimeout.components
-        return Application(
+        let application = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
             configuration: .init(
@@ -41,13 +45,14 @@ public struct GrafanaStandInServer: Sendable {
                 await onRunning(port)
             },
             logger: logger)
+        return [application] + (rescan.map { [$0] } ?? [])
     }
 
     /// Serves until SIGTERM or SIGINT (a clean, graceful shutdown), or until the task is cancelled.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let application = try await makeApplication(onRunning: onRunning)
+        let services = try await makeServices(onRunning: onRunning)
         let group = ServiceGroup(configuration: .init(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("grafana-standin stopped")
     }
@@ -64,8 +69,8 @@ public func withRunningStandIn<T: Sendable>(
     configuration.host = "127.0.0.1"
     let server = GrafanaStandInServer(configuration: configuration, logger: logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let application = try await server.makeApplication(onRunning: { port in continuation.yield(port) })
-    let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+    let services = try await server.makeServices(onRunning: { port in continuation.yield(port) })
+    let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { continuation.finish() }
@@ -85,6 +90,41 @@ public func withRunningStandIn<T: Sendable>(
             await group.triggerGracefulShutdown()
             try? await tasks.waitForAll()
             throw error
+        }
+    }
+}
+
+/// Grafana's dashboard file readers (pkg/services/provisioning/dashboards/file_reader.go): each
+/// provider's files are read again every `updateIntervalSeconds` (config_reader.go: 10 when unset).
+/// The providers themselves are read again on each pass, so a reload's changes apply too.
+struct DashboardRescan: Service {
+    let provisioner: Provisioner
+
+    /// Ends quietly on shutdown: a cancelled sleep is the end of the loop, not a failure (the
+    /// service group would otherwise report it and the process exit 1).
+    func run() async throws {
+        do {
+            try await loop()
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func loop() async throws {
+        try await cancelWhenGracefulShutdown {
+            var lastScan: [String: ContinuousClock.Instant] = [:]
+            let clock = ContinuousClock()
+            while !Task.isCancelled {
+                let providers = (try? provisioner.dashboardProviders()) ?? []
+                let tick = providers.map(\.updateInterval).min() ?? .seconds(10)
+                try await Task.sleep(for: min(tick, .seconds(10)))
+                for provider in providers {
+                    let now = clock.now
+                    if let last = lastScan[provider.name], now - last < provider.updateInterval - .milliseconds(50) { continue }
+                    lastScan[provider.name] = now
+                    await provisioner.loadDashboards(provider)
+                }
+            }
         }
     }
 }

@@ -11,11 +11,14 @@ final class LoginCountingTransport: HTTPTransport {
     let status: Int
     let defaultLogins = Mutex(0)
     let requests = Mutex(0)
+    /// Requests that carried credentials (each one a login attempt for Grafana).
+    let authenticated = Mutex(0)
 
     init(status: Int) { self.status = status }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         requests.withLock { $0 += 1 }
+        if request.headers.contains(where: { $0.name == "Authorization" }) { authenticated.withLock { $0 += 1 } }
         let admin = "Basic " + Data("admin:admin".utf8).base64EncodedString()
         if request.headers.contains(where: { $0.name == "Authorization" && $0.value == admin }) { defaultLogins.withLock { $0 += 1 } }
         return HTTPResponse(status: status, headers: [], body: Data(#"{"message":"Invalid username or password"}"#.utf8))
@@ -112,5 +115,40 @@ struct DefaultPasswordTests {
         let setup = try Self.setup(transport: transport, credentials: .basic(user: "admin", password: "changed"), policy: .init(stateFile: nil))
         #expect(try await Doctor.defaultPasswordFinding(setup, accepted: true).status == .ok)
         #expect(transport.requests.withLock { $0 } == 0)
+    }
+
+    @Test("refused credentials: eleven doctor runs within 10 minutes cost one failed login; the checks that log in do not try")
+    func refusedCredentialsRemembered() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-doctor-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let transport = LoginCountingTransport(status: 401)
+        let policy = Doctor.DefaultPasswordPolicy(stateFile: directory.appendingPathComponent("grafana-default-password.json"), mayAttempt: false)
+        let setup = try Self.setup(transport: transport, credentials: .basic(user: "admin", password: "wrong"), policy: policy)
+        for run in 0..<11 {
+            var statuses: [String: Doctor.Status] = [:]
+            for check in Doctor.grafanaChecks(setup) where check.name != "health" {
+                statuses[check.name] = (try? await check.run())?.status
+            }
+            #expect(statuses["credentials"] == .failure, "run \(run)")
+            #expect(statuses["datasource"] == .notApplicable, "run \(run)")
+            #expect(statuses["alert-rules"] == .notApplicable, "run \(run)")
+        }
+        #expect(transport.authenticated.withLock { $0 } == 1)
+        let refusal = try #require(Doctor.readRefusal(directory.appendingPathComponent("grafana-credentials.json")))
+        #expect(!refusal.fingerprint.contains("wrong"))
+        // New credentials are tried at once.
+        let changed = try Self.setup(transport: transport, credentials: .basic(user: "admin", password: "new-one"), policy: policy)
+        _ = try? await Doctor.verifiedLookup(changed)
+        #expect(transport.authenticated.withLock { $0 } == 2)
+    }
+
+    @Test("accepted credentials: a doctor run sends no request only to test them")
+    func noExtraLogin() async throws {
+        let transport = LoginCountingTransport(status: 404)
+        let setup = try Self.setup(transport: transport, credentials: .basic(user: "admin", password: "changed"), policy: .init(stateFile: nil))
+        let checks = Doctor.grafanaChecks(setup).filter { ["credentials", "default-password", "datasource"].contains($0.name) }
+        for check in checks { _ = try? await check.run() }
+        // One request: the datasource lookup (404: missing), which also judged the credentials.
+        #expect(transport.authenticated.withLock { $0 } == 1)
     }
 }

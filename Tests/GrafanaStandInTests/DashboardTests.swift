@@ -1,4 +1,5 @@
 import Foundation
+import JSONDocument
 import Testing
 @testable import GrafanaStandIn
 
@@ -39,10 +40,9 @@ struct DashboardTests {
             let posted = #"{"dashboard":{"title":"Order","uid":"order","zeta":1,"panels":[{"z":1,"a":2}],"alpha":{"b":1,"a":2},"id":null},"overwrite":true}"#
             #expect(try await client.request(.post, "/api/dashboards/db", raw: posted).status == 200)
             let read = try await client.get("/api/dashboards/uid/order")
-            let model = try #require(RawJSONObject(read.body)?.rawMember("dashboard"))
-            let text = String(decoding: model, as: UTF8.self)
-            #expect(text.hasPrefix(#"{"title":"Order","uid":"order","zeta":1,"panels":[{"z":1,"a":2}],"alpha":{"b":1,"a":2},"id":"#))
-            #expect(RawJSONObject(model)?.keys == ["title", "uid", "zeta", "panels", "alpha", "id", "version"])
+            let model = try #require(try JSONDocument(parsing: read.body)["dashboard"])
+            #expect(model.serialized(indent: nil).hasPrefix(#"{"title":"Order","uid":"order","zeta":1,"panels":[{"z":1,"a":2}],"alpha":{"b":1,"a":2},"id":"#))
+            #expect(model.keys == ["title", "uid", "zeta", "panels", "alpha", "id", "version"])
         }
     }
 
@@ -52,8 +52,8 @@ struct DashboardTests {
         configuration.sortDashboardKeys = true
         try await Fixture.withStandIn(configuration) { client async throws in
             _ = try await client.request(.post, "/api/dashboards/db", raw: #"{"dashboard":{"title":"S","uid":"s","zeta":1,"alpha":2}}"#)
-            let model = try #require(RawJSONObject(try await client.get("/api/dashboards/uid/s").body)?.rawMember("dashboard"))
-            #expect(RawJSONObject(model)?.keys == ["alpha", "id", "title", "uid", "version", "zeta"])
+            let model = try #require(try JSONDocument(parsing: try await client.get("/api/dashboards/uid/s").body)["dashboard"])
+            #expect(model.keys == ["alpha", "id", "title", "uid", "version", "zeta"])
         }
     }
 

@@ -59,7 +59,7 @@ struct Grafana11RulesTests {
         ProvenanceCase(stored: "file", requested: "api", allowed: false),
     ])
     func provenanceTable(_ testCase: ProvenanceCase) {
-        #expect(GrafanaState.canChangeProvenance(from: testCase.stored, to: testCase.requested) == testCase.allowed)
+        #expect(GrafanaStore.canChangeProvenance(from: testCase.stored, to: testCase.requested) == testCase.allowed)
     }
 
     @Test("a file-provisioned rule: PUT 500 (with or without X-Disable-Provenance), DELETE 409 alerting.provenanceMismatch")
@@ -102,18 +102,22 @@ struct Grafana11RulesTests {
             #expect(reload.message == "Internal Server Error")
             #expect(try await client.get("/api/v1/provisioning/alert-rules/p95").object["provenance"] as? String == "api")
         }
-        // The same conflict while starting (the stand-in's state is not kept, so the group itself
-        // is given a stored api rule through the state, as Grafana's database would hold it).
-        let state = GrafanaState(configuration: Fixture.configuration())
-        _ = await state.createFolder(body: decodeJSON(try JSONSerialization.data(withJSONObject: ["uid": "alerts", "title": "Alerts"])))
-        let created = await state.createRule(body: decodeJSON(try JSONSerialization.data(withJSONObject: AlertRuleTests.rule())), provenance: "api")
-        #expect(created.status == 201)
-        let provisioner = Provisioner(root: root.path, environment: [:], state: state, logger: Fixture.logger)
+        // The same conflict while starting: the api rule is kept in the data directory (as in
+        // Grafana's database) and the next start refuses it, as Grafana exits.
+        let data = root.appendingPathComponent("data")
+        var configuration = Fixture.configuration(provisioning: root.appendingPathComponent("empty").path)
+        configuration.dataPath = data.path
+        try await Fixture.withStandIn(configuration) { client async throws in
+            #expect(try await client.post("/api/folders", ["uid": "alerts", "title": "Alerts"]).status == 200)
+            #expect(try await client.post("/api/v1/provisioning/alert-rules", AlertRuleTests.rule()).status == 201)
+        }
+        configuration.provisioningPath = root.path
         do {
-            try await provisioner.run()
+            try await Fixture.withStandIn(configuration) { _ async throws in }
             Issue.record("provisioning accepted an api rule becoming file")
-        } catch {
-            #expect("\(error)".contains("cannot change provenance from 'api' to 'file'"))
+        } catch let error as StandInError {
+            guard case .provisioning(_, let reason) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(reason.contains("cannot change provenance from 'api' to 'file'"))
         }
     }
 
@@ -170,7 +174,7 @@ struct Grafana11RulesTests {
     @Test("failed logins older than five minutes no longer count")
     func lockoutWindow() async throws {
         let clock = TestClock()
-        let state = GrafanaState(configuration: Fixture.configuration(password: "s3cret"), clock: { clock.now })
+        let state = try GrafanaState(configuration: Fixture.configuration(password: "s3cret"), clock: { clock.now })
         let wrong = StandInClient.basic("admin", "admin"), right = StandInClient.basic("admin", "s3cret")
         for _ in 1...5 { _ = await state.authenticate(authorization: wrong) }
         if case .success = await state.authenticate(authorization: right) { Issue.record("not blocked after five failures") }

@@ -12,16 +12,6 @@ extension Grafana.Client {
         try await getIfExists("/api/v1/provisioning/alert-rules/\(Self.escape(uid))")
     }
 
-    /// Maps to `POST /api/v1/provisioning/alert-rules`.
-    public func createAlertRule(_ rule: JSONValue) async throws(Grafana.ClientError) {
-        try await send(.post, "/api/v1/provisioning/alert-rules", json: encode(rule))
-    }
-
-    /// Maps to `PUT /api/v1/provisioning/alert-rules/:uid`.
-    public func updateAlertRule(uid: String, _ rule: JSONValue) async throws(Grafana.ClientError) {
-        try await send(.put, "/api/v1/provisioning/alert-rules/\(Self.escape(uid))", json: encode(rule))
-    }
-
     /// Maps to `GET /api/v1/provisioning/folder/:folderUid/rule-groups/:group`; `nil` when Grafana answers 404.
     public func alertRuleGroup(folderUID: String, group: String) async throws(Grafana.ClientError) -> JSONValue? {
         try await getIfExists("/api/v1/provisioning/folder/\(Self.escape(folderUID))/rule-groups/\(Self.escape(group))")
