@@ -105,7 +105,7 @@ extension ServiceKey {
         .init("pre_stop", .ignored("lifecycle hooks need Engine API 1.44 exec; StackPilot targets 1.41")),
         .init("privileged", .applied, swarm: .ignored("swarm services cannot run privileged (Engine API 1.41); grant capabilities with cap_add")),
         .init("profiles", .orchestration, swarm: .orchestration),
-        .init("pull_policy", .orchestration, swarm: .orchestration),
+        .init("pull_policy", .orchestration, swarm: .ignored("each node pulls the image when it lacks it; nodes have no pull policy")),
         .init("read_only", .applied, swarm: .applied),
         .init("restart", .applied, swarm: .applied),
         .init("runtime", .applied, swarm: .ignored("swarm tasks run with each node's default runtime")),
