@@ -33,6 +33,9 @@ extension Orchestration {
                 let node = t.nodeID.flatMap { $0.isEmpty ? nil : hostnames[$0] ?? $0 } ?? "no node"
                 let slot = t.slot.map { ".\($0)" } ?? ""
                 var text = "\(service.spec?.name ?? service.id)\(slot) on \(node): \(t.status?.err ?? t.status?.message ?? t.status?.state?.rawValue ?? "?")"
+                if let err = t.status?.err, err.contains("constraint"), let constraints = service.spec?.taskTemplate?.placement?.constraints, !constraints.isEmpty {
+                    text += " (placement constraints: \(constraints.joined(separator: ", ")))"
+                }
                 if let code = t.status?.containerStatus?.exitCode, code != 0 { text += " (exit code \(code)\(code == 137 ? ", killed: OOM or SIGKILL" : ""))" }
                 return text
             }
