@@ -99,6 +99,7 @@ struct SwarmMappingTests {
             $0.taskTemplate?.containerSpec?.mounts == [DockerEngine.Mount(type: "bind", source: "/srv", target: "/srv")]
         },
         Case(name: "network_mode host", snippet: "network_mode: host") { $0.taskTemplate?.networks == [.init(target: "host")] },
+        Case(name: "network_mode none joins no network", snippet: "network_mode: none") { $0.taskTemplate?.networks == [] },
         Case(name: "extra_hosts in /etc/hosts order", snippet: "extra_hosts: [\"db:10.0.0.5\"]") { $0.taskTemplate?.containerSpec?.hosts == ["10.0.0.5 db"] },
         Case(name: "a local image is named by the registry", snippet: "image: local/app:1") {
             $0.taskTemplate?.containerSpec?.image == "reg:5000/local/app:1" && $0.labels?["com.docker.stack.image"] == "local/app:1"

@@ -325,9 +325,11 @@ extension Orchestration {
         "mem_reservation": { s, _, b in
             if s.deploy?.reservations?.memory == nil, let m = s.other.int("mem_reservation") { b.reservations.memoryBytes = m }
         },
+        // `host`: the node's network; `none`: no network attachment (Swarm has no `none` network to join).
         "network_mode": { s, _, b in
-            guard let mode = s.networkMode, ["host", "none"].contains(mode) else { return }
-            b.task.networks = [DockerEngine.NetworkAttachmentConfig(target: mode)]
+            guard let mode = s.networkMode else { return }
+            if mode == "host" { b.task.networks = [DockerEngine.NetworkAttachmentConfig(target: mode)] }
+            if mode == "none" { b.task.networks = [] }
         },
         "networks": { s, p, b in
             guard s.networkMode == nil, !s.networks.isEmpty else { return }
