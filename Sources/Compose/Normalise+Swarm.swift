@@ -7,8 +7,10 @@ import Foundation
 public enum SwarmRules {
     /// Host paths every Linux node has (the kernel's views, the engine's socket): a bind mount of one
     /// means the same on every node, so a global service such as node-exporter may mount it.
-    public static let nodePaths: Set<String> = ["/", "/proc", "/sys", "/dev", "/var/run/docker.sock", "/run/docker.sock",
-                                                "/etc/localtime", "/etc/machine-id"]
+    public static let nodePaths: Set<String> = [
+        "/", "/proc", "/sys", "/dev", "/var/run/docker.sock", "/run/docker.sock",
+        "/etc/localtime", "/etc/machine-id",
+    ]
 
     /// The most bytes of one Swarm config (swarmkit refuses larger ones).
     public static let maximumConfigBytes = 500 * 1024
@@ -16,8 +18,10 @@ public enum SwarmRules {
     public static let maximumConfigFiles = 256
 
     /// Node attributes a placement constraint may test (`docker service create --constraint`).
-    public static let constraintAttributes: Set<String> = ["node.id", "node.hostname", "node.role", "node.platform.os",
-                                                           "node.platform.arch"]
+    public static let constraintAttributes: Set<String> = [
+        "node.id", "node.hostname", "node.role", "node.platform.os",
+        "node.platform.arch",
+    ]
     /// Attribute prefixes a constraint or a spread preference may test.
     public static let labelPrefixes = ["node.labels.", "engine.labels."]
 
@@ -129,8 +133,10 @@ extension Normaliser {
     /// What only a swarm deployment refuses or warns about, each located: keys the table refuses for
     /// Swarm, the `deploy` section's swarm keys (placement, restart_policy, update_config, ...),
     /// host bind mounts, network modes, ports and networks Swarm cannot honour.
-    mutating func swarmChecks(_ services: [ServiceConfig], serviceNodes: [String: YNode],
-                              networkNodes: [((name: String, node: YNode), YNode)], networks: [String: NetworkConfig]) {
+    mutating func swarmChecks(
+        _ services: [ServiceConfig], serviceNodes: [String: YNode],
+        networkNodes: [((name: String, node: YNode), YNode)], networks: [String: NetworkConfig]
+    ) {
         for svc in services {
             guard let node = serviceNodes[svc.name] else { continue }
             swarmService(svc, node, path: "services.\(svc.name)")
@@ -160,13 +166,15 @@ extension Normaliser {
         var constraints: [String] = []
         if let placement = deploy?["placement"] { constraints = swarmPlacement(placement, "\(path).deploy.placement", global: global) }
         if let v = deploy?["restart_policy"] {
-            swarmFields(v, "\(path).deploy.restart_policy", enums: ["condition": ["none", "on-failure", "any"]],
-                        durations: ["delay", "window"], ints: ["max_attempts"])
+            swarmFields(
+                v, "\(path).deploy.restart_policy", enums: ["condition": ["none", "on-failure", "any"]],
+                durations: ["delay", "window"], ints: ["max_attempts"])
         }
         for (key, actions) in [("update_config", ["continue", "rollback", "pause"]), ("rollback_config", ["continue", "pause"])] {
             guard let v = deploy?[key] else { continue }
-            swarmFields(v, "\(path).deploy.\(key)", enums: ["failure_action": actions, "order": ["stop-first", "start-first"]],
-                        durations: ["delay", "monitor"], ints: ["parallelism"], ratios: ["max_failure_ratio"])
+            swarmFields(
+                v, "\(path).deploy.\(key)", enums: ["failure_action": actions, "order": ["stop-first", "start-first"]],
+                durations: ["delay", "monitor"], ints: ["parallelism"], ratios: ["max_failure_ratio"])
         }
         if let v = deploy?["labels"] { _ = keyValues(v, "\(path).deploy.labels", nullValue: "") }
         var dnsrr = false
@@ -175,8 +183,9 @@ extension Normaliser {
             dnsrr = mode == "dnsrr"
         }
         if let devices = deploy?["resources"]?["reservations"]?["devices"] {
-            sink.error(devices, "\(path).deploy.resources.reservations.devices",
-                       "swarm services have no device requests; reserve GPUs with deploy.resources.reservations.generic_resources")
+            sink.error(
+                devices, "\(path).deploy.resources.reservations.devices",
+                "swarm services have no device requests; reserve GPUs with deploy.resources.reservations.generic_resources")
         }
         for (i, port) in svc.ports.enumerated() {
             let at = node["ports"]?.sequence?[i] ?? node["ports"] ?? node
@@ -215,8 +224,11 @@ extension Normaliser {
             for (i, item) in items.enumerated() {
                 guard let text = string(item, "\(path).constraints[\(i)]") else { continue }
                 if SwarmRules.constraint(text) == nil {
-                    sink.error(item, "\(path).constraints[\(i)]",
-                               "invalid placement constraint \"\(text)\" (expected ATTRIBUTE == VALUE or !=, with node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.KEY or engine.labels.KEY)")
+                    sink.error(
+                        item, "\(path).constraints[\(i)]",
+                        "invalid placement constraint \"\(text)\" (expected ATTRIBUTE == VALUE or !=, with node.id, node.hostname, node.role, "
+                            + "node.platform.os, node.platform.arch, node.labels.KEY or engine.labels.KEY)"
+                    )
                 }
                 constraints.append(text)
             }
@@ -243,8 +255,10 @@ extension Normaliser {
     }
 
     /// Checks the keys of `restart_policy`, `update_config` or `rollback_config`.
-    mutating func swarmFields(_ node: YNode, _ path: String, enums: [String: [String]], durations: Set<String>, ints: Set<String>,
-                              ratios: Set<String> = []) {
+    mutating func swarmFields(
+        _ node: YNode, _ path: String, enums: [String: [String]], durations: Set<String>, ints: Set<String>,
+        ratios: Set<String> = []
+    ) {
         guard mapping(node, path) != nil else { return }
         checkKeys(node, Set(enums.keys).union(durations).union(ints).union(ratios), path: path)
         for (keyNode, value) in node.mapping ?? [] {
@@ -293,8 +307,11 @@ extension Normaliser {
             return
         }
         if SwarmRules.isNodePath(source) || pinned != nil { return }
-        sink.error(at, path,
-                   "bind mount of the host path \(source): on Swarm a task may run on any node; pin the service to one node (deploy.placement.constraints: [node.hostname == NAME]), use a named volume, or keep the file in the repository (it becomes a config)")
+        sink.error(
+            at, path,
+            "bind mount of the host path \(source): on Swarm a task may run on any node; pin the service to one node "
+                + "(deploy.placement.constraints: [node.hostname == NAME]), use a named volume, or keep the file in the repository (it becomes a config)"
+        )
     }
 }
 

@@ -1,8 +1,9 @@
-@testable import Compose
 import DockerEngine
 import Foundation
 import Logging
 import Testing
+
+@testable import Compose
 @testable import Orchestration
 
 /// Loads compose text for Swarm from a fresh directory (with extra files), and maps it.
@@ -42,26 +43,42 @@ struct SwarmMappingTests {
         Case(name: "replicas", snippet: "deploy: {replicas: 3}") { $0.mode == .replicated(3) },
         Case(name: "scale", snippet: "scale: 2") { $0.mode == .replicated(2) },
         Case(name: "mode global", snippet: "deploy: {mode: global}") { $0.mode == .global },
-        Case(name: "placement", snippet: "deploy: {placement: {constraints: [\"node.role == manager\"], preferences: [{spread: node.labels.zone}], max_replicas_per_node: 2}}") {
-            $0.taskTemplate?.placement == DockerEngine.Placement(constraints: ["node.role == manager"],
-                                                                 preferences: [.init(spread: .init(spreadDescriptor: "node.labels.zone"))], maxReplicas: 2)
+        Case(
+            name: "placement",
+            snippet: "deploy: {placement: {constraints: [\"node.role == manager\"], preferences: [{spread: node.labels.zone}], max_replicas_per_node: 2}}"
+        ) {
+            $0.taskTemplate?.placement
+                == DockerEngine.Placement(
+                    constraints: ["node.role == manager"],
+                    preferences: [.init(spread: .init(spreadDescriptor: "node.labels.zone"))], maxReplicas: 2)
         },
         Case(name: "limits", snippet: "deploy: {resources: {limits: {cpus: \"0.5\", memory: 64m, pids: 100}}}") {
             $0.taskTemplate?.resources?.limits == DockerEngine.Limit(nanoCPUs: 500_000_000, memoryBytes: 67_108_864, pids: 100)
         },
-        Case(name: "reservations with generic resources", snippet: "deploy: {resources: {reservations: {cpus: \"1\", memory: 1g, generic_resources: [{discrete_resource_spec: {kind: gpu, value: 2}}]}}}") {
-            $0.taskTemplate?.resources?.reservations == DockerEngine.ResourceObject(nanoCPUs: 1_000_000_000, memoryBytes: 1_073_741_824,
-                genericResources: [.init(discreteResourceSpec: .init(kind: "gpu", value: 2))])
+        Case(
+            name: "reservations with generic resources",
+            snippet: "deploy: {resources: {reservations: {cpus: \"1\", memory: 1g, generic_resources: [{discrete_resource_spec: {kind: gpu, value: 2}}]}}}"
+        ) {
+            $0.taskTemplate?.resources?.reservations
+                == DockerEngine.ResourceObject(
+                    nanoCPUs: 1_000_000_000, memoryBytes: 1_073_741_824,
+                    genericResources: [.init(discreteResourceSpec: .init(kind: "gpu", value: 2))])
         },
         Case(name: "mem_limit without deploy", snippet: "mem_limit: 32m") { $0.taskTemplate?.resources?.limits?.memoryBytes == 33_554_432 },
         Case(name: "restart_policy", snippet: "deploy: {restart_policy: {condition: on-failure, delay: 5s, max_attempts: 3, window: 1m}}") {
-            $0.taskTemplate?.restartPolicy == DockerEngine.TaskRestartPolicy(condition: .onFailure, delay: 5_000_000_000, maxAttempts: 3, window: 60_000_000_000)
+            $0.taskTemplate?.restartPolicy
+                == DockerEngine.TaskRestartPolicy(condition: .onFailure, delay: 5_000_000_000, maxAttempts: 3, window: 60_000_000_000)
         },
         Case(name: "restart unless-stopped", snippet: "restart: unless-stopped") { $0.taskTemplate?.restartPolicy?.condition == .any },
         Case(name: "restart no", snippet: "restart: \"no\"") { $0.taskTemplate?.restartPolicy?.condition == .never },
-        Case(name: "update_config", snippet: "deploy: {update_config: {parallelism: 2, delay: 10s, failure_action: rollback, monitor: 30s, max_failure_ratio: 0.5, order: start-first}}") {
-            $0.updateConfig == DockerEngine.UpdateConfig(parallelism: 2, delay: 10_000_000_000, failureAction: .rollback, monitor: 30_000_000_000,
-                                                        maxFailureRatio: 0.5, order: .startFirst)
+        Case(
+            name: "update_config",
+            snippet: "deploy: {update_config: {parallelism: 2, delay: 10s, failure_action: rollback, monitor: 30s, max_failure_ratio: 0.5, order: start-first}}"
+        ) {
+            $0.updateConfig
+                == DockerEngine.UpdateConfig(
+                    parallelism: 2, delay: 10_000_000_000, failureAction: .rollback, monitor: 30_000_000_000,
+                    maxFailureRatio: 0.5, order: .startFirst)
         },
         Case(name: "rollback_config", snippet: "deploy: {rollback_config: {parallelism: 1, order: stop-first, failure_action: pause}}") {
             $0.rollbackConfig == DockerEngine.UpdateConfig(parallelism: 1, failureAction: .pause, order: .stopFirst)
@@ -92,10 +109,16 @@ struct SwarmMappingTests {
             $0.taskTemplate?.containerSpec?.configs?.map(\.file?.name) == ["/etc/conf/app.yml", "/etc/conf/sub/b.yml"]
         },
         Case(name: "a named volume is labelled with the stack", snippet: "volumes: [\"data:/data\"]") {
-            $0.taskTemplate?.containerSpec?.mounts == [DockerEngine.Mount(type: "volume", source: "st_data", target: "/data",
-                volumeOptions: .init(labels: ["com.docker.stack.namespace": "st", "com.docker.compose.project": "st"]))]
+            $0.taskTemplate?.containerSpec?.mounts == [
+                DockerEngine.Mount(
+                    type: "volume", source: "st_data", target: "/data",
+                    volumeOptions: .init(labels: ["com.docker.stack.namespace": "st", "com.docker.compose.project": "st"]))
+            ]
         },
-        Case(name: "a host path of a pinned service stays a bind mount", snippet: "volumes: [\"/srv:/srv\"]\n    deploy: {placement: {constraints: [\"node.hostname == n1\"]}}") {
+        Case(
+            name: "a host path of a pinned service stays a bind mount",
+            snippet: "volumes: [\"/srv:/srv\"]\n    deploy: {placement: {constraints: [\"node.hostname == n1\"]}}"
+        ) {
             $0.taskTemplate?.containerSpec?.mounts == [DockerEngine.Mount(type: "bind", source: "/srv", target: "/srv")]
         },
         Case(name: "network_mode host", snippet: "network_mode: host") { $0.taskTemplate?.networks == [.init(target: "host")] },
@@ -107,7 +130,8 @@ struct SwarmMappingTests {
     ]
 
     static func yaml(_ snippet: String) -> String {
-        "services:\n  a:\n" + (snippet.hasPrefix("image:") ? "" : "    image: busybox\n") + "    \(snippet)\n  b:\n    image: busybox\nnetworks:\n  extra: {}\nvolumes:\n  data: {}\n"
+        "services:\n  a:\n" + (snippet.hasPrefix("image:") ? "" : "    image: busybox\n")
+            + "    \(snippet)\n  b:\n    image: busybox\nnetworks:\n  extra: {}\nvolumes:\n  data: {}\n"
     }
 
     static let files = ["conf/app.yml": "a: 1\n", "conf/sub/b.yml": "b: 2\n", "s.txt": "secret\n", "c.txt": "config\n"]
@@ -222,8 +246,10 @@ struct SwarmKeyTableTests {
         let replacesImage = snippet.map { $0.hasPrefix("image:") || $0.hasPrefix("build:") } ?? false
         if !replacesImage { lines.append("    image: busybox") }
         if let snippet { lines.append("    " + snippet.replacingOccurrences(of: "ENVFILE", with: envFile.path)) }
-        lines += ["  b:", "    image: busybox", "networks:", "  extra: {}", "volumes:", "  data: {}", "secrets:", "  s: {file: ./s.txt}",
-                  "configs:", "  c: {file: ./c.txt}"]
+        lines += [
+            "  b:", "    image: busybox", "networks:", "  extra: {}", "volumes:", "  data: {}", "secrets:", "  s: {file: ./s.txt}",
+            "configs:", "  c: {file: ./c.txt}",
+        ]
         let file = dir.appendingPathComponent("compose.yml")
         try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         var logger = Logger(label: "test")

@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Testing
+
 @testable import Orchestration
 
 @Suite("Orchestration.SwarmPlanner")
@@ -35,8 +36,12 @@ struct SwarmPlannerTests {
     /// What the swarm holds once `desired` was deployed (each spec as sent, version 5).
     static func converged(_ desired: O.SwarmProject) throws -> O.SwarmObserved {
         O.SwarmObserved(
-            services: try desired.services.map { try decode(DockerEngine.Service.self, ["ID": "id-\($0.service)", "Version": ["Index": 5], "Spec": try json($0.spec)]) },
-            networks: try desired.networks.map { try decode(DockerEngine.Network.self, ["Id": "n-\($0.name)", "Name": $0.name, "Scope": "swarm", "Driver": "overlay"]) },
+            services: try desired.services.map {
+                try decode(DockerEngine.Service.self, ["ID": "id-\($0.service)", "Version": ["Index": 5], "Spec": try json($0.spec)])
+            },
+            networks: try desired.networks.map {
+                try decode(DockerEngine.Network.self, ["Id": "n-\($0.name)", "Name": $0.name, "Scope": "swarm", "Driver": "overlay"])
+            },
             configs: try desired.configs.map { try decode(DockerEngine.SwarmConfig.self, ["ID": "c-\($0.name)", "Spec": ["Name": $0.name]]) },
             secrets: [])
     }
@@ -124,12 +129,14 @@ struct SwarmPlannerTests {
         #expect(O.SwarmPlanner.plan(desired, try Self.converged(desired), options: .init(pushes: pushes)).isUpToDate)
     }
 
-    @Test("registry names of local images", arguments: [
-        ("stackpilot-local/workload-sim:0.1.0", "127.0.0.1:5000/stackpilot-local/workload-sim:0.1.0"),
-        ("busybox", "127.0.0.1:5000/busybox:latest"),
-        ("example.com:443/team/app:2", "127.0.0.1:5000/team/app:2"),
-        ("127.0.0.1:5000/x:1", "127.0.0.1:5000/x:1"),
-    ])
+    @Test(
+        "registry names of local images",
+        arguments: [
+            ("stackpilot-local/workload-sim:0.1.0", "127.0.0.1:5000/stackpilot-local/workload-sim:0.1.0"),
+            ("busybox", "127.0.0.1:5000/busybox:latest"),
+            ("example.com:443/team/app:2", "127.0.0.1:5000/team/app:2"),
+            ("127.0.0.1:5000/x:1", "127.0.0.1:5000/x:1"),
+        ])
     func remoteNames(_ local: String, _ remote: String) {
         #expect(O.SwarmImages.remoteName(local, registry: "127.0.0.1:5000") == remote)
     }
@@ -148,17 +155,21 @@ struct SwarmConvergenceTests {
         try SwarmPlannerTests.decode(DockerEngine.Service.self, ["ID": "s1", "Spec": ["Name": "st_api", "Mode": ["Replicated": ["Replicas": replicas]]]])
     }
 
-    static func task(_ id: String, slot: Int, node: String, state: String, desired: String = "running", err: String? = nil, exit: Int? = nil) throws -> DockerEngine.SwarmTask {
+    static func task(
+        _ id: String, slot: Int, node: String, state: String, desired: String = "running", err: String? = nil, exit: Int? = nil
+    ) throws -> DockerEngine.SwarmTask {
         var status: [String: Any] = ["State": state]
         if let err { status["Err"] = err }
         if let exit { status["ContainerStatus"] = ["ExitCode": exit] }
-        return try SwarmPlannerTests.decode(DockerEngine.SwarmTask.self, ["ID": id, "ServiceID": "s1", "Slot": slot, "NodeID": node, "Status": status, "DesiredState": desired])
+        return try SwarmPlannerTests.decode(
+            DockerEngine.SwarmTask.self, ["ID": id, "ServiceID": "s1", "Slot": slot, "NodeID": node, "Status": status, "DesiredState": desired])
     }
 
-    static let nodes: [DockerEngine.Node] = (try? [
-        SwarmPlannerTests.decode(DockerEngine.Node.self, ["ID": "n1", "Description": ["Hostname": "lab-1"]]),
-        SwarmPlannerTests.decode(DockerEngine.Node.self, ["ID": "n2", "Description": ["Hostname": "lab-2"]]),
-    ]) ?? []
+    static let nodes: [DockerEngine.Node] =
+        (try? [
+            SwarmPlannerTests.decode(DockerEngine.Node.self, ["ID": "n1", "Description": ["Hostname": "lab-1"]]),
+            SwarmPlannerTests.decode(DockerEngine.Node.self, ["ID": "n2", "Description": ["Hostname": "lab-2"]]),
+        ]) ?? []
 
     @Test("every task running is converged; fewer is converging")
     func running() throws {
@@ -173,16 +184,20 @@ struct SwarmConvergenceTests {
     @Test("a task that cannot be placed or has no image fails with its error and node")
     func permanent() throws {
         let pending = try Self.task("t1", slot: 1, node: "", state: "pending", err: "no suitable node (insufficient resources on 2 nodes)")
-        #expect(O.SwarmConvergence.status(service: try Self.service(replicas: 1), tasks: [pending], nodes: Self.nodes, health: nil)
-            == .failed(["st_api.1 on no node: no suitable node (insufficient resources on 2 nodes)"]))
+        #expect(
+            O.SwarmConvergence.status(service: try Self.service(replicas: 1), tasks: [pending], nodes: Self.nodes, health: nil)
+                == .failed(["st_api.1 on no node: no suitable node (insufficient resources on 2 nodes)"]))
         let rejected = try Self.task("t2", slot: 1, node: "n2", state: "rejected", desired: "shutdown", err: "No such image: reg:5000/x:1")
-        #expect(O.SwarmConvergence.status(service: try Self.service(replicas: 1), tasks: [rejected], nodes: Self.nodes, health: nil)
-            == .failed(["st_api.1 on lab-2: No such image: reg:5000/x:1"]))
+        #expect(
+            O.SwarmConvergence.status(service: try Self.service(replicas: 1), tasks: [rejected], nodes: Self.nodes, health: nil)
+                == .failed(["st_api.1 on lab-2: No such image: reg:5000/x:1"]))
     }
 
     @Test("a crash loop fails with the exit code")
     func crashLoop() throws {
-        let tasks = try (1...3).map { try Self.task("t\($0)", slot: 1, node: "n1", state: "failed", desired: "shutdown", err: "task: non-zero exit (137)", exit: 137) }
+        let tasks = try (1...3).map {
+            try Self.task("t\($0)", slot: 1, node: "n1", state: "failed", desired: "shutdown", err: "task: non-zero exit (137)", exit: 137)
+        }
         guard case .failed(let lines) = O.SwarmConvergence.status(service: try Self.service(replicas: 1), tasks: tasks, nodes: Self.nodes, health: nil) else {
             Issue.record("expected a failure")
             return

@@ -7,8 +7,10 @@ extension Orchestration.SwarmProject {
     /// reference the nodes pull for an image (the registry's name after `SwarmImages` pushed it);
     /// `read` gives the bytes of a file (a config, a secret, a repository file mounted by a service).
     /// Everything else is a pure function of the model: the same project gives the same specs and hashes.
-    public init(compose project: ComposeProject, images: (String) -> String = { $0 }, key: ConfigHashKey = .host,
-                read: (String) throws -> Data) throws {
+    public init(
+        compose project: ComposeProject, images: (String) -> String = { $0 }, key: ConfigHashKey = .host,
+        read: (String) throws -> Data
+    ) throws {
         typealias O = Orchestration
         let ns = project.name
         let stackLabels = [O.SwarmLabels.namespace: ns]
@@ -28,14 +30,18 @@ extension Orchestration.SwarmProject {
             var labels = n.labels.merging(stackLabels) { a, _ in a }
             labels["com.docker.compose.project"] = ns
             labels["com.docker.compose.network"] = k
-            let request = DockerEngine.NetworkCreateRequest(name: n.name, driver: driver, internal: n.internal ? true : nil, attachable: true,
-                                                            options: n.driverOpts.isEmpty ? nil : n.driverOpts, labels: labels)
+            let request = DockerEngine.NetworkCreateRequest(
+                name: n.name, driver: driver, internal: n.internal ? true : nil, attachable: true,
+                options: n.driverOpts.isEmpty ? nil : n.driverOpts, labels: labels)
             return O.SwarmNetwork(key: k, name: n.name, external: n.external, request: request)
         }
-        let volumes = Set(project.services.flatMap { s in
-            s.volumes.compactMap { v in v.type == .volume ? v.source.flatMap { project.volumes[$0] }.flatMap { $0.external ? nil : $0.name } : nil }
-        })
-        let services = project.services.map { O.SwarmService(compose: $0, project: project, image: images($0.image ?? "\(ns)-\($0.name)"), objects: objects, key: key) }
+        let volumes = Set(
+            project.services.flatMap { s in
+                s.volumes.compactMap { v in v.type == .volume ? v.source.flatMap { project.volumes[$0] }.flatMap { $0.external ? nil : $0.name } : nil }
+            })
+        let services = project.services.map {
+            O.SwarmService(compose: $0, project: project, image: images($0.image ?? "\(ns)-\($0.name)"), objects: objects, key: key)
+        }
         self.init(namespace: ns, services: services, networks: networks, configs: objects.configs, secrets: objects.secrets, volumes: volumes.sorted())
     }
 }
@@ -59,8 +65,11 @@ extension Orchestration {
         /// `<namespace>_<stem>_<hash>`, within the 64 characters Swarm allows.
         func name(_ stem: String, _ data: Data, domain: String) -> String {
             let hash = key.hash(domain: domain, data).prefix(12)
-            let clean = String(stem.unicodeScalars.map { $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
-                || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." ? Character($0) : "-" })
+            let clean = String(
+                stem.unicodeScalars.map {
+                    $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+                        || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." ? Character($0) : "-"
+                })
             let room = 64 - namespace.count - hash.count - 2
             return "\(namespace)_\(clean.suffix(max(room, 1)))_\(hash)"
         }
@@ -162,8 +171,9 @@ extension Orchestration.SwarmService {
         self.init(
             service: s.name, name: "\(ns)_\(s.name)", spec: spec, specHash: hash,
             dependencies: s.dependsOn.map { d in
-                O.Dependency(service: d.service, condition: O.DependencyCondition(rawValue: d.condition.rawValue) ?? .serviceStarted,
-                             required: d.required, restart: d.restart)
+                O.Dependency(
+                    service: d.service, condition: O.DependencyCondition(rawValue: d.condition.rawValue) ?? .serviceStarted,
+                    required: d.required, restart: d.restart)
             },
             hasHealthcheck: s.healthcheck.map { !$0.disable && ($0.test?.first ?? "NONE") != "NONE" } ?? false,
             global: global, replicas: global ? 0 : replicas, image: image,
@@ -232,8 +242,11 @@ extension Orchestration {
             for ref in s.configs {
                 guard let name = b.objects.configNames[ref.source] else { continue }
                 let target = ref.target.isEmpty ? "/\(ref.source)" : ref.target
-                b.configs.append(DockerEngine.ConfigReference(configID: "", configName: name, file: DockerEngine.ReferenceFileTarget(
-                    name: target, uid: ref.uid ?? "0", gid: ref.gid ?? "0", mode: ref.mode.map(UInt32.init) ?? 0o444)))
+                b.configs.append(
+                    DockerEngine.ConfigReference(
+                        configID: "", configName: name,
+                        file: DockerEngine.ReferenceFileTarget(
+                            name: target, uid: ref.uid ?? "0", gid: ref.gid ?? "0", mode: ref.mode.map(UInt32.init) ?? 0o444)))
             }
         },
         "cpus": { s, _, b in
@@ -342,9 +355,10 @@ extension Orchestration {
         "pids_limit": { s, _, b in if s.deploy?.limits?.pids == nil, let n = s.other.int("pids_limit") { b.limits.pids = n } },
         "ports": { s, _, b in
             b.ports = s.ports.map { port in
-                DockerEngine.EndpointPortConfig(protocol: port.protocol, targetPort: UInt32(port.target),
-                                                publishedPort: port.published.flatMap { UInt32($0) },
-                                                publishMode: port.mode == "host" ? .host : .ingress)
+                DockerEngine.EndpointPortConfig(
+                    protocol: port.protocol, targetPort: UInt32(port.target),
+                    publishedPort: port.published.flatMap { UInt32($0) },
+                    publishMode: port.mode == "host" ? .host : .ingress)
             }
         },
         "read_only": { s, _, b in b.container.readOnly = s.readOnly ? true : nil },
@@ -361,8 +375,11 @@ extension Orchestration {
             for ref in s.secrets {
                 guard let name = b.objects.secretNames[ref.source] else { continue }
                 let target = ref.target.isEmpty ? ref.source : ref.target
-                b.secrets.append(DockerEngine.SecretReference(secretID: "", secretName: name, file: DockerEngine.ReferenceFileTarget(
-                    name: target, uid: ref.uid ?? "0", gid: ref.gid ?? "0", mode: ref.mode.map(UInt32.init) ?? 0o444)))
+                b.secrets.append(
+                    DockerEngine.SecretReference(
+                        secretID: "", secretName: name,
+                        file: DockerEngine.ReferenceFileTarget(
+                            name: target, uid: ref.uid ?? "0", gid: ref.gid ?? "0", mode: ref.mode.map(UInt32.init) ?? 0o444)))
             }
         },
         "stdin_open": { s, _, b in b.container.openStdin = s.stdinOpen ? true : nil },
@@ -388,21 +405,30 @@ extension Orchestration {
                         for file in SwarmRules.files(under: source) ?? [] {
                             guard let name = b.objects.configNames["file:" + file.path] else { continue }
                             let target = file.relative.isEmpty ? v.target : v.target + "/" + file.relative
-                            b.configs.append(DockerEngine.ConfigReference(configID: "", configName: name,
-                                                                          file: DockerEngine.ReferenceFileTarget(name: target)))
+                            b.configs.append(
+                                DockerEngine.ConfigReference(
+                                    configID: "", configName: name,
+                                    file: DockerEngine.ReferenceFileTarget(name: target)))
                         }
                     } else {
                         b.mounts.append(DockerEngine.Mount(type: "bind", source: source, target: v.target, readOnly: v.readOnly ? true : nil))
                     }
                 case .volume:
                     let volume = v.source.flatMap { p.volumes[$0] }
-                    let options = DockerEngine.Mount.VolumeOptions(noCopy: v.noCopy, labels: volume?.external == false
-                        ? [SwarmLabels.namespace: p.name, "com.docker.compose.project": p.name] : nil)
-                    b.mounts.append(DockerEngine.Mount(type: "volume", source: volume?.name ?? v.source, target: v.target,
-                                                       readOnly: v.readOnly ? true : nil, volumeOptions: options))
+                    let options = DockerEngine.Mount.VolumeOptions(
+                        noCopy: v.noCopy,
+                        labels: volume?.external == false
+                            ? [SwarmLabels.namespace: p.name, "com.docker.compose.project": p.name] : nil)
+                    b.mounts.append(
+                        DockerEngine.Mount(
+                            type: "volume", source: volume?.name ?? v.source, target: v.target,
+                            readOnly: v.readOnly ? true : nil, volumeOptions: options))
                 case .tmpfs:
-                    b.mounts.append(DockerEngine.Mount(type: "tmpfs", target: v.target, tmpfsOptions: v.tmpfsSize == nil && v.tmpfsMode == nil
-                        ? nil : DockerEngine.Mount.TmpfsOptions(sizeBytes: v.tmpfsSize, mode: v.tmpfsMode)))
+                    b.mounts.append(
+                        DockerEngine.Mount(
+                            type: "tmpfs", target: v.target,
+                            tmpfsOptions: v.tmpfsSize == nil && v.tmpfsMode == nil
+                                ? nil : DockerEngine.Mount.TmpfsOptions(sizeBytes: v.tmpfsSize, mode: v.tmpfsMode)))
                 default:
                     continue
                 }

@@ -26,14 +26,18 @@ extension Orchestration {
 
         /// `health`: task ID -> container health (`healthy`, `starting`, ...) where a healthy task is
         /// asked for and known; nil when running is enough.
-        public static func status(service: DockerEngine.Service, tasks: [DockerEngine.SwarmTask], nodes: [DockerEngine.Node],
-                                  health: [String: String]?) -> Status {
+        public static func status(
+            service: DockerEngine.Service, tasks: [DockerEngine.SwarmTask], nodes: [DockerEngine.Node],
+            health: [String: String]?
+        ) -> Status {
             let hostnames = Dictionary(nodes.map { ($0.id, $0.description?.hostname ?? $0.id) }, uniquingKeysWith: { a, _ in a })
             func describe(_ t: DockerEngine.SwarmTask) -> String {
                 let node = t.nodeID.flatMap { $0.isEmpty ? nil : hostnames[$0] ?? $0 } ?? "no node"
                 let slot = t.slot.map { ".\($0)" } ?? ""
                 var text = "\(service.spec?.name ?? service.id)\(slot) on \(node): \(t.status?.err ?? t.status?.message ?? t.status?.state?.rawValue ?? "?")"
-                if let err = t.status?.err, err.contains("constraint"), let constraints = service.spec?.taskTemplate?.placement?.constraints, !constraints.isEmpty {
+                if let err = t.status?.err, err.contains("constraint"), let constraints = service.spec?.taskTemplate?.placement?.constraints,
+                    !constraints.isEmpty
+                {
                     text += " (placement constraints: \(constraints.joined(separator: ", ")))"
                 }
                 if let code = t.status?.containerStatus?.exitCode, code != 0 { text += " (exit code \(code)\(code == 137 ? ", killed: OOM or SIGKILL" : ""))" }

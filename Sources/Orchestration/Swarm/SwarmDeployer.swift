@@ -27,18 +27,24 @@ extension Orchestration {
         public func observe(namespace: String) async throws(OrchestrationError) -> SwarmObserved {
             let filter = DockerEngine.Filters().label("\(SwarmLabels.namespace)=\(namespace)")
             return SwarmObserved(
-                services: try await engine("list services of", namespace) { () async throws(DockerEngine.Error) in try await client.listServices(filters: filter) },
+                services: try await engine("list services of", namespace) { () async throws(DockerEngine.Error) in
+                    try await client.listServices(filters: filter)
+                },
                 networks: try await engine("list networks for", namespace) { () async throws(DockerEngine.Error) in try await client.listNetworks() },
-                configs: try await engine("list configs of", namespace) { () async throws(DockerEngine.Error) in try await client.listConfigs(filters: filter) },
-                secrets: try await engine("list secrets of", namespace) { () async throws(DockerEngine.Error) in try await client.listSecrets(filters: filter) })
+                configs: try await engine("list configs of", namespace) { () async throws(DockerEngine.Error) in try await client.listConfigs(filters: filter)
+                },
+                secrets: try await engine("list secrets of", namespace) { () async throws(DockerEngine.Error) in try await client.listSecrets(filters: filter) }
+            )
         }
 
         /// Runs a plan: networks, configs and secrets, pushes, then services in dependency order,
         /// each waiting until its dependencies' tasks run (and are healthy where they have a
         /// healthcheck), then removals of what is no longer used. A plan of only `upToDate` writes nothing.
         /// `pushes`: the local image of each registry reference a `pushImage` action names.
-        public func execute(_ plan: Plan, desired: SwarmProject, observed: SwarmObserved, pushes: [String: String] = [:],
-                            timeout: Duration = .seconds(120), progress: @escaping @Sendable (ProgressEvent) -> Void) async throws(OrchestrationError) {
+        public func execute(
+            _ plan: Plan, desired: SwarmProject, observed: SwarmObserved, pushes: [String: String] = [:],
+            timeout: Duration = .seconds(120), progress: @escaping @Sendable (ProgressEvent) -> Void
+        ) async throws(OrchestrationError) {
             guard plan.problems.isEmpty else { throw .preflight(plan.problems) }
             guard !plan.isUpToDate else { return }
             var configIDs = Dictionary(observed.configs.compactMap { c in c.spec.map { ($0.name, c.id) } }, uniquingKeysWith: { a, _ in a })
@@ -54,18 +60,24 @@ extension Orchestration {
                     guard let c = desired.configs.first(where: { $0.name == action.target }) else { continue }
                     try await step(action, progress) { () async throws(OrchestrationError) in
                         let spec = DockerEngine.ConfigSpec(name: c.name, labels: c.labels, data: c.data)
-                        configIDs[c.name] = try await engine("create config", c.name) { () async throws(DockerEngine.Error) in try await client.createConfig(spec) }.id
+                        configIDs[c.name] = try await engine("create config", c.name) { () async throws(DockerEngine.Error) in
+                            try await client.createConfig(spec)
+                        }.id
                     }
                 case .createSecret:
                     guard let s = desired.secrets.first(where: { $0.name == action.target }) else { continue }
                     try await step(action, progress) { () async throws(OrchestrationError) in
                         let spec = DockerEngine.SecretSpec(name: s.name, labels: s.labels, data: s.data)
-                        secretIDs[s.name] = try await engine("create secret", s.name) { () async throws(DockerEngine.Error) in try await client.createSecret(spec) }.id
+                        secretIDs[s.name] = try await engine("create secret", s.name) { () async throws(DockerEngine.Error) in
+                            try await client.createSecret(spec)
+                        }.id
                     }
                 case .pushImage:
                     try await step(action, progress) { () async throws(OrchestrationError) in
                         if let local = pushes[action.target] {
-                            try await engine("tag image", local) { () async throws(DockerEngine.Error) in try await imageClient.tagImage(local, as: action.target) }
+                            try await engine("tag image", local) { () async throws(DockerEngine.Error) in
+                                try await imageClient.tagImage(local, as: action.target)
+                            }
                         }
                         _ = try await engine("push image", action.target) { () async throws(DockerEngine.Error) in try await imageClient.push(action.target) }
                     }
@@ -78,7 +90,9 @@ extension Orchestration {
                 switch action.kind {
                 case .removeService:
                     try await step(action, progress) { () async throws(OrchestrationError) in
-                        try await engine("remove service", action.target) { () async throws(DockerEngine.Error) in try await client.removeService(action.containerID ?? action.target) }
+                        try await engine("remove service", action.target) { () async throws(DockerEngine.Error) in
+                            try await client.removeService(action.containerID ?? action.target)
+                        }
                     }
                 case .removeConfig:
                     // An old config still held by a task that is shutting down is left for the next deploy.
@@ -95,8 +109,10 @@ extension Orchestration {
             }
         }
 
-        func step(_ action: PlannedAction, _ progress: @Sendable (ProgressEvent) -> Void,
-                  _ body: () async throws(OrchestrationError) -> Void) async throws(OrchestrationError) {
+        func step(
+            _ action: PlannedAction, _ progress: @Sendable (ProgressEvent) -> Void,
+            _ body: () async throws(OrchestrationError) -> Void
+        ) async throws(OrchestrationError) {
             progress(.action(action, .started))
             do {
                 try await body()
@@ -127,8 +143,10 @@ extension Orchestration {
             return spec
         }
 
-        func runServices(_ plan: Plan, desired: SwarmProject, observed: SwarmObserved, configIDs: [String: String], secretIDs: [String: String],
-                         timeout: Duration, progress: @escaping @Sendable (ProgressEvent) -> Void) async throws(OrchestrationError) {
+        func runServices(
+            _ plan: Plan, desired: SwarmProject, observed: SwarmObserved, configIDs: [String: String], secretIDs: [String: String],
+            timeout: Duration, progress: @escaping @Sendable (ProgressEvent) -> Void
+        ) async throws(OrchestrationError) {
             // In dependency order, one level at a time: a service starts after its dependencies' tasks run.
             var done = Set<String>()
             var remaining = desired.services
@@ -189,7 +207,9 @@ extension Orchestration {
                 }
                 do { try await Task.sleep(for: .milliseconds(500)) } catch { throw .cancelled }
             }
-            if case .converging(let why) = last { throw .waitTimeout(seconds: Double(timeout.components.seconds), notReady: ["\(s.name): " + why.joined(separator: "; ")]) }
+            if case .converging(let why) = last {
+                throw .waitTimeout(seconds: Double(timeout.components.seconds), notReady: ["\(s.name): " + why.joined(separator: "; ")])
+            }
         }
 
         /// Health of the tasks' containers that this engine can see (the manager's own tasks); a task
@@ -204,7 +224,8 @@ extension Orchestration {
         }
 
         /// Waits until every service of the stack converged (`--wait`).
-        public func waitAll(_ desired: SwarmProject, timeout: Duration, progress: @escaping @Sendable (ProgressEvent) -> Void) async throws(OrchestrationError) {
+        public func waitAll(_ desired: SwarmProject, timeout: Duration, progress: @escaping @Sendable (ProgressEvent) -> Void) async throws(OrchestrationError)
+        {
             var errors: [OrchestrationError] = []
             for s in desired.services {
                 do {
@@ -235,7 +256,9 @@ extension Orchestration {
                 if !tasks.contains(where: { serviceIDs.contains($0.serviceID ?? "") && $0.status?.state?.isTerminal == false }) { break }
                 try? await Task.sleep(for: .milliseconds(300))
             }
-            let networks = try await engine("list networks of", namespace) { () async throws(DockerEngine.Error) in try await client.listNetworks(filters: filter) }
+            let networks = try await engine("list networks of", namespace) { () async throws(DockerEngine.Error) in
+                try await client.listNetworks(filters: filter)
+            }
             for n in networks {
                 progress(.resource(kind: "network", name: n.name, verb: "remove", .started))
                 try await retrying("remove network", n.name) { () async throws(DockerEngine.Error) in try await client.removeNetwork(n.id) }

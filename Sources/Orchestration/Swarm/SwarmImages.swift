@@ -20,8 +20,11 @@ extension Orchestration {
 
         /// For each image the services name: the reference the nodes pull, and the pushes that
         /// makes necessary (only for images this engine has; reads only).
-        public static func resolve(_ images: [String], registry: String?, client: DockerEngine.Client) async
-            -> (references: [String: String], pushes: [(local: String, remote: String)]) {
+        public static func resolve(
+            _ images: [String], registry: String?, client: DockerEngine.Client
+        ) async
+            -> (references: [String: String], pushes: [(local: String, remote: String)])
+        {
             var references: [String: String] = [:]
             var pushes: [(local: String, remote: String)] = []
             for image in Set(images).sorted() {

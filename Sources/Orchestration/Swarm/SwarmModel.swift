@@ -27,8 +27,10 @@ extension Orchestration {
         /// Engine names of the named volumes the services mount (not external ones).
         public var volumes: [String]
 
-        public init(namespace: String, services: [SwarmService], networks: [SwarmNetwork], configs: [SwarmObject], secrets: [SwarmObject],
-                    volumes: [String]) {
+        public init(
+            namespace: String, services: [SwarmService], networks: [SwarmNetwork], configs: [SwarmObject], secrets: [SwarmObject],
+            volumes: [String]
+        ) {
             self.namespace = namespace
             self.services = services
             self.networks = networks

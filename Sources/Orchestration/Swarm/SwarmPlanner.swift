@@ -9,8 +9,10 @@ extension Orchestration {
         public var configs: [DockerEngine.SwarmConfig]
         public var secrets: [DockerEngine.SwarmSecret]
 
-        public init(services: [DockerEngine.Service] = [], networks: [DockerEngine.Network] = [], configs: [DockerEngine.SwarmConfig] = [],
-                    secrets: [DockerEngine.SwarmSecret] = []) {
+        public init(
+            services: [DockerEngine.Service] = [], networks: [DockerEngine.Network] = [], configs: [DockerEngine.SwarmConfig] = [],
+            secrets: [DockerEngine.SwarmSecret] = []
+        ) {
             self.services = services
             self.networks = networks
             self.configs = configs
@@ -47,11 +49,13 @@ extension Orchestration {
                 if options.pendingNetworks.contains(n.name) { continue }
                 if let existing = networksByName[n.name] {
                     if existing.scope != "swarm" {
-                        plan.problems.append("network \(n.name) exists as a \(existing.scope ?? "local") network (driver \(existing.driver ?? "?")): "
-                            + "swarm services need a swarm-scoped one; remove it (stackpilot down without --swarm) or name another")
+                        plan.problems.append(
+                            "network \(n.name) exists as a \(existing.scope ?? "local") network (driver \(existing.driver ?? "?")): "
+                                + "swarm services need a swarm-scoped one; remove it (stackpilot down without --swarm) or name another")
                     }
                 } else if n.external {
-                    plan.problems.append("external network \(n.name) does not exist on the swarm (create it: docker network create -d overlay --attachable \(n.name))")
+                    plan.problems.append(
+                        "external network \(n.name) does not exist on the swarm (create it: docker network create -d overlay --attachable \(n.name))")
                 } else {
                     plan.actions.append(PlannedAction(kind: .createNetwork, target: n.name, reason: "no such network"))
                 }
@@ -74,11 +78,14 @@ extension Orchestration {
                         plan.actions.append(PlannedAction(kind: .updateService, service: s.service, target: s.name, containerID: existing.id, reason: reason))
                         changedServices.insert(s.service)
                     } else if !s.global, let replicas, replicas != UInt64(s.replicas) {
-                        plan.actions.append(PlannedAction(kind: .updateService, service: s.service, target: s.name, containerID: existing.id,
-                                                          reason: "\(replicas) replicas, the stack says \(s.replicas)"))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .updateService, service: s.service, target: s.name, containerID: existing.id,
+                                reason: "\(replicas) replicas, the stack says \(s.replicas)"))
                         changedServices.insert(s.service)
                     } else {
-                        plan.actions.append(PlannedAction(kind: .upToDate, service: s.service, target: s.name, containerID: existing.id, reason: "spec unchanged"))
+                        plan.actions.append(
+                            PlannedAction(kind: .upToDate, service: s.service, target: s.name, containerID: existing.id, reason: "spec unchanged"))
                     }
                 } else {
                     plan.actions.append(PlannedAction(kind: .createService, service: s.service, target: s.name, reason: "no such service"))

@@ -16,8 +16,10 @@ extension Flags {
         @Option(name: .customLong("registry"), help: "With --swarm: registry (HOST[:PORT]) to push local images to; overrides the manifest's swarm.registry.")
         public var registry: String?
 
-        @Option(name: .customLong("image-host"), help: ArgumentHelp(
-            "With --swarm: the engine that holds the local images to push (default: the manager, -H).", valueName: "url"))
+        @Option(
+            name: .customLong("image-host"),
+            help: ArgumentHelp(
+                "With --swarm: the engine that holds the local images to push (default: the manager, -H).", valueName: "url"))
         public var imageHost: String?
 
         public init() {}
@@ -56,8 +58,9 @@ extension Flags.Swarm {
         let loader = ComposeLoader(logger: logger)
         do {
             if !stacks.files.isEmpty {
-                var options = ComposeLoadOptions(files: stacks.files, projectName: stacks.projectName, projectDirectory: stacks.projectDirectory,
-                                                 envFiles: stacks.envFiles, profiles: stacks.profiles)
+                var options = ComposeLoadOptions(
+                    files: stacks.files, projectName: stacks.projectName, projectDirectory: stacks.projectDirectory,
+                    envFiles: stacks.envFiles, profiles: stacks.profiles)
                 options.swarm = true
                 let project = try loader.load(options)
                 for w in project.warnings { StandardError.line("warning: \(w)") }
@@ -68,7 +71,8 @@ extension Flags.Swarm {
             }
             let path = Manifest.locate(explicit: stacks.manifest)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure(badInput: "no compose file given (-f) and no manifest at \(path); run from the repository root, or pass -f FILE or --manifest PATH")
+                throw CommandFailure(
+                    badInput: "no compose file given (-f) and no manifest at \(path); run from the repository root, or pass -f FILE or --manifest PATH")
             }
             let m = try Manifest.load(path: path)
             let known = m.deployment.map(\.project)
@@ -105,8 +109,10 @@ enum SwarmCommands {
 
     /// `up --swarm`: per stack, in the manifest's order: resolve images (push what only this engine
     /// has), observe, plan, and execute unless `dryRun`.
-    static func up(_ stacks: Flags.Stacks, engine: Flags.Engine, swarm: Flags.Swarm, names: [String], dryRun: Bool, format: OutputFormat,
-                   wait: Bool, waitTimeout: Duration?, removeOrphans: Bool, progress: ProgressMode) async throws {
+    static func up(
+        _ stacks: Flags.Stacks, engine: Flags.Engine, swarm: Flags.Swarm, names: [String], dryRun: Bool, format: OutputFormat,
+        wait: Bool, waitTimeout: Duration?, removeOrphans: Bool, progress: ProgressMode
+    ) async throws {
         let targets = try swarm.targets(stacks, names: stacks.files.isEmpty ? names : [], requireFiles: true)
         let connection = try StackEngine(engine)
         let renderer = ProgressRenderer(mode: progress)
@@ -122,8 +128,9 @@ enum SwarmCommands {
                 let desired = try project(compose, images: resolved.references)
                 do {
                     let observed = try await deployer.observe(namespace: desired.namespace)
-                    let options = Orchestration.SwarmPlanner.Options(removeOrphans: removeOrphans, pushes: resolved.pushes,
-                                                                      pendingNetworks: Set(pendingNetworks))
+                    let options = Orchestration.SwarmPlanner.Options(
+                        removeOrphans: removeOrphans, pushes: resolved.pushes,
+                        pendingNetworks: Set(pendingNetworks))
                     let plan = Orchestration.SwarmPlanner.plan(desired, observed, options: options)
                     plans.append(plan)
                     if dryRun {
@@ -193,8 +200,10 @@ enum SwarmCommands {
     }
 
     /// `logs --swarm`: each service's logs (all its tasks, on every node), prefixed by the service.
-    static func logs(_ stacks: Flags.Stacks, engine: Flags.Engine, swarm: Flags.Swarm, services: [String], follow: Bool, tail: Int?,
-                     timestamps: Bool, printer: LogPrinter) async throws {
+    static func logs(
+        _ stacks: Flags.Stacks, engine: Flags.Engine, swarm: Flags.Swarm, services: [String], follow: Bool, tail: Int?,
+        timestamps: Bool, printer: LogPrinter
+    ) async throws {
         let targets = try swarm.targets(stacks)
         let connection = try StackEngine(engine)
         var found: [(name: String, id: String)] = []
@@ -221,11 +230,14 @@ enum SwarmCommands {
                             let options = DockerEngine.LogsOptions(follow: follow, timestamps: timestamps, tail: tail)
                             for try await frame in try await client.serviceLogs(s.id, options: options) {
                                 for line in frame.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(frame.text.hasSuffix("\n") ? 1 : 0) {
-                                    printer.print(container: s.name, Orchestration.LogLine(stream: frame.source == .stderr ? .stderr : .stdout, text: String(line)))
+                                    printer.print(
+                                        container: s.name, Orchestration.LogLine(stream: frame.source == .stderr ? .stderr : .stdout, text: String(line)))
                                 }
                             }
                         } catch {
-                            if !Task.isCancelled { printer.print(container: s.name, Orchestration.LogLine(stream: .stderr, text: "(log stream ended: \(error))")) }
+                            if !Task.isCancelled {
+                                printer.print(container: s.name, Orchestration.LogLine(stream: .stderr, text: "(log stream ended: \(error))"))
+                            }
                         }
                     }
                 }
@@ -263,7 +275,8 @@ struct SwarmPsRow: Encodable, Sendable, Equatable {
         Desired = s.spec?.mode?.replicated?.replicas.map(Int.init) ?? current.count
         Image = s.spec?.labels?[Orchestration.SwarmLabels.image] ?? s.spec?.taskTemplate?.containerSpec?.image ?? ""
         Ports = (s.endpoint?.ports ?? s.spec?.endpointSpec?.ports ?? []).map {
-            "\($0.publishedPort.map(String.init) ?? "*")->\($0.targetPort.map(String.init) ?? "?")/\($0.protocol ?? "tcp") (\($0.publishMode?.rawValue ?? "ingress"))"
+            let published = $0.publishedPort.map(String.init) ?? "*", target = $0.targetPort.map(String.init) ?? "?"
+            return "\(published)->\(target)/\($0.protocol ?? "tcp") (\($0.publishMode?.rawValue ?? "ingress"))"
         }
         var perNode: [String: Int] = [:]
         for t in running { perNode[t.nodeID.flatMap { hostnames[$0] } ?? "?", default: 0] += 1 }
@@ -284,10 +297,14 @@ struct SwarmPsPayload: OutputRenderable, Sendable {
     }
 
     var table: OutputTable {
-        .rows(headers: ["project", "service", "mode", "replicas", "image", "ports", "tasks per node", "errors"], rows: rows.map { r in
-            [r.Project, r.Service, r.Mode, "\(r.Running)/\(r.Desired)", r.Image, r.Ports.isEmpty ? "-" : r.Ports.joined(separator: ", "),
-             r.Nodes.isEmpty ? "-" : r.Nodes.keys.sorted().map { "\($0): \(r.Nodes[$0]!)" }.joined(separator: ", "),
-             r.Errors.isEmpty ? "-" : r.Errors.joined(separator: "; ")]
-        })
+        .rows(
+            headers: ["project", "service", "mode", "replicas", "image", "ports", "tasks per node", "errors"],
+            rows: rows.map { r in
+                [
+                    r.Project, r.Service, r.Mode, "\(r.Running)/\(r.Desired)", r.Image, r.Ports.isEmpty ? "-" : r.Ports.joined(separator: ", "),
+                    r.Nodes.isEmpty ? "-" : r.Nodes.keys.sorted().map { "\($0): \(r.Nodes[$0]!)" }.joined(separator: ", "),
+                    r.Errors.isEmpty ? "-" : r.Errors.joined(separator: "; "),
+                ]
+            })
     }
 }
