@@ -280,7 +280,8 @@ extension Orchestration {
             }
             for v in list {
                 progress(.resource(kind: "volume", name: v.name, verb: "remove", .started))
-                try await engine("remove volume", v.name) { () async throws(DockerEngine.Error) in try await client.removeVolume(v.name) }
+                // The task containers that held it go a moment after their tasks stop.
+                try await retrying("remove volume", v.name) { () async throws(DockerEngine.Error) in try await client.removeVolume(v.name) }
                 progress(.resource(kind: "volume", name: v.name, verb: "remove", .done))
             }
         }

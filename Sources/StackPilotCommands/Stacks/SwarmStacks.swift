@@ -261,6 +261,9 @@ struct SwarmPsRow: Encodable, Sendable, Equatable {
     var Nodes: [String: Int]
     /// The latest errors of tasks that are not running, with their node.
     var Errors: [String]
+    /// Named volumes are per node: each volume the service mounts, with the nodes that hold a copy
+    /// used by a running task (`data@node-2`).
+    var Volumes: [String]
 
     init(_ s: DockerEngine.Service, namespace: String, tasks: [DockerEngine.SwarmTask], nodes: [DockerEngine.Node]) {
         let hostnames = Dictionary(nodes.map { ($0.id, $0.description?.hostname ?? $0.id) }, uniquingKeysWith: { a, _ in a })
@@ -285,6 +288,8 @@ struct SwarmPsRow: Encodable, Sendable, Equatable {
             guard let err = t.status?.err, !err.isEmpty else { return nil }
             return "\(t.nodeID.flatMap { hostnames[$0] } ?? "no node"): \(err)"
         }
+        let volumes = (s.spec?.taskTemplate?.containerSpec?.mounts ?? []).filter { $0.type == "volume" }.compactMap(\.source)
+        Volumes = volumes.flatMap { v in perNode.keys.sorted().map { "\(v)@\($0)" } }
     }
 }
 
@@ -298,11 +303,12 @@ struct SwarmPsPayload: OutputRenderable, Sendable {
 
     var table: OutputTable {
         .rows(
-            headers: ["project", "service", "mode", "replicas", "image", "ports", "tasks per node", "errors"],
+            headers: ["project", "service", "mode", "replicas", "image", "ports", "tasks per node", "volumes", "errors"],
             rows: rows.map { r in
                 [
                     r.Project, r.Service, r.Mode, "\(r.Running)/\(r.Desired)", r.Image, r.Ports.isEmpty ? "-" : r.Ports.joined(separator: ", "),
                     r.Nodes.isEmpty ? "-" : r.Nodes.keys.sorted().map { "\($0): \(r.Nodes[$0]!)" }.joined(separator: ", "),
+                    r.Volumes.isEmpty ? "-" : r.Volumes.joined(separator: ", "),
                     r.Errors.isEmpty ? "-" : r.Errors.joined(separator: "; "),
                 ]
             })
