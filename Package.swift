@@ -123,6 +123,7 @@ let package = Package(
         // Test targets: one per module (add yours here), plus IntegrationTests against the real engine.
         // TestSupport: helpers the test targets share (servers stopped gracefully, free ports).
         .target(name: "TestSupport", dependencies: [
+            "DockerEngine", // SwarmLab's clients for the lab's engines
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),

@@ -17,12 +17,48 @@ extension DockerEngine.Client {
     /// base64url JSON of `X-Registry-Auth`; it is sent as a header only, never logged.
     public func pullImage(_ reference: String, platform: String? = nil, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
         let parsed = DockerEngine.ImageReference(reference)
-        var headers: [(name: String, value: String)] = []
-        if let registryAuth { headers.append((name: "X-Registry-Auth", value: registryAuth)) }
         let response = try await openStream(.post, "/images/create", query: [
             ("fromImage", parsed.repository), ("tag", parsed.tag), ("platform", platform),
-        ], headers: headers, timeout: timeout)
+        ], headers: Self.registryAuthHeader(registryAuth), timeout: timeout)
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(reference))
+    }
+
+    /// Maps to `POST /images/{name}/push?tag=…`: the progress stream of a push of `reference`
+    /// (`registry:5000/repo:tag`) to its registry. An `error` record in the (200) stream throws
+    /// `.stream`. `registryAuth` is the base64url JSON of `X-Registry-Auth` (sent as a header only,
+    /// never logged); without credentials an empty one is sent, as the docker CLI does (engines
+    /// before API 1.42 refuse a push without the header).
+    public func pushImage(_ reference: String, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+        let parsed = DockerEngine.ImageReference(reference)
+        let response = try await openStream(.post, "/images/\(Self.escape(parsed.repository))/push", query: [("tag", parsed.isDigest ? nil : parsed.tag)],
+                                            headers: Self.registryAuthHeader(registryAuth ?? Self.anonymousRegistryAuth), timeout: timeout)
+        return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(reference))
+    }
+
+    /// Pushes and waits for the end; returns the digest the registry gave (`sha256:…`), when it said.
+    @discardableResult
+    public func push(_ reference: String, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> String? {
+        var digest: String?
+        do {
+            for try await message in try await pushImage(reference, registryAuth: registryAuth, timeout: timeout) {
+                // `<tag>: digest: sha256:… size: 528`
+                if let status = message.status, let range = status.range(of: "digest: ") {
+                    digest = status[range.upperBound...].split(separator: " ").first.map(String.init)
+                }
+            }
+        } catch let error as DockerEngine.Error {
+            throw error
+        } catch {
+            throw wrapTransport(error)
+        }
+        return digest
+    }
+
+    /// `X-Registry-Auth` for no credentials: base64url of `{}`.
+    static let anonymousRegistryAuth = "e30="
+
+    static func registryAuthHeader(_ registryAuth: String?) -> [(name: String, value: String)] {
+        registryAuth.map { [(name: "X-Registry-Auth", value: $0)] } ?? []
     }
 
     /// Maps to `POST /images/{name}/tag`.
