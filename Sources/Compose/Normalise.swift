@@ -8,6 +8,8 @@ struct Normaliser {
     let environment: [String: String]
     let home: String?
     var sink: DiagnosticSink
+    /// The files are deployed to Swarm: keys take their swarm disposition and `swarmChecks` run.
+    var swarm = false
 
     init(projectName: String, projectDirectory: String, environment: [String: String], home: String?, sink: DiagnosticSink) {
         self.projectName = projectName
@@ -94,7 +96,8 @@ struct Normaliser {
         }
         // Secrets and configs sourced from `environment` or `content` are copied into the container
         // (compose v2's injectFileReferences); `external` ones exist in swarm mode only: say so.
-        for index in services.indices {
+        if swarm { swarmChecks(services, serviceNodes: serviceNodes, networkNodes: networkNodes, networks: networks) }
+        for index in services.indices where !swarm {
             let svc = services[index]
             for (objects, kind) in [(secrets, "secrets"), (configs, "configs")] {
                 let refs = kind == "secrets" ? svc.secrets : svc.configs
@@ -265,7 +268,7 @@ struct Normaliser {
             guard let key = keyNode.scalar else { continue }
             let p = "\(path).\(key)"
             // A key the table declares ignored is said out loud, whichever entry reads it.
-            if case .ignored(let reason)? = ServiceKey.named(key)?.disposition { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
+            if case .ignored(let reason)? = ServiceKey.named(key)?.disposition(swarm: swarm) { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
             if key.hasPrefix("x-") {
                 parse.config.extensions[key] = plain(value)
             } else if let read = Self.keyParsers[key] {
@@ -847,6 +850,7 @@ struct Normaliser {
                 if let request = deviceRequest(item, "\(path).devices[\(i)]") { r.devices.append(request) }
             }
         }
+        if reservations, let n = node["generic_resources"] { r.genericResources = genericResources(n, "\(path).generic_resources") }
         return r
     }
 

@@ -13,6 +13,15 @@ extension Orchestration {
             case removeContainer = "remove"
             case removeOrphan = "remove-orphan"
             case upToDate = "up-to-date"
+            // Swarm (`SwarmPlanner`): the target is the swarm object's name.
+            case pushImage = "push"
+            case createConfig = "create-config"
+            case createSecret = "create-secret"
+            case createService = "create-service"
+            case updateService = "update-service"
+            case removeService = "remove-service"
+            case removeConfig = "remove-config"
+            case removeSecret = "remove-secret"
         }
 
         public var kind: Kind

@@ -15,6 +15,7 @@ extension StackPilot {
 
         @OptionGroup var stacks: Flags.Stacks
         @OptionGroup var engine: Flags.Engine
+        @OptionGroup var swarm: Flags.Swarm
 
         @Argument(help: "Stacks of the manifest to take down; all when omitted.")
         var names: [String] = []
@@ -33,6 +34,9 @@ extension StackPilot {
         var progress: ProgressMode = .auto
 
         func run() async throws {
+            if swarm.chosen(stacks) {
+                return try await SwarmCommands.down(stacks, engine: engine, swarm: swarm, names: names, volumes: volumes, progress: progress)
+            }
             let (targets, _) = try stacks.targets(names: names)
             let connection = try StackEngine(engine)
             let renderer = ProgressRenderer(mode: progress)

@@ -15,6 +15,7 @@ extension StackPilot {
 
         @OptionGroup var stacks: Flags.Stacks
         @OptionGroup var engine: Flags.Engine
+        @OptionGroup var swarm: Flags.Swarm
 
         @Argument(help: "Services to show; all when omitted.")
         var services: [String] = []
@@ -32,6 +33,10 @@ extension StackPilot {
         var noColor = false
 
         func run() async throws {
+            if swarm.chosen(stacks) {
+                return try await SwarmCommands.logs(stacks, engine: engine, swarm: swarm, services: services, follow: follow, tail: tail,
+                                                    timestamps: timestamps, printer: LogPrinter(style: noColor ? .plain : .stdout))
+            }
             let (targets, _) = try stacks.targets()
             let connection = try StackEngine(engine)
             let backend = connection.backend

@@ -77,14 +77,20 @@ final class ProgressRenderer: Sendable {
         switch kind {
         case .createNetwork: "network"
         case .createVolume: "volume"
-        case .pullImage, .buildImage: "image"
+        case .pullImage, .buildImage, .pushImage: "image"
+        case .createConfig, .removeConfig: "config"
+        case .createSecret, .removeSecret: "secret"
+        case .createService, .updateService, .removeService: "service"
         default: "container"
         }
     }
 
     private static func verbs(_ kind: Orchestration.PlannedAction.Kind) -> (doing: String, done: String) {
         switch kind {
-        case .createNetwork, .createVolume, .createContainer: ("creating", "created")
+        case .createNetwork, .createVolume, .createContainer, .createConfig, .createSecret, .createService: ("creating", "created")
+        case .updateService: ("updating", "updated")
+        case .pushImage: ("pushing", "pushed")
+        case .removeService, .removeConfig, .removeSecret: ("removing", "removed")
         case .recreateContainer: ("recreating", "recreated")
         case .pullImage: ("pulling", "pulled")
         case .buildImage: ("building", "built")

@@ -14,6 +14,7 @@ extension StackPilot {
 
         @OptionGroup var stacks: Flags.Stacks
         @OptionGroup var engine: Flags.Engine
+        @OptionGroup var swarm: Flags.Swarm
         @OptionGroup var output: Flags.Output
 
         @Argument(help: "Services to list; all when omitted.")
@@ -23,6 +24,7 @@ extension StackPilot {
         var all = false
 
         func run() async throws {
+            if swarm.chosen(stacks) { return try await SwarmCommands.ps(stacks, engine: engine, swarm: swarm, services: services, format: output.format) }
             let (targets, _) = try stacks.targets()
             let connection = try StackEngine(engine)
             let executor = Orchestration.Executor(engine: connection.backend)

@@ -21,6 +21,7 @@ extension StackPilot {
 
         @OptionGroup var stacks: Flags.Stacks
         @OptionGroup var engine: Flags.Engine
+        @OptionGroup var swarm: Flags.Swarm
 
         @Argument(help: "Stacks of the manifest (or, with -f, services) to bring up; all when omitted.")
         var names: [String] = []
@@ -78,6 +79,11 @@ extension StackPilot {
         }
 
         func run() async throws {
+            if swarm.chosen(stacks) {
+                return try await SwarmCommands.up(stacks, engine: engine, swarm: swarm, names: names, dryRun: dryRun, format: format, wait: wait,
+                                                  waitTimeout: waitTimeout.flatMap(ComposeDuration.init(parsing:))?.duration,
+                                                  removeOrphans: removeOrphans, progress: progress)
+            }
             let withFiles = !stacks.files.isEmpty
             let (targets, _) = try stacks.targets(names: withFiles ? [] : names, requireFiles: true)
             let services = withFiles ? names : []
