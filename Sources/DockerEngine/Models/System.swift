@@ -84,6 +84,8 @@ extension DockerEngine {
         public var labels: [String]?
         public var experimentalBuild: Bool?
         public var liveRestoreEnabled: Bool?
+        /// This engine's place in a swarm (`LocalNodeState` `inactive` when it is in none).
+        public var swarm: SwarmInfo?
 
         public struct Runtime: Codable, Sendable, Hashable {
             public var path: String?
@@ -103,6 +105,7 @@ extension DockerEngine {
             case defaultRuntime = "DefaultRuntime", runtimes = "Runtimes", cdiSpecDirs = "CDISpecDirs", securityOptions = "SecurityOptions"
             case warnings = "Warnings", labels = "Labels", experimentalBuild = "ExperimentalBuild"
             case liveRestoreEnabled = "LiveRestoreEnabled"
+            case swarm = "Swarm"
         }
     }
 
