@@ -16,6 +16,9 @@ public struct ComposeLoadOptions: Sendable {
     /// Profiles to enable (plus COMPOSE_PROFILES); services with other profiles are left out.
     public var profiles: [String]
     public var currentDirectory: String
+    /// The files are deployed to Docker Swarm: keys take their swarm disposition (`ServiceKey.swarm`)
+    /// and swarm-only mistakes (a host bind mount, `replicas` with `mode: global`, ...) are errors.
+    public var swarm = false
 
     public init(
         files: [String],
@@ -144,6 +147,7 @@ public struct ComposeLoader: Sendable {
         }
         var normaliser = Normaliser(projectName: name, projectDirectory: projectDirectory, environment: lookupEnvironment,
                                     home: options.environment["HOME"], sink: sink)
+        normaliser.swarm = options.swarm
         let project = normaliser.project(merged, files: files, activeProfiles: profiles)
         sink = normaliser.sink
         guard sink.errors.isEmpty, var result = project else { throw failure(sink) }

@@ -53,6 +53,16 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var metrics: [String]
     }
 
+    /// `swarm:`: how the deployment runs on Docker Swarm (see `Swarm`); nil when the manifest has none.
+    public struct Swarm: Sendable, Codable, Equatable {
+        /// `enabled: true` makes Swarm the target of every command of this manifest, without `--swarm`.
+        public var enabled: Bool
+        /// `registry: HOST[:PORT][/PATH]`: where `up --swarm` pushes the images it finds only on this
+        /// engine (built or local), and the name the services refer to them by; nodes pull from it.
+        /// Nil: images are referred to as written and every node must be able to pull them.
+        public var registry: String?
+    }
+
     /// Absolute path of the manifest file.
     public var path: String
     /// Its directory; relative paths in the manifest resolve against it.
@@ -66,6 +76,7 @@ public struct Manifest: Sendable, Codable, Equatable {
     public var targets: [Target]
     /// Where `network:` is written (for diagnostics about the shared network).
     public var networkLocation: SourceLocation?
+    public var swarm: Swarm? = nil
 
     /// Where the manifest is: `explicit` (--manifest), else STACKPILOT_MANIFEST, else
     /// stacks/stackpilot.yml under `currentDirectory`. Returns an absolute path (not checked for existence).
@@ -94,7 +105,7 @@ public struct Manifest: Sendable, Codable, Equatable {
                                     userEnv: "", passwordEnv: "", defaultUser: "admin", defaultPassword: "admin")),
                                 dashboardsDirectory: directory, targets: [], networkLocation: nil)
         guard n.mapping(root, "") != nil else { throw .invalid(n.sink.sortedErrors) }
-        n.checkKeys(root, ["manifest_version", "deployment", "network", "prometheus", "grafana", "dashboards", "targets"], path: "")
+        n.checkKeys(root, ["manifest_version", "deployment", "network", "prometheus", "grafana", "dashboards", "targets", "swarm"], path: "")
 
         func required(_ node: YNode, _ key: String, _ path: String, _ n: inout Normaliser) -> YNode? {
             if let v = node[key] { return v }
@@ -184,8 +195,29 @@ public struct Manifest: Sendable, Codable, Equatable {
                 manifest.targets.append(t)
             }
         }
+        if let node = root["swarm"] { manifest.swarm = swarmSettings(node, &n) }
         guard n.sink.errors.isEmpty else { throw .invalid(n.sink.sortedErrors) }
         return manifest
+    }
+
+    /// `swarm: {enabled: BOOL, registry: HOST[:PORT][/PATH]}` (both optional; `swarm: {}` is valid).
+    static func swarmSettings(_ node: YNode, _ n: inout Normaliser) -> Swarm? {
+        guard n.mapping(node, "swarm") != nil else { return nil }
+        n.checkKeys(node, ["enabled", "registry"], path: "swarm")
+        var swarm = Swarm(enabled: false, registry: nil)
+        if let v = node["enabled"] { swarm.enabled = n.bool(v, "swarm.enabled") ?? false }
+        if let v = node["registry"], let text = n.string(v, "swarm.registry") {
+            if isRegistry(text) { swarm.registry = text } else {
+                n.sink.error(v, "swarm.registry", "expected a registry as HOST[:PORT][/PATH] (e.g. 127.0.0.1:5000), found \"\(text)\"")
+            }
+        }
+        return swarm
+    }
+
+    /// `HOST[:PORT][/PATH]` as an image reference starts: no scheme, no tag, no spaces.
+    static func isRegistry(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, Normaliser.isAlnum(first), !text.contains("://"), !text.hasSuffix("/") else { return false }
+        return text.unicodeScalars.allSatisfy { Normaliser.isAlnum($0) || ".-_:/".unicodeScalars.contains($0) }
     }
 
     static func isMetricName(_ name: String) -> Bool {
@@ -224,16 +256,19 @@ public struct Manifest: Sendable, Codable, Equatable {
     public func loadProjects(
         loader: ComposeLoader = ComposeLoader(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        envFiles: [String] = []
+        envFiles: [String] = [],
+        swarm: Bool = false
     ) throws(ComposeError) -> [ComposeProject] {
         var projects: [ComposeProject] = []
         var diagnostics: [ComposeDiagnostic] = []
         for stack in deployment {
             do {
-                projects.append(try loader.load(ComposeLoadOptions(
+                var options = ComposeLoadOptions(
                     files: [stack.file], projectName: stack.project,
                     envFiles: envFiles.map { PathUtil.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) },
-                    environment: environment, currentDirectory: directory)))
+                    environment: environment, currentDirectory: directory)
+                options.swarm = swarm
+                projects.append(try loader.load(options))
             } catch {
                 if case .invalid(let list) = error { diagnostics.append(contentsOf: list) } else { throw error }
             }

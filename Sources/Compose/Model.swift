@@ -196,12 +196,27 @@ public struct ResourceSpec: Sendable, Codable, Equatable {
     public var pids: Int64?
     /// `reservations.devices`: GPU and other device requests (Engine `HostConfig.DeviceRequests`).
     public var devices: [DeviceRequest] = []
+    /// `reservations.generic_resources`: discrete node resources a swarm task reserves (`gpu: 1`).
+    public var genericResources: [GenericResource] = []
 
-    public init(cpus: Double? = nil, memory: Int64? = nil, pids: Int64? = nil, devices: [DeviceRequest] = []) {
+    public init(cpus: Double? = nil, memory: Int64? = nil, pids: Int64? = nil, devices: [DeviceRequest] = [],
+                genericResources: [GenericResource] = []) {
         self.cpus = cpus
         self.memory = memory
         self.pids = pids
         self.devices = devices
+        self.genericResources = genericResources
+    }
+}
+
+/// `{discrete_resource_spec: {kind: gpu, value: 2}}`: a swarm node resource (`--node-generic-resource`).
+public struct GenericResource: Sendable, Codable, Equatable {
+    public var kind: String
+    public var value: Int64
+
+    public init(kind: String, value: Int64) {
+        self.kind = kind
+        self.value = value
     }
 }
 

@@ -8,6 +8,8 @@ struct Normaliser {
     let environment: [String: String]
     let home: String?
     var sink: DiagnosticSink
+    /// The files are deployed to Swarm: keys take their swarm disposition and `swarmChecks` run.
+    var swarm = false
 
     init(projectName: String, projectDirectory: String, environment: [String: String], home: String?, sink: DiagnosticSink) {
         self.projectName = projectName
@@ -93,7 +95,8 @@ struct Normaliser {
             }
         }
         // Secrets and configs not backed by a file are not written into the container: say so.
-        for svc in services {
+        if swarm { swarmChecks(services, serviceNodes: serviceNodes, networkNodes: networkNodes, networks: networks) }
+        for svc in services where !swarm {
             for (refs, objects, kind) in [(svc.secrets, secrets, "secrets"), (svc.configs, configs, "configs")] {
                 for (i, ref) in refs.enumerated() {
                     guard let object = objects[ref.source], object.file == nil else { continue }
@@ -245,7 +248,7 @@ struct Normaliser {
             guard let key = keyNode.scalar else { continue }
             let p = "\(path).\(key)"
             // A key the table declares ignored is said out loud, whichever case parses it.
-            if case .ignored(let reason)? = ServiceKey.named(key)?.disposition { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
+            if case .ignored(let reason)? = ServiceKey.named(key)?.disposition(swarm: swarm) { sink.warning(value, p, "`\(key)` is ignored: \(reason)") }
             switch key {
             case "image": s.image = string(value, p)
             case "build": s.build = build(value, p)
@@ -924,6 +927,7 @@ struct Normaliser {
                 if let request = deviceRequest(item, "\(path).devices[\(i)]") { r.devices.append(request) }
             }
         }
+        if reservations, let n = node["generic_resources"] { r.genericResources = genericResources(n, "\(path).generic_resources") }
         return r
     }
 

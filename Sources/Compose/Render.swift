@@ -176,6 +176,11 @@ extension ResourceSpec {
         if let m = memory { p.append(.init("memory", .int(m))) }
         if let n = pids { p.append(.init("pids", .int(n))) }
         if !devices.isEmpty { p.append(.init("devices", .array(devices.map(\.plainValue)))) }
+        if !genericResources.isEmpty {
+            p.append(.init("generic_resources", .array(genericResources.map {
+                .object([.init("discrete_resource_spec", .object([.init("kind", .string($0.kind)), .init("value", .int($0.value))]))])
+            })))
+        }
         return .object(p)
     }
 }
