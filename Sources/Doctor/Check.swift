@@ -43,6 +43,7 @@ extension Doctor {
         case alerts
         case resources
         case gpu
+        case swarm
     }
 
     /// What a check found.
@@ -56,6 +57,9 @@ extension Doctor {
         public var remedy: [String]
         /// A safe repair `doctor --fix` may apply.
         public var fix: Fix?
+        /// A stable code for what was found (`swarm.nodes.drained`), for tests and scripts; nil
+        /// where a check's group and name say enough.
+        public var code: String?
 
         public init(_ status: Status, _ summary: String, evidence: [String] = [], remedy: [String] = [], fix: Fix? = nil) {
             self.status = status
@@ -76,6 +80,13 @@ extension Doctor {
         }
         public static func notApplicable(_ summary: String, evidence: [String] = []) -> Finding {
             Finding(.notApplicable, summary, evidence: evidence)
+        }
+
+        /// This finding with its stable code.
+        public func coded(_ code: String) -> Finding {
+            var copy = self
+            copy.code = code
+            return copy
         }
     }
 
