@@ -20,6 +20,13 @@ extension Doctor {
         public var pendingScrapes = PendingScrapeWait()
         /// Where the GPU checks read NVML; `nil`: this host's (loaded when the GPU group runs).
         public var gpu: GPU.Source?
+        /// The deployment is a swarm (`--swarm`); the manifest's `swarm.enabled` says so too.
+        public var swarm = false
+        /// What the swarm checks take as this kernel's IPVS support; nil: this machine's.
+        public var ipvs: IPVSSupport?
+
+        /// The swarm group runs: the deployment is a swarm, chosen explicitly, never guessed.
+        public var isSwarm: Bool { swarm || manifest.swarm?.enabled == true }
 
         public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?, alerts: [GuideAlert]) {
             self.engine = engine
@@ -45,6 +52,11 @@ extension Doctor {
         checks += resourceChecks(setup.engine, projects: setup.projects)
         if only?.contains(.gpu) ?? true {
             checks += gpuChecks(setup.engine, projects: setup.projects, source: setup.gpu ?? .system())
+        }
+        if setup.isSwarm {
+            let ipvs = setup.ipvs
+            checks += swarmChecks(setup.engine, prometheus: setup.prometheus, registry: setup.manifest.swarm?.registry,
+                                  ipvs: { ipvs ?? IPVSSupport.thisKernel() })
         }
         guard let only else { return checks }
         return checks.filter { only.contains($0.group) }

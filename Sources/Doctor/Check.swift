@@ -43,6 +43,7 @@ extension Doctor {
         case alerts
         case resources
         case gpu
+        case swarm
     }
 
     /// What a check found.
@@ -80,6 +81,13 @@ extension Doctor {
         }
         public static func notApplicable(_ summary: String, evidence: [String] = [], code: String? = nil) -> Finding {
             Finding(.notApplicable, summary, evidence: evidence, code: code)
+        }
+
+        /// This finding with its stable code.
+        public func coded(_ code: String) -> Finding {
+            var copy = self
+            copy.code = code
+            return copy
         }
     }
 

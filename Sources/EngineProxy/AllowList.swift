@@ -21,6 +21,11 @@ extension EngineProxy {
         case containerInspect = "container-inspect"
         case containerStats = "container-stats"
         case containerRestart = "container-restart"
+        // Swarm, read-only: what Prometheus' dockerswarm_sd_configs and supervise on a manager list.
+        case nodeList = "node-list"
+        case serviceList = "service-list"
+        case taskList = "task-list"
+        case networkList = "network-list"
     }
 
     /// Why a request is refused; a stable code for tests and logs.
@@ -62,6 +67,10 @@ extension EngineProxy {
             Rule(method: "GET", segments: ["containers", "{id}", "json"], endpoint: .containerInspect),
             Rule(method: "GET", segments: ["containers", "{id}", "stats"], endpoint: .containerStats),
             Rule(method: "POST", segments: ["containers", "{id}", "restart"], endpoint: .containerRestart),
+            Rule(method: "GET", segments: ["nodes"], endpoint: .nodeList),
+            Rule(method: "GET", segments: ["services"], endpoint: .serviceList),
+            Rule(method: "GET", segments: ["tasks"], endpoint: .taskList),
+            Rule(method: "GET", segments: ["networks"], endpoint: .networkList),
         ]
 
         func matches(method: String, _ path: [Substring]) -> Bool {

@@ -27,6 +27,10 @@ struct AllowListTests {
         Case(method: "GET", target: "/v1/containers/json", expected: .allow(.containerList)),
         Case(method: "POST", target: "/v1.41/containers/\(id)/restart?t=10", restart: true, expected: .allow(.containerRestart)),
         Case(method: "POST", target: "/containers/my_app.v2-1/restart", restart: true, expected: .allow(.containerRestart)),
+        Case(method: "GET", target: "/v1.40/nodes", expected: .allow(.nodeList)),
+        Case(method: "GET", target: "/v1.40/services?status=true", expected: .allow(.serviceList)),
+        Case(method: "GET", target: "/v1.40/tasks?filters=%7B%22desired-state%22%3A%7B%22running%22%3Atrue%7D%7D", expected: .allow(.taskList)),
+        Case(method: "GET", target: "/networks", expected: .allow(.networkList)),
     ])
     func allowed(_ c: Case) {
         #expect(EngineProxy.decide(method: c.method, target: c.target, policy: .init(allowRestart: c.restart)) == c.expected)
@@ -45,6 +49,12 @@ struct AllowListTests {
         Case(method: "GET", target: "/v1.41/images/json", expected: .deny(.notAllowed)),
         Case(method: "POST", target: "/v1.41/build", restart: true, expected: .deny(.notAllowed)),
         Case(method: "GET", target: "/v1.41/secrets", expected: .deny(.notAllowed)),
+        Case(method: "GET", target: "/v1.41/configs", expected: .deny(.notAllowed)),
+        Case(method: "GET", target: "/v1.41/services/web/logs", expected: .deny(.notAllowed)),
+        Case(method: "POST", target: "/v1.41/services/create", restart: true, expected: .deny(.notAllowed)),
+        Case(method: "POST", target: "/v1.41/nodes/n1/update", restart: true, expected: .deny(.notAllowed)),
+        Case(method: "DELETE", target: "/v1.41/networks/stackpilot", restart: true, expected: .deny(.notAllowed)),
+        Case(method: "POST", target: "/v1.41/swarm/leave", restart: true, expected: .deny(.notAllowed)),
         Case(method: "POST", target: "/v1.41/containers/\(id)/json", restart: true, expected: .deny(.notAllowed)),
         Case(method: "PUT", target: "/v1.41/containers/\(id)/archive", restart: true, expected: .deny(.notAllowed)),
         Case(method: "HEAD", target: "/_ping", expected: .deny(.notAllowed)),

@@ -30,6 +30,7 @@ struct DashboardQueryTests {
             .replacingOccurrences(of: "$__interval", with: "15s")
             .replacingOccurrences(of: "$__range", with: "5m")
             .replacingOccurrences(of: "=~\"$model\"", with: "=~\".*\"")
+            .replacingOccurrences(of: "=~\"$node\"", with: "=~\".*\"")
     }
 
     static func queries() throws -> [Query] {

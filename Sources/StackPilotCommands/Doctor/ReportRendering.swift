@@ -64,6 +64,7 @@ struct DoctorReportRenderer {
         case .alerts: "Alert conditions (evaluated now)"
         case .resources: "Container resources"
         case .gpu: "GPUs"
+        case .swarm: "Swarm"
         }
     }
 

@@ -123,7 +123,10 @@ extension StackPilot {
             }
             var services: [any Service] = []
             let healed = (loaded?.deployment.map(\.project) ?? []) + projects
-            if !noHeal && !healed.isEmpty {
+            if loaded?.swarm?.enabled == true {
+                // Swarm replaces failed and unhealthy tasks itself: watch it, never heal against it.
+                services.append(SwarmWatcher(engine: client, registry: registry, logger: logger, onGrafanaMoved: reprovision))
+            } else if !noHeal && !healed.isEmpty {
                 let policy = HealPolicy(gracePeriod: healGrace.duration, maxRestarts: healMaxRestarts)
                 services.append(Healer(engine: client, configuration: .init(projects: healed, policy: policy), registry: registry, logger: logger,
                                        onGrafanaStart: reprovision))
