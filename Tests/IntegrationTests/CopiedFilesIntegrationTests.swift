@@ -57,7 +57,7 @@ struct CopiedFilesIntegrationTests {
         do {
             let desired = try load("s3cret-one")
             try await executor.up(desired, plan: try Orchestration.Planner.plan(desired, observed: try await executor.observe(desired)))
-            let filters = DockerEngine.Filters().label("\(Orchestration.Labels.project)=\(name)")
+            let filters = DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)")
             let container = try #require(try await client.listContainers(all: true, filters: filters).first)
             _ = try await client.waitContainer(container.id, timeout: .seconds(60))
             let logs = String(decoding: try await client.logs(container.id).collect().stdout, as: UTF8.self)

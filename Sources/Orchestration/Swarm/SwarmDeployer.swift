@@ -218,7 +218,7 @@ extension Orchestration {
             var out: [String: String] = [:]
             for t in tasks {
                 guard let id = t.status?.containerStatus?.containerID, let inspect = try? await client.inspectContainer(id) else { continue }
-                out[t.id] = inspect.state?.health?.status
+                out[t.id] = inspect.state?.health?.status.map(\.rawValue)
             }
             return out
         }

@@ -231,12 +231,12 @@ enum SwarmCommands {
                             for try await frame in try await client.serviceLogs(s.id, options: options) {
                                 for line in frame.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(frame.text.hasSuffix("\n") ? 1 : 0) {
                                     printer.print(
-                                        container: s.name, Orchestration.LogLine(stream: frame.source == .stderr ? .stderr : .stdout, text: String(line)))
+                                        container: s.name, DockerEngine.LogFrame(source: frame.source == .stderr ? .stderr : .stdout, payload: Data(line.utf8)))
                                 }
                             }
                         } catch {
                             if !Task.isCancelled {
-                                printer.print(container: s.name, Orchestration.LogLine(stream: .stderr, text: "(log stream ended: \(error))"))
+                                printer.print(container: s.name, DockerEngine.LogFrame(source: .stderr, payload: Data("(log stream ended: \(error))".utf8)))
                             }
                         }
                     }

@@ -80,8 +80,8 @@ extension StackPilot {
 
         func run() async throws {
             if swarm.chosen(stacks) {
-                return try await SwarmCommands.up(stacks, engine: engine, swarm: swarm, names: names, dryRun: dryRun, format: format, wait: wait,
-                                                  waitTimeout: waitTimeout.flatMap(ComposeDuration.init(parsing:))?.duration,
+                return try await SwarmCommands.up(stacks, engine: engine, swarm: swarm, names: names, dryRun: dryRun, format: output.format, wait: wait,
+                                                  waitTimeout: waitTimeout?.duration,
                                                   removeOrphans: removeOrphans, progress: progress)
             }
             let withFiles = !stacks.files.isEmpty
