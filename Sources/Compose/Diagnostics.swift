@@ -72,7 +72,8 @@ public enum ComposeError: Error, Sendable, CustomStringConvertible {
         case .invalid:
             let errors = diagnostics
             let noun = errors.count == 1 ? "error" : "errors"
-            return "invalid stack (\(errors.count) \(noun)):\n" + (errors.map { "  " + $0.description }
+            return "invalid stack (\(errors.count) \(noun)):\n"
+                + (errors.map { "  " + $0.description }
                 + warnings.map { "  warning: " + $0.description }).joined(separator: "\n")
         case .unreadable(let path, let reason):
             return Printable.escaping("cannot read \(path): \(reason)")

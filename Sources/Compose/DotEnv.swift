@@ -21,8 +21,10 @@ public enum DotEnv {
         var own: [String: String] = [:]  // this file's values so far (last wins), for interpolation
         func resolve(_ name: String) -> String? { own[name] ?? lookup(name) }
         func fail(_ line: Int, _ column: Int, _ message: String) {
-            diagnostics.append(ComposeDiagnostic(location: SourceLocation(file: file, line: line, column: column),
-                                                 path: "", message: message))
+            diagnostics.append(
+                ComposeDiagnostic(
+                    location: SourceLocation(file: file, line: line, column: column),
+                    path: "", message: message))
         }
         var index = 0
         while index < lines.count {
@@ -47,7 +49,9 @@ public enum DotEnv {
             }
             let key = String(line[..<eq]).trimmingSpaces
             guard isValidKey(key) else {
-                fail(lineNumber, indent + 1, "invalid variable name before `=` (expected letters, digits, _ . -, starting with a letter or _; the line is not shown)")
+                fail(
+                    lineNumber, indent + 1,
+                    "invalid variable name before `=` (expected letters, digits, _ . -, starting with a letter or _; the line is not shown)")
                 continue
             }
             var raw = String(line[line.index(after: eq)...])

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum ComposeHash {
@@ -84,8 +85,9 @@ public struct ConfigHashKey: Sendable, Equatable {
         if let existing = try readKey(path) { return existing }
         let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw .io(path: directory, operation: "create", reason: "\(error.localizedDescription)")
         }
@@ -129,10 +131,12 @@ public struct ConfigHashKey: Sendable, Equatable {
 
     /// The fallback key: HMAC of the user id under the machine id.
     static func derived(uid: uid_t) -> ConfigHashKey {
-        let machineID = ["/etc/machine-id", "/var/lib/dbus/machine-id"].lazy
+        let machineID =
+            ["/etc/machine-id", "/var/lib/dbus/machine-id"].lazy
             .compactMap { FileManager.default.contents(atPath: $0) }.first ?? Data("stackpilot-no-machine-id".utf8)
-        let code = HMAC<SHA256>.authenticationCode(for: Data("stackpilot config-hash key, uid \(uid)".utf8),
-                                                   using: SymmetricKey(data: machineID))
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data("stackpilot config-hash key, uid \(uid)".utf8),
+            using: SymmetricKey(data: machineID))
         return ConfigHashKey(bytes: Array(code))
     }
 
@@ -161,11 +165,12 @@ extension ServiceConfig {
         // the hash's key, never in what `config` prints.
         for (key, refs) in [("secrets", secrets), ("configs", configs)] where refs.contains(where: { $0.content != nil }) {
             guard let i = pairs.firstIndex(where: { $0.key == key }) else { continue }
-            pairs[i].value = .array(refs.map { ref in
-                guard case .object(var fields) = ref.plainValue(), let content = ref.content else { return ref.plainValue() }
-                fields.append(.init("content", .string(content)))
-                return .object(fields)
-            })
+            pairs[i].value = .array(
+                refs.map { ref in
+                    guard case .object(var fields) = ref.plainValue(), let content = ref.content else { return ref.plainValue() }
+                    fields.append(.init("content", .string(content)))
+                    return .object(fields)
+                })
         }
         return .object(pairs)
     }

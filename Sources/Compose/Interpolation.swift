@@ -18,7 +18,8 @@ public enum Interpolation {
         public var description: String {
             switch self {
             case .required(let variable, let message):
-                return message.isEmpty ? "required variable \(variable) is missing a value"
+                return message.isEmpty
+                    ? "required variable \(variable) is missing a value"
                     : "required variable \(variable) is missing a value: \(message)"
             case .invalidTemplate(let text):
                 return "invalid interpolation format \"\(text)\""

@@ -57,7 +57,8 @@ public struct ComposeLoader: Sendable {
     public func load(_ options: ComposeLoadOptions) throws(ComposeError) -> ComposeProject {
         guard !options.files.isEmpty else { throw .usage("no compose file given") }
         let files = options.files.map { PathUtil.absolute($0, relativeTo: options.currentDirectory) }
-        let projectDirectory = options.projectDirectory.map { PathUtil.absolute($0, relativeTo: options.currentDirectory) }
+        let projectDirectory =
+            options.projectDirectory.map { PathUtil.absolute($0, relativeTo: options.currentDirectory) }
             ?? PathUtil.directory(of: files[0])
 
         // The interpolation environment: .env (or --env-file) under the process environment.
@@ -89,8 +90,9 @@ public struct ComposeLoader: Sendable {
             guard text.utf8.count <= Self.maximumFileSize else {
                 // Refused before parsing: the parse alone costs about a microsecond and 100 bytes of
                 // memory per byte of YAML.
-                sink.error(SourceLocation(file: file, line: 1, column: 1), "",
-                           "compose file too large: \(text.utf8.count) bytes (at most \(Self.maximumFileSize))")
+                sink.error(
+                    SourceLocation(file: file, line: 1, column: 1), "",
+                    "compose file too large: \(text.utf8.count) bytes (at most \(Self.maximumFileSize))")
                 continue
             }
             guard let root = try YAMLTree.parse(text, file: file) else {
@@ -121,7 +123,9 @@ public struct ComposeLoader: Sendable {
         let name: String
         if let explicit = options.projectName ?? environment["COMPOSE_PROJECT_NAME"].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard ProjectName.isValid(explicit) else {
-                throw .usage("invalid project name \"\(explicit)\": it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit")
+                throw .usage(
+                    "invalid project name \"\(explicit)\": it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit"
+                )
             }
             name = explicit
         } else if let fromFile = Self.nameFromFiles(parsed.map(\.root), environment: environment) {
@@ -139,14 +143,18 @@ public struct ComposeLoader: Sendable {
         func failure(_ sink: DiagnosticSink) -> ComposeError {
             var warnings = sink.warnings
             for (variable, (node, path)) in unsetVariables.sorted(by: { $0.key < $1.key }) {
-                warnings.append(ComposeDiagnostic(location: node.location, path: path,
-                                                  message: "the \(variable) variable is not set; defaulting to a blank string"))
+                warnings.append(
+                    ComposeDiagnostic(
+                        location: node.location, path: path,
+                        message: "the \(variable) variable is not set; defaulting to a blank string"))
             }
             warnings = masker.mask(warnings)
             for warning in warnings { logger.warning("\(warning)") }
-            return .invalid(masker.mask(sink.sortedErrors) + warnings.map {
-                ComposeDiagnostic(location: $0.location, path: $0.path, message: $0.message, severity: .warning)
-            })
+            return .invalid(
+                masker.mask(sink.sortedErrors)
+                    + warnings.map {
+                        ComposeDiagnostic(location: $0.location, path: $0.path, message: $0.message, severity: .warning)
+                    })
         }
 
         var roots: [(root: YNode, tags: Merge.Tags)] = []
@@ -163,8 +171,9 @@ public struct ComposeLoader: Sendable {
         if let env = lookupEnvironment["COMPOSE_PROFILES"] {
             profiles.formUnion(env.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty })
         }
-        var normaliser = Normaliser(projectName: name, projectDirectory: projectDirectory, environment: lookupEnvironment,
-                                    home: options.environment["HOME"], sink: sink)
+        var normaliser = Normaliser(
+            projectName: name, projectDirectory: projectDirectory, environment: lookupEnvironment,
+            home: options.environment["HOME"], sink: sink)
         normaliser.swarm = options.swarm
         let project = normaliser.project(merged, files: files, activeProfiles: profiles)
         sink = normaliser.sink
@@ -194,7 +203,8 @@ public struct ComposeLoader: Sendable {
         guard root["services"] == nil else { return nil }
         let names = (root.mapping ?? []).compactMap { pair -> String? in
             guard let key = pair.key.scalar, !Normaliser.topLevelKeys.contains(key), !key.hasPrefix("x-"),
-                  pair.value["image"] != nil || pair.value["build"] != nil else { return nil }
+                pair.value["image"] != nil || pair.value["build"] != nil
+            else { return nil }
             return key
         }
         guard !names.isEmpty else { return nil }
@@ -234,15 +244,19 @@ public struct ComposeLoader: Sendable {
                 return node
             }
         case .sequence(let items):
-            return YNode(.sequence(items.enumerated().map { i, item in
-                interpolate(item, path: "\(path)[\(i)]", lookup: lookup, sink: &sink, unset: &unset)
-            }), node.location)
+            return YNode(
+                .sequence(
+                    items.enumerated().map { i, item in
+                        interpolate(item, path: "\(path)[\(i)]", lookup: lookup, sink: &sink, unset: &unset)
+                    }), node.location)
         case .mapping(let pairs):
-            return YNode(.mapping(pairs.map { pair in
-                let key = pair.key.scalar ?? "?"
-                let childPath = path.isEmpty ? key : "\(path).\(key)"
-                return (pair.key, interpolate(pair.value, path: childPath, lookup: lookup, sink: &sink, unset: &unset))
-            }), node.location)
+            return YNode(
+                .mapping(
+                    pairs.map { pair in
+                        let key = pair.key.scalar ?? "?"
+                        let childPath = path.isEmpty ? key : "\(path).\(key)"
+                        return (pair.key, interpolate(pair.value, path: childPath, lookup: lookup, sink: &sink, unset: &unset))
+                    }), node.location)
         }
     }
 }

@@ -94,16 +94,24 @@ public struct Manifest: Sendable, Codable, Equatable {
         let absolute = PathUtil.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let text = try ComposeLoader.read(absolute)
         guard let root = try YAMLTree.parse(text, file: absolute) else {
-            throw .invalid([ComposeDiagnostic(location: SourceLocation(file: absolute, line: 1, column: 1), path: "",
-                                              message: "empty manifest (expected deployment, prometheus, grafana, targets)")])
+            throw .invalid([
+                ComposeDiagnostic(
+                    location: SourceLocation(file: absolute, line: 1, column: 1), path: "",
+                    message: "empty manifest (expected deployment, prometheus, grafana, targets)")
+            ])
         }
-        var n = Normaliser(projectName: "manifest", projectDirectory: PathUtil.directory(of: absolute), environment: [:], home: nil,
-                           sink: DiagnosticSink())
+        var n = Normaliser(
+            projectName: "manifest", projectDirectory: PathUtil.directory(of: absolute), environment: [:], home: nil,
+            sink: DiagnosticSink())
         let directory = PathUtil.directory(of: absolute)
-        var manifest = Manifest(path: absolute, directory: directory, deployment: [], network: "",
-                                prometheus: Endpoint(url: ""), grafana: GrafanaEndpoint(url: "", credentials: Credentials(
-                                    userEnv: "", passwordEnv: "", defaultUser: "admin", defaultPassword: "admin")),
-                                dashboardsDirectory: directory, targets: [], networkLocation: nil)
+        var manifest = Manifest(
+            path: absolute, directory: directory, deployment: [], network: "",
+            prometheus: Endpoint(url: ""),
+            grafana: GrafanaEndpoint(
+                url: "",
+                credentials: Credentials(
+                    userEnv: "", passwordEnv: "", defaultUser: "admin", defaultPassword: "admin")),
+            dashboardsDirectory: directory, targets: [], networkLocation: nil)
         guard n.mapping(root, "") != nil else { throw .invalid(n.sink.sortedErrors) }
         n.checkKeys(root, ["manifest_version", "deployment", "network", "prometheus", "grafana", "dashboards", "targets", "swarm"], path: "")
 
@@ -132,7 +140,8 @@ public struct Manifest: Sendable, Codable, Equatable {
                 n.checkKeys(item, ["project", "file"], path: p)
                 let project = required(item, "project", p, &n).flatMap { n.string($0, "\(p).project") } ?? ""
                 if let node = item["project"], !project.isEmpty, !ProjectName.isValid(project) {
-                    n.sink.error(node, "\(p).project", "invalid project name \"\(project)\" (lowercase letters, digits, - and _, starting with a letter or digit)")
+                    n.sink.error(
+                        node, "\(p).project", "invalid project name \"\(project)\" (lowercase letters, digits, - and _, starting with a letter or digit)")
                 }
                 let file = required(item, "file", p, &n).flatMap { n.string($0, "\(p).file") } ?? ""
                 let absoluteFile = PathUtil.absolute(file, relativeTo: directory)
@@ -166,7 +175,9 @@ public struct Manifest: Sendable, Codable, Equatable {
                 manifest.grafana.credentials.userEnv = variable("user_env") ?? ""
                 manifest.grafana.credentials.passwordEnv = variable("password_env") ?? ""
                 if let d = c["default_user"] { manifest.grafana.credentials.defaultUser = n.string(d, "grafana.credentials.default_user") ?? "admin" }
-                if let d = c["default_password"] { manifest.grafana.credentials.defaultPassword = n.string(d, "grafana.credentials.default_password") ?? "admin" }
+                if let d = c["default_password"] {
+                    manifest.grafana.credentials.defaultPassword = n.string(d, "grafana.credentials.default_password") ?? "admin"
+                }
             }
         }
         if let d = required(root, "dashboards", "", &n), let text = n.string(d, "dashboards") {
@@ -207,7 +218,9 @@ public struct Manifest: Sendable, Codable, Equatable {
         var swarm = Swarm(enabled: false, registry: nil)
         if let v = node["enabled"] { swarm.enabled = n.bool(v, "swarm.enabled") ?? false }
         if let v = node["registry"], let text = n.string(v, "swarm.registry") {
-            if isRegistry(text) { swarm.registry = text } else {
+            if isRegistry(text) {
+                swarm.registry = text
+            } else {
                 n.sink.error(v, "swarm.registry", "expected a registry as HOST[:PORT][/PATH] (e.g. 127.0.0.1:5000), found \"\(text)\"")
             }
         }
@@ -281,13 +294,19 @@ public struct Manifest: Sendable, Codable, Equatable {
         for (stack, project) in zip(deployment, projects) {
             let uses = project.networks.values.filter { $0.name == network }
             if uses.isEmpty {
-                diagnostics.append(ComposeDiagnostic(location: at, path: "network",
-                    message: "\(stack.file) (project \(stack.project)) does not use the shared network \"\(network)\" (expected a network with `name: \(network)`)"))
+                diagnostics.append(
+                    ComposeDiagnostic(
+                        location: at, path: "network",
+                        message:
+                            "\(stack.file) (project \(stack.project)) does not use the shared network \"\(network)\" (expected a network with `name: \(network)`)"
+                    ))
             } else if uses.contains(where: { !$0.external }) {
                 created = true
             } else if !created {
-                diagnostics.append(ComposeDiagnostic(location: at, path: "network",
-                    message: "\(stack.file) (project \(stack.project)) joins \"\(network)\" as external, but no earlier stack in `deployment` creates it"))
+                diagnostics.append(
+                    ComposeDiagnostic(
+                        location: at, path: "network",
+                        message: "\(stack.file) (project \(stack.project)) joins \"\(network)\" as external, but no earlier stack in `deployment` creates it"))
             }
         }
         if !diagnostics.isEmpty { throw .invalid(diagnostics) }

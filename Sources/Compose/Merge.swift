@@ -58,10 +58,11 @@ enum Merge {
                     out.value = .mapping(pairs.map { $0.key.scalar == key ? ($0.key, remove($0.value, path.dropFirst())) : $0 })
                 }
             } else if let items = node.sequence, path.count == 1 {
-                out.value = .sequence(items.filter { item in
-                    guard let text = item.scalar else { return true }
-                    return text != key && !text.hasPrefix(key + "=")
-                })
+                out.value = .sequence(
+                    items.filter { item in
+                        guard let text = item.scalar else { return true }
+                        return text != key && !text.hasPrefix(key + "=")
+                    })
             }
             return out
         }
@@ -99,7 +100,7 @@ enum Merge {
             case "secrets", "configs":
                 return appendUnique(a, b) { $0.scalar ?? $0["source"]?.scalar }
             case "ports", "expose", "dns", "dns_search", "cap_add", "cap_drop", "devices", "env_file", "profiles",
-                 "security_opt", "tmpfs", "links", "external_links", "volumes_from", "dns_opt", "group_add", "label_file":
+                "security_opt", "tmpfs", "links", "external_links", "volumes_from", "dns_opt", "group_add", "label_file":
                 return appendUnique(a, b) { $0.scalar }
             default:
                 return deep(a, b)
@@ -133,8 +134,10 @@ enum Merge {
             let text = item.scalar ?? ""
             let separator = text.firstIndex(of: "=") ?? (hosts ? text.firstIndex(of: ":") : nil)
             if let eq = separator {
-                return (YNode(.scalar(String(text[..<eq]), plain: false), item.location),
-                        YNode(.scalar(String(text[text.index(after: eq)...]), plain: false), item.location))
+                return (
+                    YNode(.scalar(String(text[..<eq]), plain: false), item.location),
+                    YNode(.scalar(String(text[text.index(after: eq)...]), plain: false), item.location)
+                )
             }
             return (YNode(.scalar(text, plain: false), item.location), YNode(.scalar("", plain: true), item.location))
         }
@@ -153,8 +156,9 @@ enum Merge {
 
     static func buildMapping(_ node: YNode) -> YNode {
         if let context = node.scalar {
-            return YNode(.mapping([(YNode(.scalar("context", plain: true), node.location), YNode(.scalar(context, plain: false), node.location))]),
-                         node.location)
+            return YNode(
+                .mapping([(YNode(.scalar("context", plain: true), node.location), YNode(.scalar(context, plain: false), node.location))]),
+                node.location)
         }
         return node
     }

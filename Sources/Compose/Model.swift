@@ -199,8 +199,10 @@ public struct ResourceSpec: Sendable, Codable, Equatable {
     /// `reservations.generic_resources`: discrete node resources a swarm task reserves (`gpu: 1`).
     public var genericResources: [GenericResource] = []
 
-    public init(cpus: Double? = nil, memory: Int64? = nil, pids: Int64? = nil, devices: [DeviceRequest] = [],
-                genericResources: [GenericResource] = []) {
+    public init(
+        cpus: Double? = nil, memory: Int64? = nil, pids: Int64? = nil, devices: [DeviceRequest] = [],
+        genericResources: [GenericResource] = []
+    ) {
         self.cpus = cpus
         self.memory = memory
         self.pids = pids
@@ -313,13 +315,19 @@ public indirect enum ComposeValue: Sendable, Equatable, Hashable, Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([ComposeValue].self) { self = .array(a) }
-        else {
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([ComposeValue].self) {
+            self = .array(a)
+        } else {
             let dict = try c.decode([String: ComposeValue].self)
             self = .object(dict.keys.sorted().map { Pair($0, dict[$0]!) })
         }

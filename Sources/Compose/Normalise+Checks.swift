@@ -20,7 +20,8 @@ extension Normaliser {
     mutating func restartPolicy(_ node: YNode, _ path: String) -> String? {
         guard let policy = string(node, path) else { return nil }
         if policy.isEmpty { return nil }
-        let valid = ["no", "always", "unless-stopped", "on-failure"].contains(policy)
+        let valid =
+            ["no", "always", "unless-stopped", "on-failure"].contains(policy)
             || (policy.hasPrefix("on-failure:") && Int(policy.dropFirst("on-failure:".count)).map { $0 >= 0 } == true)
         if !valid {
             sink.error(node, path, "invalid restart policy \"\(policy)\" (expected no, always, on-failure[:max-retries] or unless-stopped)")
@@ -76,7 +77,9 @@ extension Normaliser {
                 let known = fromFiles
                 for e in try DotEnv.parse(text, file: absolute, lookup: { known[$0] }) { fromFiles[e.key] = e.value }
             } catch {
-                if case .invalid(let list) = error { sink.errors.append(contentsOf: list) } else {
+                if case .invalid(let list) = error {
+                    sink.errors.append(contentsOf: list)
+                } else {
                     sink.error(item, itemPath, "label file \(absolute): \(error.description)")
                 }
             }
@@ -121,7 +124,8 @@ extension Normaliser {
         if unsigned.hasPrefix("0x"), Int64(unsigned.dropFirst(2), radix: 16) != nil { return "a number" }
         if unsigned.hasPrefix("0o"), Int64(unsigned.dropFirst(2), radix: 8) != nil { return "a number" }
         if Double(unsigned) != nil, unsigned.first.map({ $0.isNumber || $0 == "." }) == true,
-           unsigned.allSatisfy({ $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }) {
+            unsigned.allSatisfy({ $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" })
+        {
             return "a number"
         }
         return nil

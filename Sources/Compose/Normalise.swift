@@ -50,8 +50,9 @@ struct Normaliser {
         var configs: [String: FileObjectConfig] = [:]
         for (key, node) in configNodes { configs[key.name] = fileObject(node, key: key.name, path: "configs.\(key.name)", isConfig: true) }
 
-        let context = ProjectContext(networks: Set(networks.keys), volumes: Set(volumes.keys), secrets: Set(secrets.keys),
-                                     configs: Set(configs.keys))
+        let context = ProjectContext(
+            networks: Set(networks.keys), volumes: Set(volumes.keys), secrets: Set(secrets.keys),
+            configs: Set(configs.keys))
         var services: [ServiceConfig] = []
         var dependencyNodes: [String: [String: YNode]] = [:]
         var serviceNodes: [String: YNode] = [:]
@@ -89,8 +90,9 @@ struct Normaliser {
             if let mode = svc.networkMode, mode.hasPrefix("service:") {
                 let target = String(mode.dropFirst("service:".count))
                 if !names.contains(target) {
-                    sink.error(serviceNodes[svc.name]?["network_mode"] ?? serviceNodes[svc.name]!, "services.\(svc.name).network_mode",
-                               "network_mode refers to undefined service \"\(target)\"")
+                    sink.error(
+                        serviceNodes[svc.name]?["network_mode"] ?? serviceNodes[svc.name]!, "services.\(svc.name).network_mode",
+                        "network_mode refers to undefined service \"\(target)\"")
                 }
             }
         }
@@ -106,8 +108,9 @@ struct Normaliser {
                     let node = serviceNodes[svc.name]?[kind]?.sequence?[i] ?? serviceNodes[svc.name]!
                     let path = "services.\(svc.name).\(kind)[\(i)]"
                     if object.external {
-                        sink.warning(node, path,
-                                     "`\(ref.source)` is ignored: external \(kind) exist in swarm mode only (use `file:`, `environment:` or `content:`)")
+                        sink.warning(
+                            node, path,
+                            "`\(ref.source)` is ignored: external \(kind) exist in swarm mode only (use `file:`, `environment:` or `content:`)")
                         continue
                     }
                     var content = object.content
@@ -119,8 +122,9 @@ struct Normaliser {
                     }
                     guard let content, !content.isEmpty else { continue }
                     if svc.readOnly {
-                        sink.error(node, path,
-                               "cannot write \(kind.dropLast()) \"\(ref.source)\" into read-only service \(svc.name) (only `file:` ones are mounted)")
+                        sink.error(
+                            node, path,
+                            "cannot write \(kind.dropLast()) \"\(ref.source)\" into read-only service \(svc.name) (only `file:` ones are mounted)")
                     }
                     if kind == "secrets" { services[index].secrets[i].content = content } else { services[index].configs[i].content = content }
                 }
@@ -135,8 +139,9 @@ struct Normaliser {
 
         // Implicit default network.
         if services.contains(where: { $0.networks.contains { $0.name == "default" } }), networks["default"] == nil {
-            networks["default"] = NetworkConfig(name: "\(projectName)_default", driver: nil, driverOpts: [:], external: false,
-                                                internal: false, attachable: false, enableIPv6: false, labels: [:], ipam: nil)
+            networks["default"] = NetworkConfig(
+                name: "\(projectName)_default", driver: nil, driverOpts: [:], external: false,
+                internal: false, attachable: false, enableIPv6: false, labels: [:], ipam: nil)
         }
 
         // Profiles: services whose profiles are not enabled are left out.
@@ -144,14 +149,16 @@ struct Normaliser {
         let enabledNames = Set(enabled.map(\.name))
         for svc in enabled {
             for dep in svc.dependsOn where !enabledNames.contains(dep.service) && names.contains(dep.service) && dep.required {
-                sink.error(dependencyNodes[svc.name]?[dep.service] ?? serviceNodes[svc.name]!, "services.\(svc.name).depends_on.\(dep.service)",
-                           "depends on service \"\(dep.service)\", which is disabled by its profiles (enable one with --profile)")
+                sink.error(
+                    dependencyNodes[svc.name]?[dep.service] ?? serviceNodes[svc.name]!, "services.\(svc.name).depends_on.\(dep.service)",
+                    "depends on service \"\(dep.service)\", which is disabled by its profiles (enable one with --profile)")
             }
         }
 
         guard sink.errors.isEmpty else { return nil }
-        return ComposeProject(name: projectName, workingDirectory: projectDirectory, configFiles: files, services: enabled,
-                              networks: networks, volumes: volumes, secrets: secrets, configs: configs, warnings: [])
+        return ComposeProject(
+            name: projectName, workingDirectory: projectDirectory, configFiles: files, services: enabled,
+            networks: networks, volumes: volumes, secrets: secrets, configs: configs, warnings: [])
     }
 
     struct ProjectContext {
@@ -184,8 +191,9 @@ struct Normaliser {
     // MARK: - Top-level objects
 
     mutating func network(_ node: YNode, key: String, path: String) -> NetworkConfig {
-        var config = NetworkConfig(name: "\(projectName)_\(key)", driver: nil, driverOpts: [:], external: false, internal: false,
-                                   attachable: false, enableIPv6: false, labels: [:], ipam: nil)
+        var config = NetworkConfig(
+            name: "\(projectName)_\(key)", driver: nil, driverOpts: [:], external: false, internal: false,
+            attachable: false, enableIPv6: false, labels: [:], ipam: nil)
         guard !node.isNull else { return config }
         guard mapping(node, path) != nil else { return config }
         checkKeys(node, ["name", "driver", "driver_opts", "external", "internal", "attachable", "enable_ipv6", "enable_ipv4", "labels", "ipam"], path: path)
@@ -291,7 +299,9 @@ struct Normaliser {
                     let env = environment, own = s.environment
                     for e in try DotEnv.parse(text, file: absolute, lookup: { env[$0] ?? own[$0] }) { fromFiles[e.key] = e.value }
                 } catch {
-                    if case .invalid(let list) = error { sink.errors.append(contentsOf: list) } else {
+                    if case .invalid(let list) = error {
+                        sink.errors.append(contentsOf: list)
+                    } else {
                         sink.error(entryNode, entryPath, error.description)
                     }
                 }
@@ -317,7 +327,8 @@ struct Normaliser {
         }
         checkMountTargets(node, path)
         if let replicas = s.deploy?.replicas, replicas > 1, s.containerName != nil {
-            sink.error(node["container_name"]!, "\(path).container_name", "container_name cannot be used with more than one replica (deploy.replicas: \(replicas))")
+            sink.error(
+                node["container_name"]!, "\(path).container_name", "container_name cannot be used with more than one replica (deploy.replicas: \(replicas))")
         }
         return s
     }
@@ -327,9 +338,13 @@ struct Normaliser {
             return BuildConfig(context: buildContext(context), dockerfile: nil, args: [:], target: nil, labels: [:])
         }
         guard mapping(node, path) != nil else { return nil }
-        checkKeys(node, ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "cache_from", "cache_to",
-                         "network", "shm_size", "extra_hosts", "ssh", "secrets", "tags", "platforms", "pull", "no_cache",
-                         "isolation", "privileged", "additional_contexts", "ulimits", "entitlements"], path: path)
+        checkKeys(
+            node,
+            [
+                "context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "cache_from", "cache_to",
+                "network", "shm_size", "extra_hosts", "ssh", "secrets", "tags", "platforms", "pull", "no_cache",
+                "isolation", "privileged", "additional_contexts", "ulimits", "entitlements",
+            ], path: path)
         var config = BuildConfig(context: projectDirectory, dockerfile: nil, args: [:], target: nil, labels: [:])
         if let n = node["context"], let c = string(n, "\(path).context") { config.context = buildContext(c) }
         if let n = node["dockerfile"] { config.dockerfile = string(n, "\(path).dockerfile") }
@@ -413,7 +428,9 @@ struct Normaliser {
         if let slash = spec.lastIndex(of: "/") {
             proto = spec[spec.index(after: slash)...].lowercased()
             spec = spec[..<slash]
-            guard ["tcp", "udp", "sctp"].contains(proto) else { return .failure(PortProblem(message: "unknown protocol \"\(proto)\" (expected tcp, udp or sctp)")) }
+            guard ["tcp", "udp", "sctp"].contains(proto) else {
+                return .failure(PortProblem(message: "unknown protocol \"\(proto)\" (expected tcp, udp or sctp)"))
+            }
         }
         var hostIP: String?
         if spec.hasPrefix("["), let close = spec.firstIndex(of: "]") {
@@ -450,9 +467,10 @@ struct Normaliser {
         guard published.count == target.count else {
             return .failure(PortProblem(message: "port ranges differ in size (\(published.count) published, \(target.count) container)"))
         }
-        return .success(zip(published, target).map {
-            PortMapping(target: $1, published: String($0), hostIP: host, protocol: proto, mode: "ingress")
-        })
+        return .success(
+            zip(published, target).map {
+                PortMapping(target: $1, published: String($0), hostIP: host, protocol: proto, mode: "ingress")
+            })
     }
 
     /// `80` or `8000-8010` within 0...65535.
@@ -482,8 +500,10 @@ struct Normaliser {
 
     // MARK: Volumes
 
-    static let volumeModes: Set<String> = ["ro", "rw", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private",
-                                           "rprivate", "consistent", "cached", "delegated", "copy"]
+    static let volumeModes: Set<String> = [
+        "ro", "rw", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private",
+        "rprivate", "consistent", "cached", "delegated", "copy",
+    ]
     static let propagations: Set<String> = ["shared", "rshared", "slave", "rslave", "private", "rprivate"]
 
     mutating func serviceVolumes(_ node: YNode, _ path: String, context: ProjectContext) -> [ServiceVolume] {
@@ -592,7 +612,8 @@ struct Normaliser {
                 checkKeys(b, ["propagation", "create_host_path", "selinux", "recursive"], path: "\(path).bind")
                 if let n = b["propagation"], let prop = string(n, "\(path).bind.propagation") {
                     if !Self.propagations.contains(prop) {
-                        sink.error(n, "\(path).bind.propagation", "invalid propagation \"\(prop)\" (expected shared, rshared, slave, rslave, private or rprivate)")
+                        sink.error(
+                            n, "\(path).bind.propagation", "invalid propagation \"\(prop)\" (expected shared, rshared, slave, rslave, private or rprivate)")
                     }
                     volume.propagation = prop
                 }
@@ -649,8 +670,12 @@ struct Normaliser {
                 check(name, k, p)
                 var net = ServiceNetwork(name: name, aliases: [], ipv4Address: nil, ipv6Address: nil, priority: nil)
                 if !v.isNull, mapping(v, p) != nil {
-                    checkKeys(v, ["aliases", "ipv4_address", "ipv6_address", "priority", "link_local_ips", "mac_address",
-                                  "driver_opts", "gw_priority", "interface_name"], path: p)
+                    checkKeys(
+                        v,
+                        [
+                            "aliases", "ipv4_address", "ipv6_address", "priority", "link_local_ips", "mac_address",
+                            "driver_opts", "gw_priority", "interface_name",
+                        ], path: p)
                     if let n = v["aliases"] { net.aliases = stringList(n, "\(p).aliases") }
                     if let n = v["ipv4_address"] { net.ipv4Address = string(n, "\(p).ipv4_address") }
                     if let n = v["ipv6_address"] { net.ipv6Address = string(n, "\(p).ipv6_address") }
@@ -684,7 +709,8 @@ struct Normaliser {
                         if let condition = ServiceDependency.Condition(rawValue: c) {
                             dep.condition = condition
                         } else {
-                            sink.error(n, "\(p).condition", "invalid condition \"\(c)\" (expected service_started, service_healthy or service_completed_successfully)")
+                            sink.error(
+                                n, "\(p).condition", "invalid condition \"\(c)\" (expected service_started, service_healthy or service_completed_successfully)")
                         }
                     }
                     if let n = v["required"] { dep.required = bool(n, "\(p).required") ?? true }
@@ -754,8 +780,10 @@ struct Normaliser {
                 sink.error(item, p, "invalid device \"\(text)\" (expected /host/path[:/container/path[:permissions]])")
                 continue
             }
-            out.append(DeviceMapping(source: parts[0], target: parts.count > 1 ? parts[1] : parts[0],
-                                     permissions: parts.count > 2 ? parts[2] : "rwm"))
+            out.append(
+                DeviceMapping(
+                    source: parts[0], target: parts.count > 1 ? parts[1] : parts[0],
+                    permissions: parts.count > 2 ? parts[2] : "rwm"))
         }
         return out
     }
@@ -806,14 +834,19 @@ struct Normaliser {
     mutating func logging(_ node: YNode, _ path: String) -> Logging? {
         guard mapping(node, path) != nil else { return nil }
         checkKeys(node, ["driver", "options"], path: path)
-        return Logging(driver: node["driver"].flatMap { string($0, "\(path).driver") },
-                       options: node["options"].map { stringMap($0, "\(path).options") } ?? [:])
+        return Logging(
+            driver: node["driver"].flatMap { string($0, "\(path).driver") },
+            options: node["options"].map { stringMap($0, "\(path).options") } ?? [:])
     }
 
     mutating func deploy(_ node: YNode, _ path: String) -> DeployConfig? {
         guard let pairs = mapping(node, path) else { return nil }
-        checkKeys(node, ["mode", "replicas", "labels", "update_config", "rollback_config", "resources", "restart_policy",
-                         "placement", "endpoint_mode"], path: path)
+        checkKeys(
+            node,
+            [
+                "mode", "replicas", "labels", "update_config", "rollback_config", "resources", "restart_policy",
+                "placement", "endpoint_mode",
+            ], path: path)
         var d = DeployConfig(mode: nil, replicas: nil, limits: nil, reservations: nil, other: [:])
         for (k, v) in pairs {
             guard let key = k.scalar else { continue }
@@ -861,7 +894,11 @@ struct Normaliser {
         var request = DeviceRequest()
         if let d = item["driver"] { request.driver = string(d, "\(p).driver") }
         if let c = item["count"], let text = string(c, "\(p).count") {
-            if text == "all" { request.count = -1 } else if let value = Int(text), value >= 0 { request.count = value } else {
+            if text == "all" {
+                request.count = -1
+            } else if let value = Int(text), value >= 0 {
+                request.count = value
+            } else {
                 sink.error(c, "\(p).count", "expected a number of devices or all, found \"\(text)\"")
             }
         }
@@ -940,18 +977,25 @@ struct Normaliser {
                 if let n = item["uid"] { ref.uid = string(n, "\(p).uid") }
                 if let n = item["gid"] { ref.gid = string(n, "\(p).gid") }
                 if let n = item["mode"], let text = scalarString(n, "\(p).mode") {
-                    if let m = Int(text, radix: text.hasPrefix("0") ? 8 : 10) { ref.mode = m } else {
+                    if let m = Int(text, radix: text.hasPrefix("0") ? 8 : 10) {
+                        ref.mode = m
+                    } else {
                         sink.error(n, "\(p).mode", "expected a file mode such as 0440, found \"\(text)\"")
                     }
                 }
             } else if let source = scalarString(item, p) {
                 ref = FileReference(source: source, target: "", uid: nil, gid: nil, mode: nil)
-            } else { continue }
+            } else {
+                continue
+            }
             if !defined.contains(ref.source) {
                 sink.error(item, p, "refers to undefined \(kind) \"\(ref.source)\" (declare it under the top-level `\(kind)s:`)")
             }
-            if ref.target.isEmpty { ref.target = kind == "secret" ? "/run/secrets/\(ref.source)" : "/\(ref.source)" }
-            else if kind == "secret" && !ref.target.hasPrefix("/") { ref.target = "/run/secrets/\(ref.target)" }
+            if ref.target.isEmpty {
+                ref.target = kind == "secret" ? "/run/secrets/\(ref.source)" : "/\(ref.source)"
+            } else if kind == "secret" && !ref.target.hasPrefix("/") {
+                ref.target = "/run/secrets/\(ref.target)"
+            }
             out.append(ref)
         }
         return out

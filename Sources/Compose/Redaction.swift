@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Secret redaction, by value: what `stackpilot config` prints and what errors quote.
@@ -131,10 +132,11 @@ public struct Redactor: Sendable {
             }
             return .array(out)
         case .object(let pairs):
-            return .object(pairs.map { pair in
-                if case .string = pair.value, Redaction.looksSecret(pair.key) { return .init(pair.key, .string(Redaction.marker)) }
-                return .init(pair.key, redact(pair.value))
-            })
+            return .object(
+                pairs.map { pair in
+                    if case .string = pair.value, Redaction.looksSecret(pair.key) { return .init(pair.key, .string(Redaction.marker)) }
+                    return .init(pair.key, redact(pair.value))
+                })
         case .null, .bool, .int, .double: return value
         }
     }
@@ -210,7 +212,8 @@ public struct Redactor: Sendable {
                 result += Redaction.marker
                 maskNext = false
             } else if let eq = word.firstIndex(of: "="), Redaction.looksSecret(String(word[..<eq])),
-                      isAssignmentName(word[..<eq]), word.index(after: eq) < word.endIndex {
+                isAssignmentName(word[..<eq]), word.index(after: eq) < word.endIndex
+            {
                 result += String(word[...eq]) + Redaction.marker
             } else {
                 if isSecretFlag(String(word)) { maskNext = true }
@@ -294,7 +297,8 @@ extension Redaction {
         for service in project.services {
             for path in service.envFiles {
                 guard let text = try? ComposeLoader.read(path),
-                      let entries = try? DotEnv.parse(text, file: path, lookup: { environment[$0] }) else { continue }
+                    let entries = try? DotEnv.parse(text, file: path, lookup: { environment[$0] })
+                else { continue }
                 for entry in entries where isSensitiveEnvFileVariable(entry.key) {
                     result.values.insert(entry.value)
                     if service.environment[entry.key] == entry.value { result.environmentKeys[service.name, default: []].insert(entry.key) }

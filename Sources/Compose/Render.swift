@@ -74,9 +74,13 @@ extension ResourceSpec {
         if let n = pids { p.append(.init("pids", .int(n))) }
         if !devices.isEmpty { p.append(.init("devices", .array(devices.map(\.plainValue)))) }
         if !genericResources.isEmpty {
-            p.append(.init("generic_resources", .array(genericResources.map {
-                .object([.init("discrete_resource_spec", .object([.init("kind", .string($0.kind)), .init("value", .int($0.value))]))])
-            })))
+            p.append(
+                .init(
+                    "generic_resources",
+                    .array(
+                        genericResources.map {
+                            .object([.init("discrete_resource_spec", .object([.init("kind", .string($0.kind)), .init("value", .int($0.value))]))])
+                        })))
         }
         return .object(p)
     }
@@ -221,7 +225,8 @@ extension ComposeValue {
     /// Conservative: plain only for words that YAML cannot read as anything but this string.
     static func safePlain(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first,
-              (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/" || first == "_" else { return false }
+            (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/" || first == "_"
+        else { return false }
         let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"]
         guard !reserved.contains(s.lowercased()) else { return false }
         return s.unicodeScalars.allSatisfy {

@@ -290,13 +290,15 @@ extension Normaliser {
     }
     /// Bytes, as compose v2 normalises them; `memswap_limit` may be -1 (unlimited).
     static let keepBytes: KeyParser = { n, s, key, v, p in
-        if key == "memswap_limit", v.scalar == "-1" { s.config.other[key] = .int(-1) }
-        else if let b = n.bytes(v, p) { s.config.other[key] = .int(b) }
+        if key == "memswap_limit", v.scalar == "-1" { s.config.other[key] = .int(-1) } else if let b = n.bytes(v, p) { s.config.other[key] = .int(b) }
     }
     /// Microseconds: a number, or a duration as compose-go accepts (`400ms`).
     static let keepMicroseconds: KeyParser = { n, s, key, v, p in
-        if let text = v.scalar, let i = Int64(text) { s.config.other[key] = .int(i) }
-        else if let d = n.duration(v, p) { s.config.other[key] = .int(d.nanoseconds / 1_000) }
+        if let text = v.scalar, let i = Int64(text) {
+            s.config.other[key] = .int(i)
+        } else if let d = n.duration(v, p) {
+            s.config.other[key] = .int(d.nanoseconds / 1_000)
+        }
     }
     /// A `.refused` key: its reason is the error.
     static let refused: KeyParser = { n, _, key, v, p in
@@ -341,10 +343,17 @@ extension ServiceConfig {
         "cpuset": fromOther,
         "credential_spec": fromOther,
         "depends_on": { s, _ in
-            s.dependsOn.isEmpty ? nil : .object(s.dependsOn.map {
-                .init($0.service, .object([.init("condition", .string($0.condition.rawValue)), .init("required", .bool($0.required)),
-                                           .init("restart", .bool($0.restart))]))
-            })
+            s.dependsOn.isEmpty
+                ? nil
+                : .object(
+                    s.dependsOn.map {
+                        .init(
+                            $0.service,
+                            .object([
+                                .init("condition", .string($0.condition.rawValue)), .init("required", .bool($0.required)),
+                                .init("restart", .bool($0.restart)),
+                            ]))
+                    })
         },
         "deploy": { s, _ in
             guard let d = s.deploy else { return nil }
@@ -361,9 +370,12 @@ extension ServiceConfig {
         "develop": fromOther,
         "device_cgroup_rules": fromOther,
         "devices": { s, _ in
-            s.devices.isEmpty ? nil : .array(s.devices.map {
-                .object([.init("source", .string($0.source)), .init("target", .string($0.target)), .init("permissions", .string($0.permissions))])
-            })
+            s.devices.isEmpty
+                ? nil
+                : .array(
+                    s.devices.map {
+                        .object([.init("source", .string($0.source)), .init("target", .string($0.target)), .init("permissions", .string($0.permissions))])
+                    })
         },
         "dns": { s, _ in strings(s.dns) },
         "dns_opt": fromOther,
@@ -412,14 +424,17 @@ extension ServiceConfig {
         "memswap_limit": fromOther,
         "network_mode": { s, _ in s.networkMode.map(ComposeValue.string) },
         "networks": { s, _ in
-            s.networks.isEmpty ? nil : .object(s.networks.map { n in
-                var np: [ComposeValue.Pair] = []
-                if !n.aliases.isEmpty { np.append(.init("aliases", .array(n.aliases.map(ComposeValue.string)))) }
-                if let a = n.ipv4Address { np.append(.init("ipv4_address", .string(a))) }
-                if let a = n.ipv6Address { np.append(.init("ipv6_address", .string(a))) }
-                if let pr = n.priority { np.append(.init("priority", .int(Int64(pr)))) }
-                return .init(n.name, np.isEmpty ? .null : .object(np))
-            })
+            s.networks.isEmpty
+                ? nil
+                : .object(
+                    s.networks.map { n in
+                        var np: [ComposeValue.Pair] = []
+                        if !n.aliases.isEmpty { np.append(.init("aliases", .array(n.aliases.map(ComposeValue.string)))) }
+                        if let a = n.ipv4Address { np.append(.init("ipv4_address", .string(a))) }
+                        if let a = n.ipv6Address { np.append(.init("ipv6_address", .string(a))) }
+                        if let pr = n.priority { np.append(.init("priority", .int(Int64(pr)))) }
+                        return .init(n.name, np.isEmpty ? .null : .object(np))
+                    })
         },
         "oom_kill_disable": fromOther,
         "oom_score_adj": fromOther,
@@ -427,15 +442,18 @@ extension ServiceConfig {
         "pids_limit": fromOther,
         "platform": { s, _ in s.platform.map(ComposeValue.string) },
         "ports": { s, _ in
-            s.ports.isEmpty ? nil : .array(s.ports.map { port in
-                var pp: [ComposeValue.Pair] = []
-                if let m = port.mode { pp.append(.init("mode", .string(m))) }
-                if let ip = port.hostIP { pp.append(.init("host_ip", .string(ip))) }
-                pp.append(.init("target", .int(Int64(port.target))))
-                if let pub = port.published { pp.append(.init("published", .string(pub))) }
-                pp.append(.init("protocol", .string(port.protocol)))
-                return .object(pp)
-            })
+            s.ports.isEmpty
+                ? nil
+                : .array(
+                    s.ports.map { port in
+                        var pp: [ComposeValue.Pair] = []
+                        if let m = port.mode { pp.append(.init("mode", .string(m))) }
+                        if let ip = port.hostIP { pp.append(.init("host_ip", .string(ip))) }
+                        pp.append(.init("target", .int(Int64(port.target))))
+                        if let pub = port.published { pp.append(.init("published", .string(pub))) }
+                        pp.append(.init("protocol", .string(port.protocol)))
+                        return .object(pp)
+                    })
         },
         "post_start": fromOther,
         "pre_stop": fromOther,
@@ -457,9 +475,12 @@ extension ServiceConfig {
         "tmpfs": { s, _ in strings(s.tmpfs) },
         "tty": { s, _ in s.tty ? .bool(true) : nil },
         "ulimits": { s, _ in
-            s.ulimits.isEmpty ? nil : .object(s.ulimits.keys.sorted().map {
-                .init($0, .object([.init("soft", .int(s.ulimits[$0]!.soft)), .init("hard", .int(s.ulimits[$0]!.hard))]))
-            })
+            s.ulimits.isEmpty
+                ? nil
+                : .object(
+                    s.ulimits.keys.sorted().map {
+                        .init($0, .object([.init("soft", .int(s.ulimits[$0]!.soft)), .init("hard", .int(s.ulimits[$0]!.hard))]))
+                    })
         },
         "user": { s, _ in s.user.map(ComposeValue.string) },
         "userns_mode": fromOther,

@@ -16,8 +16,10 @@ public struct ComposeDuration: Sendable, Hashable, Codable, CustomStringConverti
             s = s.dropFirst()
         }
         if s == "0" { self.nanoseconds = 0; return }
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9),
-                                         ("m", 60e9), ("h", 3600e9)]
+        let units: [(String, Double)] = [
+            ("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9),
+            ("m", 60e9), ("h", 3600e9),
+        ]
         var total = 0.0
         var sawComponent = false
         while !s.isEmpty {

@@ -82,8 +82,11 @@ enum YAMLTree {
         } catch let error as YamlError {
             throw .invalid([diagnostic(from: error, file: file, text: text)])
         } catch {
-            throw .invalid([ComposeDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), path: "",
-                                              message: "not valid YAML: \(error)")])
+            throw .invalid([
+                ComposeDiagnostic(
+                    location: SourceLocation(file: file, line: 1, column: 1), path: "",
+                    message: "not valid YAML: \(error)")
+            ])
         }
         guard let root else { return nil }
         var budget = text.utf8.count + aliasExpansionAllowance
@@ -92,25 +95,28 @@ enum YAMLTree {
 
     static func diagnostic(from error: YamlError, file: String, text: String = "") -> ComposeDiagnostic {
         func at(_ mark: Mark, _ text: String) -> ComposeDiagnostic {
-            ComposeDiagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), path: "",
-                              message: "not valid YAML: \(text)")
+            ComposeDiagnostic(
+                location: SourceLocation(file: file, line: mark.line, column: mark.column), path: "",
+                message: "not valid YAML: \(text)")
         }
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             if let tab = tabColumn(in: text, line: mark.line) {
                 // libyaml says "found character that cannot start any token"; name the character.
-                return ComposeDiagnostic(location: SourceLocation(file: file, line: mark.line, column: tab), path: "",
-                                         message: "not valid YAML: a tab character in the indentation (YAML indents with spaces only)")
+                return ComposeDiagnostic(
+                    location: SourceLocation(file: file, line: mark.line, column: tab), path: "",
+                    message: "not valid YAML: a tab character in the indentation (YAML indents with spaces only)")
             }
             let detail = context.map { "\($0.text) (line \($0.mark.line)), " } ?? ""
             return at(mark, detail + problem)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return at(context.mark, "duplicate key(s) \(duplicates.joined(separator: ", ")) in a mapping")
         default:
-            return ComposeDiagnostic(location: SourceLocation(file: file, line: 1, column: 1), path: "",
-                                     message: "not valid YAML: \(error)")
+            return ComposeDiagnostic(
+                location: SourceLocation(file: file, line: 1, column: 1), path: "",
+                message: "not valid YAML: \(error)")
         }
     }
 
@@ -135,8 +141,13 @@ enum YAMLTree {
         func tag(_ tag: Tag) -> YNode.MergeTag? { YNode.MergeTag(rawValue: tag.rawValue) }
         budget -= 1
         if budget < 0 {
-            throw .invalid([ComposeDiagnostic(location: loc(node.mark), path: "",
-                message: "YAML aliases expand this document beyond \(aliasExpansionAllowance) extra nodes (nested anchors such as a \"billion laughs\" file); write the repeated parts out or nest fewer aliases")])
+            throw .invalid([
+                ComposeDiagnostic(
+                    location: loc(node.mark), path: "",
+                    message:
+                        "YAML aliases expand this document beyond \(aliasExpansionAllowance) extra nodes (nested anchors such as a \"billion laughs\" file); write the repeated parts out or nest fewer aliases"
+                )
+            ])
         }
         switch node {
         case .scalar(let s):

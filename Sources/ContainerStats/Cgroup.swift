@@ -1,9 +1,10 @@
 import DockerEngine
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Reads a container's stats straight from cgroupfs and procfs, producing the same payload the
@@ -107,7 +108,9 @@ public struct CgroupReader: Sendable {
             return Paths(cpuacct: cpuacct, cpu: cpu, memory: memory, pids: pids, blkio: blkio)
         case .v2:
             guard let dir = directory(id: target.id) else {
-                throw .cgroup(container: target.name, path: "\(root)/docker/\(target.id)", reason: "no cgroup directory for this container (not running, or a custom cgroup parent)")
+                throw .cgroup(
+                    container: target.name, path: "\(root)/docker/\(target.id)",
+                    reason: "no cgroup directory for this container (not running, or a custom cgroup parent)")
             }
             return Paths(cpuacct: dir, cpu: dir, memory: dir, pids: dir, blkio: "\(dir)/io.stat")
         }
@@ -144,7 +147,9 @@ public struct CgroupReader: Sendable {
     }
 
     /// Reads one container from already resolved `paths`.
-    public func read(target: StatsTarget, paths: Paths, detail: Detail, machineMemory: UInt64, onlineCPUs: UInt32, now: Date = Date()) throws(ContainerStatsError) -> ContainerStatsResponse {
+    public func read(
+        target: StatsTarget, paths: Paths, detail: Detail, machineMemory: UInt64, onlineCPUs: UInt32, now: Date = Date()
+    ) throws(ContainerStatsError) -> ContainerStatsResponse {
         var stats = ContainerStatsResponse(name: "/" + target.name, id: target.id, read: Self.rfc3339(now))
         stats.cpuStats = try cpuStats(target: target, paths: paths, detail: detail, onlineCPUs: onlineCPUs)
         let full = detail == .full
@@ -190,7 +195,8 @@ public struct CgroupReader: Sendable {
         return stats
     }
 
-    private func cpuStats(target: StatsTarget, paths: Paths, detail: Detail, onlineCPUs: UInt32) throws(ContainerStatsError) -> ContainerStatsResponse.CPUStats {
+    private func cpuStats(target: StatsTarget, paths: Paths, detail: Detail, onlineCPUs: UInt32) throws(ContainerStatsError) -> ContainerStatsResponse.CPUStats
+    {
         let full = detail == .full
         switch version {
         case .v1:
@@ -226,7 +232,8 @@ public struct CgroupReader: Sendable {
                 totalUsage: (cpu["usage_usec"] ?? 0) &* 1000, percpuUsage: nil,
                 usageInKernelmode: (cpu["system_usec"] ?? 0) &* 1000, usageInUsermode: (cpu["user_usec"] ?? 0) &* 1000
             )
-            let throttling = ContainerStatsResponse.ThrottlingData(periods: cpu["nr_periods"] ?? 0, throttledPeriods: cpu["nr_throttled"] ?? 0, throttledTime: (cpu["throttled_usec"] ?? 0) &* 1000)
+            let throttling = ContainerStatsResponse.ThrottlingData(
+                periods: cpu["nr_periods"] ?? 0, throttledPeriods: cpu["nr_throttled"] ?? 0, throttledTime: (cpu["throttled_usec"] ?? 0) &* 1000)
             return .init(cpuUsage: usage, systemCpuUsage: systemUsage, onlineCpus: onlineCPUs, throttlingData: throttling)
         }
     }
@@ -380,14 +387,17 @@ public struct CgroupReader: Sendable {
     }
 
     static func isContainerID(_ name: Substring) -> Bool {
-        name.utf8.count == 64 && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+        name.utf8.count == 64
+            && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
     }
 
     // MARK: - Helpers
 
     private func require(_ target: StatsTarget, controller: String) throws(ContainerStatsError) -> String {
         guard let dir = directory(id: target.id, controller: controller) else {
-            throw .cgroup(container: target.name, path: "\(root)/\(controller)/docker/\(target.id)", reason: "no cgroup directory for this container (not running, or a custom cgroup parent)")
+            throw .cgroup(
+                container: target.name, path: "\(root)/\(controller)/docker/\(target.id)",
+                reason: "no cgroup directory for this container (not running, or a custom cgroup parent)")
         }
         return dir
     }
@@ -434,7 +444,8 @@ public struct CgroupReader: Sendable {
             let digits = String(value)
             return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
         }
-        var text = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
+        var text =
+            "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
         if nanos > 0 {
             var fraction = pad(Int32(nanos), 9)
             while fraction.hasSuffix("0") { fraction.removeLast() }

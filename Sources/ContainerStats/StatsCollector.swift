@@ -186,7 +186,9 @@ public actor StatsCollector {
         return targets.map { target in
             do throws(ContainerStatsError) {
                 let resolved = try resolvedPaths(target, cgroup)
-                return (target, .success(try cgroup.read(target: target, paths: resolved, detail: .figures, machineMemory: machineMemory, onlineCPUs: onlineCPUs)))
+                return (
+                    target, .success(try cgroup.read(target: target, paths: resolved, detail: .figures, machineMemory: machineMemory, onlineCPUs: onlineCPUs))
+                )
             } catch {
                 // Resolved again next time: the container may have been recreated or stopped.
                 paths[target.id] = nil

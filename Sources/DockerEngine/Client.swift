@@ -30,7 +30,9 @@ extension DockerEngine {
 
         /// A client on libcurl for the engine at `host` (see `Host.resolve`).
         /// - Parameter connectTimeout: how long to wait for the socket or port to accept.
-        public init(host: Host = .default, apiVersion: APIVersion? = nil, connectTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "stackpilot.docker")) throws(DockerEngine.Error) {
+        public init(
+            host: Host = .default, apiVersion: APIVersion? = nil, connectTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "stackpilot.docker")
+        ) throws(DockerEngine.Error) {
             let transport: CurlTransport
             do {
                 transport = try CurlTransport(endpoint: host.endpoint, options: .init(connectTimeout: connectTimeout), logger: logger)
@@ -185,14 +187,19 @@ extension DockerEngine {
             return try Self.decode(T.self, from: response.body, what: "GET \(path)")
         }
 
-        func post<T: Decodable>(_ path: String, query: Query = [], json body: (some Encodable)? = nil as Empty?, as type: T.Type = T.self, timeout: Duration? = nil) async throws(DockerEngine.Error) -> T {
-            let response = try await send(.post, path, query: query, body: try Self.encodeBody(body), contentType: body == nil ? nil : "application/json", timeout: timeout)
+        func post<T: Decodable>(
+            _ path: String, query: Query = [], json body: (some Encodable)? = nil as Empty?, as type: T.Type = T.self, timeout: Duration? = nil
+        ) async throws(DockerEngine.Error) -> T {
+            let response = try await send(
+                .post, path, query: query, body: try Self.encodeBody(body), contentType: body == nil ? nil : "application/json", timeout: timeout)
             return try Self.decode(T.self, from: response.body, what: "POST \(path)")
         }
 
         /// POST whose answer body carries nothing we need (204, or 304 for "already started").
         @discardableResult
-        func post(_ path: String, query: Query = [], json body: (some Encodable)? = nil as Empty?, timeout: Duration? = nil) async throws(DockerEngine.Error) -> HTTPResponse {
+        func post(
+            _ path: String, query: Query = [], json body: (some Encodable)? = nil as Empty?, timeout: Duration? = nil
+        ) async throws(DockerEngine.Error) -> HTTPResponse {
             try await send(.post, path, query: query, body: try Self.encodeBody(body), contentType: body == nil ? nil : "application/json", timeout: timeout)
         }
 
@@ -205,7 +212,9 @@ extension DockerEngine {
             return try Self.decode(T.self, from: response.body, what: "DELETE \(path)")
         }
 
-        private func makeRequest(_ method: HTTPMethod, _ fullPath: String, body: Data?, contentType: String?, headers: [(name: String, value: String)], timeout: Duration?) -> HTTPRequest {
+        private func makeRequest(
+            _ method: HTTPMethod, _ fullPath: String, body: Data?, contentType: String?, headers: [(name: String, value: String)], timeout: Duration?
+        ) -> HTTPRequest {
             var allHeaders = headers
             if let contentType { allHeaders.append((name: "Content-Type", value: contentType)) }
             return HTTPRequest(method: method, path: fullPath, headers: allHeaders, body: body, timeout: timeout)
@@ -318,7 +327,8 @@ extension DockerEngine {
         func leave(_ waiter: UInt64, with cancelled: DockerEngine.Error) {
             let (continuation, abandoned): (Waiter?, Task<Void, Never>?) = state.withLock { state in
                 guard case .negotiating(let generation, let ping, var waiters) = state,
-                      let continuation = waiters.removeValue(forKey: waiter) else { return (nil, nil) }
+                    let continuation = waiters.removeValue(forKey: waiter)
+                else { return (nil, nil) }
                 if waiters.isEmpty {
                     state = .unknown
                     return (continuation, ping)
@@ -335,7 +345,7 @@ extension DockerEngine {
         func finish(_ generation: UInt64, _ outcome: Outcome) {
             let waiters: [Waiter] = state.withLock { state in
                 guard case .negotiating(let current, _, let waiters) = state, current == generation else {
-                    return [] // abandoned: nobody waits for it, and a newer ping may be in flight
+                    return []  // abandoned: nobody waits for it, and a newer ping may be in flight
                 }
                 if case .success(let version) = outcome { state = .known(version) } else { state = .unknown }
                 return Array(waiters.values)

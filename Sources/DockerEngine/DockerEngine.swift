@@ -99,7 +99,8 @@ extension DockerEngine {
             switch self {
             case .transport(let endpoint, let underlying):
                 let isUnix = endpoint.hasPrefix("unix://")
-                let startHint = isUnix
+                let startHint =
+                    isUnix
                     ? "start one with `sudo dockerd` (or `scripts/setup` in the StackPilot repository), or point --host/DOCKER_HOST at a running engine"
                     : "check that the engine listens there and that --host/DOCKER_HOST and the TLS settings (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) are right"
                 if let curl = underlying as? CurlError {
@@ -119,7 +120,8 @@ extension DockerEngine {
                     case .timedOut:
                         return "the Docker engine at \(endpoint) did not answer in time (\(curl.request): \(curl.message))"
                     case .tls:
-                        return "TLS with the Docker engine at \(endpoint) failed (\(curl.message)); check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY"
+                        return
+                            "TLS with the Docker engine at \(endpoint) failed (\(curl.message)); check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY"
                     case .connectionLost:
                         return "the connection to the Docker engine at \(endpoint) broke (\(curl.request): \(curl.message))"
                     case .responseTooLarge:
@@ -137,7 +139,8 @@ extension DockerEngine {
                 let excerpt = body.count > 300 ? String(body.prefix(300)) + "…" : body
                 return "unexpected answer from the Docker engine: \(what); body: \(excerpt)"
             case .unsupportedAPIVersion(let engine, let supported):
-                return "the Docker engine speaks API \(engine) at most, but stackpilot needs \(supported.lowerBound) to \(supported.upperBound) (Docker Engine 20.10 or newer); upgrade the engine"
+                return
+                    "the Docker engine speaks API \(engine) at most, but stackpilot needs \(supported.lowerBound) to \(supported.upperBound) (Docker Engine 20.10 or newer); upgrade the engine"
             case .stream(let message):
                 return "the Docker engine reported an error: \(message)"
             case .invalidHost(let host, let reason):

@@ -72,7 +72,11 @@ extension DockerEngine {
             case "tcp":
                 return try parseTCP(raw, rest: rest, environment: environment, fileExists: fileExists)
             case "ssh":
-                throw .invalidHost(raw, reason: "ssh:// engines are not supported; forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use unix:///tmp/docker.sock")
+                throw .invalidHost(
+                    raw,
+                    reason:
+                        "ssh:// engines are not supported; forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use unix:///tmp/docker.sock"
+                )
             case "npipe", "fd":
                 throw .invalidHost(raw, reason: "\(scheme):// engines are not supported on this platform; use unix:// or tcp://")
             case "http", "https":
@@ -110,7 +114,9 @@ extension DockerEngine {
                 }
                 hostName = authority[authority.startIndex...close]
                 let after = authority[authority.index(after: close)...]
-                if after.hasPrefix(":") { port = after.dropFirst() } else if !after.isEmpty {
+                if after.hasPrefix(":") {
+                    port = after.dropFirst()
+                } else if !after.isEmpty {
                     throw .invalidHost(raw, reason: "unexpected text after the IPv6 address")
                 }
             } else if let colon = authority.lastIndex(of: ":") {
@@ -131,13 +137,18 @@ extension DockerEngine {
             let allowPlain = ["1", "true", "yes"].contains((environment["STACKPILOT_ALLOW_PLAIN_TCP"] ?? "").lowercased())
 
             if verify || tlsWithoutVerify {
-                let certDirectory = environment["DOCKER_CERT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
+                let certDirectory =
+                    environment["DOCKER_CERT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
                     ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.docker")
                 let files = ["ca.pem", "cert.pem", "key.pem"].map { certDirectory + "/" + $0 }
                 var tls = HTTPEndpoint.TLS(verifyPeer: verify)
                 if verify {
                     for file in files where !fileExists(file) {
-                        throw .invalidHost(raw, reason: "DOCKER_TLS_VERIFY is set but \(file) does not exist; put ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH (now \(certDirectory))")
+                        throw .invalidHost(
+                            raw,
+                            reason:
+                                "DOCKER_TLS_VERIFY is set but \(file) does not exist; put ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH (now \(certDirectory))"
+                        )
                     }
                     tls.caFile = files[0]
                     tls.certificateFile = files[1]
@@ -153,7 +164,11 @@ extension DockerEngine {
                 return Host(endpoint: HTTPEndpoint(address: .url(url), tls: tls), original: raw)
             }
             guard allowPlain else {
-                throw .invalidHost(raw, reason: "refusing plain TCP to a Docker engine (anyone on the path could control it); set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (a folder with ca.pem, cert.pem, key.pem), or opt out explicitly with STACKPILOT_ALLOW_PLAIN_TCP=1")
+                throw .invalidHost(
+                    raw,
+                    reason:
+                        "refusing plain TCP to a Docker engine (anyone on the path could control it); set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (a folder with ca.pem, cert.pem, key.pem), or opt out explicitly with STACKPILOT_ALLOW_PLAIN_TCP=1"
+                )
             }
             let url = "http://\(hostName):\(port ?? "2375")\(basePath)"
             return Host(endpoint: HTTPEndpoint(address: .url(url)), original: raw)

@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTransport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DockerEngine {
@@ -21,7 +22,8 @@ extension DockerEngine {
 
             public var description: String {
                 switch self {
-                case .nameTooLong(let name): "cannot put \"\(name)\" in a build context: the path is longer than the tar format allows (255 bytes, with a slash within the last 100)"
+                case .nameTooLong(let name):
+                    "cannot put \"\(name)\" in a build context: the path is longer than the tar format allows (255 bytes, with a slash within the last 100)"
                 case .unreadable(let path, let reason): "cannot read \(path) for the build context: \(reason)"
                 case .notRelative(let name): "build context entry \"\(name)\" must be a relative path without '..'"
                 case .changed(let path): "\(path) changed size while the build context was being sent; run the build again once it is written"
@@ -125,7 +127,7 @@ extension DockerEngine {
                     let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
                     out.append(Entry(name: name, mode: mode, kind: .file(path: fullPath, size: size)))
                 default:
-                    continue // sockets, fifos, devices do not belong in a build context
+                    continue  // sockets, fifos, devices do not belong in a build context
                 }
             }
             return out
@@ -146,13 +148,17 @@ extension DockerEngine {
             name: String, size: Int, mode: Int, type: Character, linkName: String = "", uid: Int = 0, gid: Int = 0
         ) throws(Error) {
             precondition(!finished, "TarWriter: entry added after finish()")
-            data.append(contentsOf: try Self.header(name: name, size: size, mode: mode, type: type, linkName: linkName, modificationTime: modificationTime,
-                                                    uid: uid, gid: gid))
+            data.append(
+                contentsOf: try Self.header(
+                    name: name, size: size, mode: mode, type: type, linkName: linkName, modificationTime: modificationTime,
+                    uid: uid, gid: gid))
         }
 
         /// One 512-byte ustar header.
-        static func header(name: String, size: Int, mode: Int, type: Character, linkName: String = "", modificationTime: Int,
-                           uid: Int = 0, gid: Int = 0) throws(Error) -> [UInt8] {
+        static func header(
+            name: String, size: Int, mode: Int, type: Character, linkName: String = "", modificationTime: Int,
+            uid: Int = 0, gid: Int = 0
+        ) throws(Error) -> [UInt8] {
             guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else { throw .notRelative(name) }
             let (prefix, shortName) = try Self.split(name)
             var header = [UInt8](repeating: 0, count: 512)
@@ -171,10 +177,10 @@ extension DockerEngine {
             putOctal(gid, at: 116, length: 8)
             putOctal(size, at: 124, length: 12)
             putOctal(modificationTime, at: 136, length: 12)
-            put("        ", at: 148, length: 8) // checksum placeholder: spaces
+            put("        ", at: 148, length: 8)  // checksum placeholder: spaces
             header[156] = type.asciiValue ?? UInt8(ascii: "0")
             put(linkName, at: 157, length: 100)
-            put("ustar", at: 257, length: 6) // "ustar\0"
+            put("ustar", at: 257, length: 6)  // "ustar\0"
             put("00", at: 263, length: 2)
             if uid == 0 { put("root", at: 265, length: 32) }  // user and group names only for root: the numbers are what counts
             if gid == 0 { put("root", at: 297, length: 32) }
@@ -233,7 +239,8 @@ extension DockerEngine {
                 case .directory:
                     headers.append(try TarWriter.header(name: entry.name, size: 0, mode: entry.mode, type: "5", modificationTime: modificationTime))
                 case .symlink(let target):
-                    headers.append(try TarWriter.header(name: entry.name, size: 0, mode: entry.mode, type: "2", linkName: target, modificationTime: modificationTime))
+                    headers.append(
+                        try TarWriter.header(name: entry.name, size: 0, mode: entry.mode, type: "2", linkName: target, modificationTime: modificationTime))
                 case .file(_, let size):
                     headers.append(try TarWriter.header(name: entry.name, size: size, mode: entry.mode, type: "0", modificationTime: modificationTime))
                     length += Int64(size + TarWriter.padding(size))

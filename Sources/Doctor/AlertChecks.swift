@@ -23,12 +23,16 @@ extension Doctor {
         let now = worst(try await prometheus.query(alert.expression).vector.map(\.value), alert)
         guard let now else {
             if alert.expression.contains("gpu_") {
-                return .notApplicable("GPU memory: not available (no GPU metrics: no GPU here, or the app does not report them)",
-                                      evidence: ["query returned no series: \(alert.expression)"])
+                return .notApplicable(
+                    "GPU memory: not available (no GPU metrics: no GPU here, or the app does not report them)",
+                    evidence: ["query returned no series: \(alert.expression)"])
             }
-            return .notApplicable("cannot evaluate \(alert.title.lowercased()) yet: no data",
-                                  evidence: ["query returned no series: \(alert.expression)",
-                                             "the metrics and Prometheus checks above say whether the metrics are scraped; rates need a few minutes of samples and some traffic"])
+            return .notApplicable(
+                "cannot evaluate \(alert.title.lowercased()) yet: no data",
+                evidence: [
+                    "query returned no series: \(alert.expression)",
+                    "the metrics and Prometheus checks above say whether the metrics are scraped; rates need a few minutes of samples and some traffic",
+                ])
         }
         let held = alert.holdFor > .zero ? worst(try await prometheus.query(alert.heldExpression).vector.map(\.value), alert) : now
         let minutes = alert.holdFor.components.seconds / 60
@@ -47,8 +51,9 @@ extension Doctor {
                 if seen < max(1, steps - 1) {
                     let observed = seen * Int(GuideAlert.heldStepSeconds)
                     evidence.insert("Prometheus has \(seen) of the \(steps) evaluations of the last \(minutes) min (\(observed) s of data)", at: 1)
-                    return .warning("\(alert.title.lowercased()) for all \(observed) s of data so far (\(format(held))), not yet for \(minutes) min",
-                                    evidence: evidence, remedy: remedy)
+                    return .warning(
+                        "\(alert.title.lowercased()) for all \(observed) s of data so far (\(format(held))), not yet for \(minutes) min",
+                        evidence: evidence, remedy: remedy)
                 }
             }
             return .failure("\(alert.summary) (\(format(held)))", evidence: evidence, remedy: remedy)

@@ -28,7 +28,10 @@ extension Doctor {
         /// The swarm group runs: the deployment is a swarm, chosen explicitly, never guessed.
         public var isSwarm: Bool { swarm || manifest.swarm?.enabled == true }
 
-        public init(engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?, alerts: [GuideAlert]) {
+        public init(
+            engine: DockerEngine.Client, manifest: Manifest, projects: [ComposeProject], prometheus: PrometheusAPI.Client, grafana: GrafanaSetup?,
+            alerts: [GuideAlert]
+        ) {
             self.engine = engine
             self.manifest = manifest
             self.projects = projects
@@ -55,8 +58,9 @@ extension Doctor {
         }
         if setup.isSwarm {
             let ipvs = setup.ipvs
-            checks += swarmChecks(setup.engine, prometheus: setup.prometheus, registry: setup.manifest.swarm?.registry,
-                                  ipvs: { ipvs ?? IPVSSupport.thisKernel() })
+            checks += swarmChecks(
+                setup.engine, prometheus: setup.prometheus, registry: setup.manifest.swarm?.registry,
+                ipvs: { ipvs ?? IPVSSupport.thisKernel() })
         }
         guard let only else { return checks }
         return checks.filter { only.contains($0.group) }

@@ -11,19 +11,24 @@ extension Doctor {
             Check(.engine, "reachable") {
                 do {
                     let ping = try await engine.ping(timeout: .seconds(3))
-                    return .ok("the engine answers on \(socket)", evidence: ["API \(ping.apiVersion?.description ?? "unknown"), OS \(ping.osType ?? "unknown")"])
+                    return .ok(
+                        "the engine answers on \(socket)", evidence: ["API \(ping.apiVersion?.description ?? "unknown"), OS \(ping.osType ?? "unknown")"])
                 } catch {
-                    return .failure("no engine answers on \(socket)", evidence: ["\(error)"], remedy: [
-                        "start the engine: scripts/setup (or `sudo systemctl start docker`, or `sudo dockerd &`)",
-                        "if the engine is elsewhere, point DOCKER_HOST or --host at it",
-                    ])
+                    return .failure(
+                        "no engine answers on \(socket)", evidence: ["\(error)"],
+                        remedy: [
+                            "start the engine: scripts/setup (or `sudo systemctl start docker`, or `sudo dockerd &`)",
+                            "if the engine is elsewhere, point DOCKER_HOST or --host at it",
+                        ])
                 }
             },
             Check(.engine, "api-version") {
                 let version = try await engine.version()
                 let negotiated = try await engine.apiVersion()
-                let evidence = ["engine \(version.version), engine API \(version.apiVersion) (min \(version.minAPIVersion ?? "?")), negotiated \(negotiated)",
-                                "supported by stackpilot: \(DockerEngine.APIVersion.minimumSupported)–\(DockerEngine.APIVersion.maximumSupported)"]
+                let evidence = [
+                    "engine \(version.version), engine API \(version.apiVersion) (min \(version.minAPIVersion ?? "?")), negotiated \(negotiated)",
+                    "supported by stackpilot: \(DockerEngine.APIVersion.minimumSupported)–\(DockerEngine.APIVersion.maximumSupported)",
+                ]
                 return .ok("engine \(version.version), API \(negotiated)", evidence: evidence)
             },
             Check(.engine, "disk-space") {
@@ -38,8 +43,10 @@ extension Doctor {
                     return .notApplicable("cannot read \(root) from here (permissions?)")
                 }
                 let evidence = ["\(root): \(space.availableDescription) free of \(space.totalDescription) (\(space.percentAvailableDescription))"]
-                let remedy = ["free space: `docker system prune` removes stopped containers, unused networks and dangling images",
-                              "Prometheus' TSDB grows with retention: lower --storage.tsdb.retention.time or move its volume"]
+                let remedy = [
+                    "free space: `docker system prune` removes stopped containers, unused networks and dangling images",
+                    "Prometheus' TSDB grows with retention: lower --storage.tsdb.retention.time or move its volume",
+                ]
                 if space.fractionAvailable < 0.10 {
                     return .failure("less than 10 % free on the engine's data root", evidence: evidence, remedy: remedy)
                 }

@@ -1,5 +1,5 @@
-import ContainerStats
 import Compose
+import ContainerStats
 import DockerEngine
 import Foundation
 import GPU
@@ -22,7 +22,9 @@ extension Doctor {
         /// by a tool that dropped it).
         public var granted: Bool
 
-        public init(project: String, service: String, count: Int?, deviceIDs: [String] = [], container: String?, containerID: String?, running: Bool, granted: Bool) {
+        public init(
+            project: String, service: String, count: Int?, deviceIDs: [String] = [], container: String?, containerID: String?, running: Bool, granted: Bool
+        ) {
             self.project = project
             self.service = service
             self.count = count
@@ -34,19 +36,24 @@ extension Doctor {
         }
     }
 
-    static let toolkitRemedy = "install the NVIDIA container toolkit (nvidia-container-toolkit), run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd"
+    static let toolkitRemedy =
+        "install the NVIDIA container toolkit (nvidia-container-toolkit), run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd"
 
     /// GPUs: the engine's GPU support, the driver, the services' GPU requests, free memory per
     /// GPU against the guide's 10 % rule, and the errors NVML counts. On a host with no GPU and
     /// no service asking for one: a single line.
     static func gpuChecks(_ engine: DockerEngine.Client, projects: [ComposeProject], source: GPU.Source) -> [Check] {
         guard source.nvml != nil else {
-            return [Check(.gpu, "gpu", timeout: .seconds(8)) {
-                let requests = try await gpuRequests(engine, projects: projects)
-                var info: DockerEngine.SystemInfo?
-                if !requests.isEmpty { info = try? await engine.info() }
-                return noGPUFinding(requests: requests, reason: source.unavailable ?? .libraryNotFound(library: NVMLLibrary.defaultLibrary, reason: "not loaded"), info: info)
-            }]
+            return [
+                Check(.gpu, "gpu", timeout: .seconds(8)) {
+                    let requests = try await gpuRequests(engine, projects: projects)
+                    var info: DockerEngine.SystemInfo?
+                    if !requests.isEmpty { info = try? await engine.info() }
+                    return noGPUFinding(
+                        requests: requests, reason: source.unavailable ?? .libraryNotFound(library: NVMLLibrary.defaultLibrary, reason: "not loaded"),
+                        info: info)
+                }
+            ]
         }
         return [
             Check(.gpu, "runtime") {
@@ -87,8 +94,9 @@ extension Doctor {
         }
         remedy.append("or run the stack on a GPU host; without one, remove the GPU request (deploy.resources.reservations.devices, gpus:)")
         let services = requests.map(\.service).joined(separator: ", ")
-        return .failure("\(services) request\(requests.count == 1 ? "s" : "") a GPU, but this host has no GPU NVML can see", evidence: evidence, remedy: remedy,
-                        code: "gpu.absent.requested")
+        return .failure(
+            "\(services) request\(requests.count == 1 ? "s" : "") a GPU, but this host has no GPU NVML can see", evidence: evidence, remedy: remedy,
+            code: "gpu.absent.requested")
     }
 
     static func engineSupportsGPUs(_ info: DockerEngine.SystemInfo) -> Bool {
@@ -100,8 +108,10 @@ extension Doctor {
     static func gpuRuntimeFinding(_ info: DockerEngine.SystemInfo, requested: Bool) -> Finding {
         let runtimes = (info.runtimes ?? [:]).keys.sorted()
         let cdi = info.cdiSpecDirs ?? []
-        let evidence = ["runtimes: \(runtimes.isEmpty ? "none listed" : runtimes.joined(separator: ", ")) (default \(info.defaultRuntime ?? "runc"))",
-                        "CDI spec directories: \(cdi.isEmpty ? "none" : cdi.joined(separator: ", "))"]
+        let evidence = [
+            "runtimes: \(runtimes.isEmpty ? "none listed" : runtimes.joined(separator: ", ")) (default \(info.defaultRuntime ?? "runc"))",
+            "CDI spec directories: \(cdi.isEmpty ? "none" : cdi.joined(separator: ", "))",
+        ]
         if engineSupportsGPUs(info) {
             let how = runtimes.contains { $0.hasPrefix("nvidia") } ? "the nvidia runtime" : "CDI devices"
             return .ok("the engine can give containers GPUs (\(how))", evidence: evidence)
@@ -123,11 +133,16 @@ extension Doctor {
             if snapshot.devices.isEmpty {
                 let errors = snapshot.errors.map(\.description)
                 return errors.isEmpty
-                    ? .warning("the NVIDIA driver answers but sees no GPU", evidence: evidence, remedy: ["check `nvidia-smi`; a GPU passed through to a VM or container must be visible here"])
-                    : .failure("the NVIDIA driver cannot list the GPUs", evidence: evidence + errors, remedy: ["run `nvidia-smi` to see the driver's own error"])
+                    ? .warning(
+                        "the NVIDIA driver answers but sees no GPU", evidence: evidence,
+                        remedy: ["check `nvidia-smi`; a GPU passed through to a VM or container must be visible here"])
+                    : .failure(
+                        "the NVIDIA driver cannot list the GPUs", evidence: evidence + errors, remedy: ["run `nvidia-smi` to see the driver's own error"])
             }
             let models = Dictionary(grouping: snapshot.devices, by: \.name).sorted { $0.key < $1.key }.map { "\($0.value.count) × \($0.key)" }
-            return .ok("driver \(snapshot.driverVersion ?? "unknown"), NVML \(snapshot.nvmlVersion ?? "unknown"): \(models.joined(separator: ", "))", evidence: evidence)
+            return .ok(
+                "driver \(snapshot.driverVersion ?? "unknown"), NVML \(snapshot.nvmlVersion ?? "unknown"): \(models.joined(separator: ", "))",
+                evidence: evidence)
         }
     }
 
@@ -170,12 +185,15 @@ extension Doctor {
             } else if used.isEmpty {
                 evidence.append("\(describe(request)): \(container) has the GPU, no compute process on it yet")
             } else {
-                evidence.append("\(describe(request)): \(container) uses " + used.map { "GPU \($0.gpu) (\(ByteFormat.binary($0.usedBytes)))" }.joined(separator: ", "))
+                evidence.append(
+                    "\(describe(request)): \(container) uses " + used.map { "GPU \($0.gpu) (\(ByteFormat.binary($0.usedBytes)))" }.joined(separator: ", "))
             }
         }
         if !problems.isEmpty {
             var seen = Set<String>()
-            return .failure(problems[0] + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""), evidence: problems + evidence, remedy: remedy.filter { seen.insert($0).inserted })
+            return .failure(
+                problems[0] + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""), evidence: problems + evidence,
+                remedy: remedy.filter { seen.insert($0).inserted })
         }
         return .ok("every GPU request is met (\(requests.map(\.service).joined(separator: ", ")))", evidence: evidence)
     }
@@ -191,13 +209,16 @@ extension Doctor {
         }
         let low = measured.filter { $0.2 < 0.10 }
         if let worst = low.min(by: { $0.2 < $1.2 }) {
-            return .failure("GPU \(worst.0.index) has \(String(format: "%.1f", worst.2 * 100)) % of its memory free (less than 10 %)", evidence: evidence, remedy: [
-                "check GPU utilization and which container holds the memory: stackpilot stats (GPU memory column)",
-                "adjust the model cache size; consider scaling the service or optimizing the models",
-            ], code: "gpu.memory.low")
+            return .failure(
+                "GPU \(worst.0.index) has \(String(format: "%.1f", worst.2 * 100)) % of its memory free (less than 10 %)", evidence: evidence,
+                remedy: [
+                    "check GPU utilization and which container holds the memory: stackpilot stats (GPU memory column)",
+                    "adjust the model cache size; consider scaling the service or optimizing the models",
+                ], code: "gpu.memory.low")
         }
         let least = measured.min { $0.2 < $1.2 }!
-        return .ok("every GPU has at least 10 % of its memory free (least: GPU \(least.0.index), \(String(format: "%.1f", least.2 * 100)) %)", evidence: evidence)
+        return .ok(
+            "every GPU has at least 10 % of its memory free (least: GPU \(least.0.index), \(String(format: "%.1f", least.2 * 100)) %)", evidence: evidence)
     }
 
     /// What NVML counts as errors: uncorrected ECC errors since the driver loaded, and calls the
@@ -210,19 +231,23 @@ extension Doctor {
         evidence.append("Xid errors are events, not counters: `dmesg | grep -i xid` shows them")
         let lost = snapshot.errors.filter { $0.code == GPU.NVMLError.gpuIsLost || $0.code == GPU.NVMLError.resetRequired }
         if !lost.isEmpty {
-            return .failure("GPU \(lost.compactMap(\.device).map { "\($0)" }.joined(separator: ", ")) fell off the bus or needs a reset",
-                            evidence: lost.map(\.description) + evidence,
-                            remedy: ["look for Xid 79 in `dmesg`; reset the GPU (`nvidia-smi -r -i N`) or reboot the host"], code: "gpu.errors.lost")
+            return .failure(
+                "GPU \(lost.compactMap(\.device).map { "\($0)" }.joined(separator: ", ")) fell off the bus or needs a reset",
+                evidence: lost.map(\.description) + evidence,
+                remedy: ["look for Xid 79 in `dmesg`; reset the GPU (`nvidia-smi -r -i N`) or reboot the host"], code: "gpu.errors.lost")
         }
         let ecc = snapshot.devices.filter { ($0.uncorrectedECCErrors ?? 0) > 0 }
         if !ecc.isEmpty {
-            return .failure("uncorrected ECC errors on GPU \(ecc.map { "\($0.index)" }.joined(separator: ", "))", evidence: evidence, remedy: [
-                "the GPU's memory is failing: drain it, check `nvidia-smi -q -d ECC,PAGE_RETIREMENT`, and have it replaced if the count grows",
-            ], code: "gpu.errors.ecc")
+            return .failure(
+                "uncorrected ECC errors on GPU \(ecc.map { "\($0.index)" }.joined(separator: ", "))", evidence: evidence,
+                remedy: [
+                    "the GPU's memory is failing: drain it, check `nvidia-smi -q -d ECC,PAGE_RETIREMENT`, and have it replaced if the count grows"
+                ], code: "gpu.errors.ecc")
         }
         if !snapshot.errors.isEmpty {
-            return .warning("NVML could not read everything", evidence: snapshot.errors.map(\.description) + evidence,
-                            remedy: ["run `nvidia-smi -q` to see what the driver reports"])
+            return .warning(
+                "NVML could not read everything", evidence: snapshot.errors.map(\.description) + evidence,
+                remedy: ["run `nvidia-smi -q` to see what the driver reports"])
         }
         return .ok("no uncorrected ECC errors, every NVML call answered", evidence: evidence)
     }
@@ -244,7 +269,9 @@ extension Doctor {
             for summary in summaries {
                 guard let service = summary.composeService, byService[service] == nil else { continue }
                 let inspect = try await engine.inspectContainer(summary.id)
-                let gpu = (inspect.hostConfig?.deviceRequests ?? []).filter { isGPURequest(driver: $0.driver, capabilities: ($0.capabilities ?? []).flatMap { $0 }) }
+                let gpu = (inspect.hostConfig?.deviceRequests ?? []).filter {
+                    isGPURequest(driver: $0.driver, capabilities: ($0.capabilities ?? []).flatMap { $0 })
+                }
                 byService[service] = (summary, gpu)
             }
             let services = Set(project.services.map(\.name)).union(byService.keys)
@@ -253,9 +280,10 @@ extension Doctor {
                     .filter { isGPURequest(driver: $0.driver, capabilities: $0.capabilities) }
                 let (summary, granted) = byService[service].map { ($0.0 as DockerEngine.ContainerSummary?, $0.1) } ?? (nil, [])
                 guard let first = declared.first.map({ ($0.count, $0.deviceIDs) }) ?? granted.first.map({ ($0.count, $0.deviceIDs ?? []) }) else { continue }
-                requests.append(GPURequest(
-                    project: project.name, service: service, count: first.1.isEmpty ? (first.0 ?? -1) : nil, deviceIDs: first.1,
-                    container: summary?.name, containerID: summary?.id, running: summary?.state == .running, granted: !granted.isEmpty))
+                requests.append(
+                    GPURequest(
+                        project: project.name, service: service, count: first.1.isEmpty ? (first.0 ?? -1) : nil, deviceIDs: first.1,
+                        container: summary?.name, containerID: summary?.id, running: summary?.state == .running, granted: !granted.isEmpty))
             }
         }
         return requests

@@ -11,8 +11,10 @@ extension Doctor {
         /// How the default-password check avoids costing lockouts (see `DefaultPasswordPolicy`).
         public var defaultPassword: DefaultPasswordPolicy
 
-        public init(client: Grafana.Client, datasourceUID: String = Grafana.datasourceUID, dashboardUIDs: [String], alertRuleUIDs: [String],
-                    defaultPassword: DefaultPasswordPolicy = DefaultPasswordPolicy(stateFile: nil)) {
+        public init(
+            client: Grafana.Client, datasourceUID: String = Grafana.datasourceUID, dashboardUIDs: [String], alertRuleUIDs: [String],
+            defaultPassword: DefaultPasswordPolicy = DefaultPasswordPolicy(stateFile: nil)
+        ) {
             self.client = client
             self.datasourceUID = datasourceUID
             self.dashboardUIDs = dashboardUIDs
@@ -32,7 +34,8 @@ extension Doctor {
         // accepts them. A refusal is remembered (no secret) so that StackPilot as a whole costs at
         // most one failed login per `minimumInterval`; the other checks do not log in after one.
         let verified = Once<Bool> { try await verifiedLookup(setup) }
-        let credentialsRemedy = "set GRAFANA_ADMIN_PASSWORD in stacks/.env (what the grafana service gets, read by StackPilot too), or GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"
+        let credentialsRemedy =
+            "set GRAFANA_ADMIN_PASSWORD in stacks/.env (what the grafana service gets, read by StackPilot too), or GRAFANA_USER and GRAFANA_PASSWORD (or GRAFANA_PASSWORD_FILE), or GRAFANA_TOKEN for a service account"
         /// Grafana being down is the health check's failure; the others say they could not look.
         func whenReachable(_ name: String, _ body: @escaping @Sendable () async throws -> Finding) -> Check {
             Check(.grafana, name) {
@@ -57,15 +60,20 @@ extension Doctor {
             Check(.grafana, "health") {
                 do {
                     let health = try await grafana.health()
-                    let what = health.standIn ? "grafana-standin \(health.version ?? "") (a stand-in for Grafana's HTTP API, not Grafana)" : "Grafana \(health.version ?? "")"
+                    let what =
+                        health.standIn
+                        ? "grafana-standin \(health.version ?? "") (a stand-in for Grafana's HTTP API, not Grafana)" : "Grafana \(health.version ?? "")"
                     guard health.database?.lowercased() ?? "ok" == "ok" else {
-                        return .failure("\(what) at \(url) reports its database as \(health.database ?? "?")", remedy: ["read Grafana's log: stackpilot logs grafana"])
+                        return .failure(
+                            "\(what) at \(url) reports its database as \(health.database ?? "?")", remedy: ["read Grafana's log: stackpilot logs grafana"])
                     }
                     return .ok("\(what) is healthy at \(url)")
                 } catch {
-                    return .failure("Grafana does not answer at \(url)", evidence: ["\(error)"], remedy: [
-                        "is it running? stackpilot ps", "start it: stackpilot up", "if it runs elsewhere, set GRAFANA_URL",
-                    ])
+                    return .failure(
+                        "Grafana does not answer at \(url)", evidence: ["\(error)"],
+                        remedy: [
+                            "is it running? stackpilot ps", "start it: stackpilot up", "if it runs elsewhere, set GRAFANA_URL",
+                        ])
                 }
             },
             whenReachable("credentials") {
@@ -92,9 +100,12 @@ extension Doctor {
                 }
                 let health = try await grafana.datasourceHealth(uid: setup.datasourceUID)
                 guard health.isOK else {
-                    return .failure("the datasource \(setup.datasourceUID) exists but Grafana cannot query Prometheus through it",
-                                    evidence: ["Grafana says: \(health.message)"],
-                                    remedy: ["is Prometheus running and on Grafana's network? Its URL in the datasource must be the one Grafana reaches (http://prometheus:9090 inside the network)"])
+                    return .failure(
+                        "the datasource \(setup.datasourceUID) exists but Grafana cannot query Prometheus through it",
+                        evidence: ["Grafana says: \(health.message)"],
+                        remedy: [
+                            "is Prometheus running and on Grafana's network? Its URL in the datasource must be the one Grafana reaches (http://prometheus:9090 inside the network)"
+                        ])
                 }
                 return .ok("datasource \(setup.datasourceUID) works: \(health.message)")
             },
@@ -104,9 +115,10 @@ extension Doctor {
                     missing.append(uid)
                 }
                 guard missing.isEmpty else {
-                    return .failure("dashboard\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
-                                    evidence: ["expected from dashboards/: \(setup.dashboardUIDs.joined(separator: ", "))"],
-                                    remedy: [reprovision], fix: .provisionGrafana)
+                    return .failure(
+                        "dashboard\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
+                        evidence: ["expected from dashboards/: \(setup.dashboardUIDs.joined(separator: ", "))"],
+                        remedy: [reprovision], fix: .provisionGrafana)
                 }
                 return .ok("all \(setup.dashboardUIDs.count) dashboards of dashboards/ are in Grafana")
             },
@@ -114,8 +126,9 @@ extension Doctor {
                 let present = Set(try await grafana.alertRules().compactMap { $0["uid"]?.stringValue })
                 let missing = setup.alertRuleUIDs.filter { !present.contains($0) }
                 guard missing.isEmpty else {
-                    return .failure("alert rule\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
-                                    remedy: [reprovision], fix: .provisionGrafana)
+                    return .failure(
+                        "alert rule\(missing.count == 1 ? "" : "s") missing in Grafana: \(missing.joined(separator: ", "))",
+                        remedy: [reprovision], fix: .provisionGrafana)
                 }
                 return .ok("all \(setup.alertRuleUIDs.count) alert rules are provisioned")
             },
@@ -131,10 +144,13 @@ extension Doctor {
         let fingerprint = credentialsFingerprint(grafana.credentials)
         let now = policy.now()
         if let memory = readRefusal(memoryFile), memory.url == grafana.url, memory.fingerprint == fingerprint,
-           !mayRetryCredentials(refusedAt: memory.refusedAt, now: now, minimumInterval: policy.minimumInterval) {
+            !mayRetryCredentials(refusedAt: memory.refusedAt, now: now, minimumInterval: policy.minimumInterval)
+        {
             throw Grafana.ProvisionError.unauthorized(
                 url: grafana.url,
-                credentials: "\(grafana.credentials), refused \(Int(now.timeIntervalSince(memory.refusedAt) / 60)) min ago: not tried again for \(Int(policy.minimumInterval / 60)) minutes, to stay clear of Grafana's login lockout")
+                credentials:
+                    "\(grafana.credentials), refused \(Int(now.timeIntervalSince(memory.refusedAt) / 60)) min ago: not tried again for \(Int(policy.minimumInterval / 60)) minutes, to stay clear of Grafana's login lockout"
+            )
         }
         do {
             let exists = try await grafana.datasource(uid: setup.datasourceUID) != nil
@@ -176,7 +192,10 @@ extension Doctor {
         }
         if let memory, memory.url == grafana.url {
             let minutes = max(0, Int(now.timeIntervalSince(memory.attemptedAt) / 60))
-            return finding(memory.acceptsDefault, " (as of \(minutes) min ago: admin/admin is tried at most every \(Int(policy.minimumInterval / 60)) minutes, never by supervise, to stay clear of Grafana's login lockout)")
+            return finding(
+                memory.acceptsDefault,
+                " (as of \(minutes) min ago: admin/admin is tried at most every \(Int(policy.minimumInterval / 60)) minutes, never by supervise, to stay clear of Grafana's login lockout)"
+            )
         }
         return .notApplicable("not checked: trying admin/admin counts towards Grafana's login lockout, so supervise never does; run stackpilot doctor to check")
     }

@@ -21,8 +21,10 @@ extension Doctor {
         /// Pause between two reads of `/api/v1/targets` while waiting.
         public var pollInterval: Duration
 
-        public init(limit: Duration = .seconds(30), slack: Duration = .seconds(5), fallbackInterval: Duration = .seconds(15),
-                    startupGrace: Duration = .seconds(2), pollInterval: Duration = .milliseconds(500)) {
+        public init(
+            limit: Duration = .seconds(30), slack: Duration = .seconds(5), fallbackInterval: Duration = .seconds(15),
+            startupGrace: Duration = .seconds(2), pollInterval: Duration = .milliseconds(500)
+        ) {
             self.limit = limit
             self.slack = slack
             self.fallbackInterval = fallbackInterval
@@ -64,8 +66,10 @@ extension Doctor {
 
     /// Decides whether a target's last scrape can be trusted to judge it. Pure: `now` is the
     /// caller's clock, the dates come from Prometheus (`lastScrape`) and the engine (`StartedAt`).
-    public static func scrapeTiming(health: ScrapeHealth, lastScrape: Date?, container: TargetContainer?,
-                                    interval: Duration, now: Date, policy: PendingScrapeWait = .init()) -> ScrapeTiming {
+    public static func scrapeTiming(
+        health: ScrapeHealth, lastScrape: Date?, container: TargetContainer?,
+        interval: Duration, now: Date, policy: PendingScrapeWait = .init()
+    ) -> ScrapeTiming {
         guard health != .up, let container, container.running, let started = container.startedAt else { return .judgeNow }
         if let lastScrape, lastScrape >= started.addingTimeInterval(policy.startupGrace.timeInterval) { return .judgeNow }
         if let lastScrape, now.timeIntervalSince(lastScrape) > (interval * 2 + policy.slack).timeInterval {
@@ -95,8 +99,10 @@ extension Doctor {
 
     /// Polls `/api/v1/targets` until each pending target has a scrape that began after its `after`,
     /// or its own deadline passes. All targets are waited for together, in one polling loop.
-    static func awaitScrapes(_ prometheus: PrometheusAPI.Client, pending: [TargetKey: (after: Date, budget: Duration)],
-                             pollInterval: Duration) async -> [TargetKey: PendingOutcome] {
+    static func awaitScrapes(
+        _ prometheus: PrometheusAPI.Client, pending: [TargetKey: (after: Date, budget: Duration)],
+        pollInterval: Duration
+    ) async -> [TargetKey: PendingOutcome] {
         let clock = ContinuousClock()
         let start = clock.now
         var waiting = pending.mapValues { (after: $0.after, deadline: start + $0.budget) }
@@ -124,14 +130,19 @@ extension Doctor {
     /// job is not in the manifest, the service has no container, or the engine does not answer.
     static func targetContainer(_ engine: DockerEngine.Client, target: PrometheusAPI.Target, manifest: Manifest) async -> TargetContainer? {
         guard let job = target.job, let expected = manifest.target(job: job) else { return nil }
-        guard let summaries = try? await engine.listContainers(all: true, filters: DockerEngine.Filters()
-            .composeProject(expected.project).composeService(expected.service)) else { return nil }
+        guard
+            let summaries = try? await engine.listContainers(
+                all: true,
+                filters: DockerEngine.Filters()
+                    .composeProject(expected.project).composeService(expected.service))
+        else { return nil }
         var best: TargetContainer?
         for summary in summaries {
             guard let state = (try? await engine.inspectContainer(summary.id))?.state else { continue }
-            let candidate = TargetContainer(service: "\(expected.service) (\(expected.project))",
-                                            running: state.running == true && state.restarting != true,
-                                            startedAt: state.startedAt.flatMap(ContainerStatsResponse.parseTime))
+            let candidate = TargetContainer(
+                service: "\(expected.service) (\(expected.project))",
+                running: state.running == true && state.restarting != true,
+                startedAt: state.startedAt.flatMap(ContainerStatsResponse.parseTime))
             if let current = best {
                 let newer = (candidate.startedAt ?? .distantPast) > (current.startedAt ?? .distantPast)
                 if (candidate.running && !current.running) || (candidate.running == current.running && newer) { best = candidate }

@@ -9,20 +9,26 @@ extension Doctor {
     /// "Check Prometheus targets: http://localhost:9090/targets".
     /// With `engine`, a target that is not up but whose container started after its last scrape is
     /// judged on its next scrape (see `PendingScrapeWait`); without, every target on its last one.
-    static func prometheusChecks(_ prometheus: PrometheusAPI.Client, manifest: Manifest, engine: DockerEngine.Client? = nil,
-                                 pendingScrapes: PendingScrapeWait = .init()) -> [Check] {
+    static func prometheusChecks(
+        _ prometheus: PrometheusAPI.Client, manifest: Manifest, engine: DockerEngine.Client? = nil,
+        pendingScrapes: PendingScrapeWait = .init()
+    ) -> [Check] {
         let url = prometheus.endpoint
         return [
             Check(.prometheus, "ready") {
                 do {
                     guard try await prometheus.ready() else {
-                        return .failure("Prometheus at \(url) is not ready", remedy: ["it may still be replaying its WAL; if not, read its log: stackpilot logs prometheus"],
-                                        code: "prometheus.ready.notReady")
+                        return .failure(
+                            "Prometheus at \(url) is not ready",
+                            remedy: ["it may still be replaying its WAL; if not, read its log: stackpilot logs prometheus"],
+                            code: "prometheus.ready.notReady")
                     }
                 } catch {
-                    return .failure("Prometheus does not answer at \(url)", evidence: ["\(error)"], remedy: [
-                        "is it running? stackpilot ps", "start it: stackpilot up",
-                    ], fix: nil, code: "prometheus.ready.unreachable")
+                    return .failure(
+                        "Prometheus does not answer at \(url)", evidence: ["\(error)"],
+                        remedy: [
+                            "is it running? stackpilot ps", "start it: stackpilot up",
+                        ], fix: nil, code: "prometheus.ready.unreachable")
                 }
                 let info = try? await prometheus.buildInfo()
                 return .ok("Prometheus \(info?.version ?? "") is ready at \(url)")
@@ -38,14 +44,16 @@ extension Doctor {
                     evidence.append("job \(job.name) scrapes every \(seconds(job.scrapeInterval))")
                 }
                 if !missingJobs.isEmpty {
-                    return .failure("Prometheus has no scrape job for \(missingJobs.joined(separator: ", "))", evidence: evidence,
-                                    remedy: ["add the jobs to stacks/prometheus/prometheus.yml and reload Prometheus (stackpilot up recreates it when the file changed)"],
-                                    code: "prometheus.configuration.missingJobs")
+                    return .failure(
+                        "Prometheus has no scrape job for \(missingJobs.joined(separator: ", "))", evidence: evidence,
+                        remedy: ["add the jobs to stacks/prometheus/prometheus.yml and reload Prometheus (stackpilot up recreates it when the file changed)"],
+                        code: "prometheus.configuration.missingJobs")
                 }
                 if interval != .seconds(15) {
-                    return .warning("the scrape interval is \(seconds(interval)), the guide sets 15 s", evidence: evidence,
-                                    remedy: ["set global.scrape_interval: 15s in the Prometheus configuration"],
-                                    code: "prometheus.configuration.interval")
+                    return .warning(
+                        "the scrape interval is \(seconds(interval)), the guide sets 15 s", evidence: evidence,
+                        remedy: ["set global.scrape_interval: 15s in the Prometheus configuration"],
+                        code: "prometheus.configuration.interval")
                 }
                 return .ok("configuration loaded, \(jobs.count) jobs, scrape interval 15 s", evidence: evidence)
             },
@@ -57,8 +65,10 @@ extension Doctor {
 
     /// Every target up. A target down whose container (re)started after Prometheus' last scrape
     /// of it is pending: the check waits for its next scrape and judges on that one.
-    static func targetsFinding(_ prometheus: PrometheusAPI.Client, manifest: Manifest, engine: DockerEngine.Client?,
-                               policy: PendingScrapeWait) async throws -> Finding {
+    static func targetsFinding(
+        _ prometheus: PrometheusAPI.Client, manifest: Manifest, engine: DockerEngine.Client?,
+        policy: PendingScrapeWait
+    ) async throws -> Finding {
         var targets = try await prometheus.targets().activeTargets
         /// Targets Prometheus has not scraped since their container started: their summary part.
         var unscraped: [TargetKey: String] = [:]
@@ -83,15 +93,18 @@ extension Doctor {
                 let interval = target.scrapeInterval.flatMap(PrometheusDuration.parse) ?? policy.fallbackInterval
                 intervals[key] = interval
                 let container = containers[key]
-                switch scrapeTiming(health: target.health, lastScrape: scrapeDate(target.lastScrape), container: container,
-                                    interval: interval, now: now, policy: policy) {
+                switch scrapeTiming(
+                    health: target.health, lastScrape: scrapeDate(target.lastScrape), container: container,
+                    interval: interval, now: now, policy: policy)
+                {
                 case .judgeNow:
                     break
                 case .overdue(let lastScrape):
                     let name = target.job ?? target.scrapeUrl
                     let started = container?.startedAt ?? now
                     unscraped[key] = "Prometheus has not scraped \(name) since \(container?.service ?? "its container") started \(age(started, now: now)) ago"
-                    notes[key] = "\(name): not scraped since \(container?.service ?? "its container") started \(age(started, now: now)) ago; "
+                    notes[key] =
+                        "\(name): not scraped since \(container?.service ?? "its container") started \(age(started, now: now)) ago; "
                         + "its last scrape was \(age(lastScrape, now: now)) ago, it is scraped every \(seconds(interval))"
                 case .waitForScrape(let after, let budget):
                     pending[key] = (after, budget)
@@ -108,11 +121,14 @@ extension Doctor {
                     switch outcome {
                     case .scraped(let fresh):
                         targets[index] = fresh
-                        notes[key] = fresh.health == .up ? "\(name): up at its first scrape \(since)" : "\(name): still \(fresh.health.rawValue) at its first scrape \(since)"
+                        notes[key] =
+                            fresh.health == .up
+                            ? "\(name): up at its first scrape \(since)" : "\(name): still \(fresh.health.rawValue) at its first scrape \(since)"
                     case .notScraped:
                         let waited = seconds(pending[key]?.budget ?? .zero)
                         unscraped[key] = "Prometheus has not scraped \(name) \(since); no new scrape within \(waited)"
-                        notes[key] = "\(name): not scraped \(since) (waited \(waited), it is scraped every \(seconds(intervals[key] ?? policy.fallbackInterval)))"
+                        notes[key] =
+                            "\(name): not scraped \(since) (waited \(waited), it is scraped every \(seconds(intervals[key] ?? policy.fallbackInterval)))"
                     }
                 }
             }
@@ -129,10 +145,11 @@ extension Doctor {
             var remedy: [String] = []
             if !down.isEmpty {
                 summary.append("\(down.count) of \(targets.count) targets are not up: \(down.compactMap(\.job).joined(separator: ", "))")
-                remedy += [
-                    "a target that is down cannot be scraped: is the service running (stackpilot ps) and on Prometheus' network?",
-                    "lastError says why; 'connection refused' means the service is not listening, 'no such host' that it is not on the network",
-                ] + down.compactMap { diagnosis($0, manifest: manifest) }
+                remedy +=
+                    [
+                        "a target that is down cannot be scraped: is the service running (stackpilot ps) and on Prometheus' network?",
+                        "lastError says why; 'connection refused' means the service is not listening, 'no such host' that it is not on the network",
+                    ] + down.compactMap { diagnosis($0, manifest: manifest) }
             }
             if !unscraped.isEmpty {
                 summary += targets.compactMap { unscraped[TargetKey($0)] }
@@ -142,16 +159,19 @@ extension Doctor {
                 ]
             }
             // Down decides the code when both hold: a target that is down is the louder problem.
-            return .failure(summary.joined(separator: "; "), evidence: evidence, remedy: remedy,
-                            code: down.isEmpty ? "prometheus.targets.notScraped" : "prometheus.targets.down")
+            return .failure(
+                summary.joined(separator: "; "), evidence: evidence, remedy: remedy,
+                code: down.isEmpty ? "prometheus.targets.notScraped" : "prometheus.targets.down")
         }
         if !absent.isEmpty {
-            return .failure("Prometheus has no target for \(absent.joined(separator: ", "))", evidence: evidence,
-                            remedy: ["add the jobs to stacks/prometheus/prometheus.yml"], code: "prometheus.targets.absent")
+            return .failure(
+                "Prometheus has no target for \(absent.joined(separator: ", "))", evidence: evidence,
+                remedy: ["add the jobs to stacks/prometheus/prometheus.yml"], code: "prometheus.targets.absent")
         }
         if targets.contains(where: { $0.health == .unknown }) {
-            return .warning("some targets have not been scraped yet", evidence: evidence, remedy: ["wait one scrape interval"],
-                            code: "prometheus.targets.unknown")
+            return .warning(
+                "some targets have not been scraped yet", evidence: evidence, remedy: ["wait one scrape interval"],
+                code: "prometheus.targets.unknown")
         }
         return .ok("all \(targets.count) targets are up", evidence: evidence)
     }

@@ -31,8 +31,10 @@ extension Doctor {
 
     /// Waits until every container a fix started or restarted runs and is healthy (or has no
     /// healthcheck), or `timeout` passes. Returns each container's service with how it ended.
-    public static func waitForFixedContainers(_ engine: DockerEngine.Client, fixes: [Fix], timeout: Duration,
-                                              pollInterval: Duration = .seconds(1)) async -> [(service: String, settlement: ContainerSettlement)] {
+    public static func waitForFixedContainers(
+        _ engine: DockerEngine.Client, fixes: [Fix], timeout: Duration,
+        pollInterval: Duration = .seconds(1)
+    ) async -> [(service: String, settlement: ContainerSettlement)] {
         let containers: [(id: String, service: String)] = fixes.compactMap { fix in
             switch fix {
             case .startContainer(let id, let service), .restartContainer(let id, let service): (id, service)
@@ -68,8 +70,10 @@ extension Doctor.Runner {
     /// Runs the checks of `groups` that failed in `report` again, every `pollInterval`, until none
     /// of them fails or `timeout` passes; the other results are kept. For what settles on its own
     /// schedule after a repair (a Prometheus target is up again only after its next scrape).
-    public func recheckFailures(_ report: Doctor.Report, checks: [Doctor.Check], groups: Set<Doctor.Group>,
-                                timeout: Duration, pollInterval: Duration) async -> Doctor.Report {
+    public func recheckFailures(
+        _ report: Doctor.Report, checks: [Doctor.Check], groups: Set<Doctor.Group>,
+        timeout: Duration, pollInterval: Duration
+    ) async -> Doctor.Report {
         var report = report
         let clock = ContinuousClock()
         let deadline = clock.now + timeout

@@ -44,8 +44,9 @@ extension Doctor {
                 report = await runner.run(checks)
                 // What the repaired services feed settles on its own schedule: Prometheus marks a
                 // target up at its next scrape, Grafana's datasource health follows Prometheus.
-                report = await runner.recheckFailures(report, checks: checks, groups: [.stacks, .metrics, .prometheus, .grafana],
-                                                      timeout: settling.recheckTimeout, pollInterval: settling.pollInterval)
+                report = await runner.recheckFailures(
+                    report, checks: checks, groups: [.stacks, .metrics, .prometheus, .grafana],
+                    timeout: settling.recheckTimeout, pollInterval: settling.pollInterval)
             }
             return report
         }

@@ -45,10 +45,11 @@ extension Doctor {
                     timer: Task {
                         try? await Task.sleep(for: timeout)
                         guard !Task.isCancelled else { return }
-                        race.finish(.failure(
-                            "no answer within \(Self.format(timeout))",
-                            evidence: ["check '\(name)' timed out"],
-                            remedy: ["whatever this check talks to is hung or unreachable; look at it directly"], code: "check.timedOut"))
+                        race.finish(
+                            .failure(
+                                "no answer within \(Self.format(timeout))",
+                                evidence: ["check '\(name)' timed out"],
+                                remedy: ["whatever this check talks to is hung or unreachable; look at it directly"], code: "check.timedOut"))
                     })
             }
         }

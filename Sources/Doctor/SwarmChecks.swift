@@ -85,10 +85,12 @@ extension Doctor {
             if let config = p.config, config.split(separator: "\n").contains(where: { $0 == "CONFIG_IP_VS=y" || $0 == "CONFIG_IP_VS=m" }) {
                 return IPVSSupport(available: true, evidence: ["/boot/config-\(p.kernel) enables CONFIG_IP_VS"])
             }
-            return IPVSSupport(available: false, evidence: [
-                "kernel \(p.kernel): no /proc/net/ip_vs, \(p.modules == nil ? "no /proc/modules" : "no ip_vs in /proc/modules"), "
-                    + "no ip_vs.ko under /lib/modules/\(p.kernel)\(p.config == nil ? "" : ", CONFIG_IP_VS off in /boot/config-\(p.kernel)")",
-            ])
+            return IPVSSupport(
+                available: false,
+                evidence: [
+                    "kernel \(p.kernel): no /proc/net/ip_vs, \(p.modules == nil ? "no /proc/modules" : "no ip_vs in /proc/modules"), "
+                        + "no ip_vs.ko under /lib/modules/\(p.kernel)\(p.config == nil ? "" : ", CONFIG_IP_VS off in /boot/config-\(p.kernel)")"
+                ])
         }
 
         /// This machine's kernel (the lab's nodes share it; a local engine runs on it).
@@ -102,10 +104,12 @@ extension Doctor {
             for dir in ["\(moduleDir)/kernel/net/netfilter/ipvs", "\(moduleDir)/updates", "\(moduleDir)/extra"] {
                 for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix("ip_vs.ko") { files.append("\(dir)/\(entry)") }
             }
-            return decide(Probe(kernel: kernel, procNetIPVS: fm.fileExists(atPath: "/proc/net/ip_vs"),
-                                modules: try? String(contentsOfFile: "/proc/modules", encoding: .utf8),
-                                builtin: try? String(contentsOfFile: "\(moduleDir)/modules.builtin", encoding: .utf8),
-                                moduleFiles: files, config: try? String(contentsOfFile: "/boot/config-\(kernel)", encoding: .utf8)))
+            return decide(
+                Probe(
+                    kernel: kernel, procNetIPVS: fm.fileExists(atPath: "/proc/net/ip_vs"),
+                    modules: try? String(contentsOfFile: "/proc/modules", encoding: .utf8),
+                    builtin: try? String(contentsOfFile: "\(moduleDir)/modules.builtin", encoding: .utf8),
+                    moduleFiles: files, config: try? String(contentsOfFile: "/boot/config-\(kernel)", encoding: .utf8)))
         }
     }
 
@@ -113,8 +117,10 @@ extension Doctor {
     /// against IPVS, overlay reachability (each node's tasks scraped by Prometheus across the
     /// overlay), the registry. Only for a swarm deployment (the manifest's `swarm.enabled` or
     /// `--swarm`); `engine` is a manager's.
-    static func swarmChecks(_ engine: DockerEngine.Client, prometheus: PrometheusAPI.Client, registry: String?,
-                            ipvs: @escaping @Sendable () -> IPVSSupport = { IPVSSupport.thisKernel() }) -> [Check] {
+    static func swarmChecks(
+        _ engine: DockerEngine.Client, prometheus: PrometheusAPI.Client, registry: String?,
+        ipvs: @escaping @Sendable () -> IPVSSupport = { IPVSSupport.thisKernel() }
+    ) -> [Check] {
         let state: @Sendable () async throws -> SwarmState? = { try await SwarmState.read(engine) }
         func check(_ name: String, timeout: Duration = .seconds(8), _ judge: @escaping @Sendable (SwarmState) async throws -> Finding) -> Check {
             Check(.swarm, name, timeout: timeout) {
@@ -140,10 +146,13 @@ extension Doctor {
 
     static func notAManagerFinding(_ info: DockerEngine.SystemInfo) -> Finding {
         let state = info.swarm?.localNodeState.map { "\($0)" } ?? "unknown"
-        return .failure("the engine is not a manager of an active swarm (local node state: \(state))", remedy: [
-            "point --host/DOCKER_HOST at a manager of the swarm (the lab: scripts/swarm-lab up prints it)",
-            "or turn swarm off for this deployment (swarm.enabled in stacks/stackpilot.yml, no --swarm)",
-        ]).coded("swarm.inactive")
+        return .failure(
+            "the engine is not a manager of an active swarm (local node state: \(state))",
+            remedy: [
+                "point --host/DOCKER_HOST at a manager of the swarm (the lab: scripts/swarm-lab up prints it)",
+                "or turn swarm off for this deployment (swarm.enabled in stacks/stackpilot.yml, no --swarm)",
+            ]
+        ).coded("swarm.inactive")
     }
 
     // MARK: - Decisions (pure)
@@ -162,20 +171,27 @@ extension Doctor {
         let name = { (n: DockerEngine.Node) in n.description?.hostname ?? n.id }
         let down = nodes.filter { $0.status?.state != .ready }
         if !down.isEmpty {
-            return .failure("\(down.map(name).joined(separator: ", ")) \(down.count == 1 ? "is" : "are") not ready", evidence: evidence, remedy: [
-                "start the node's engine (the lab: docker start <node container>), or remove it: docker node rm --force <node>",
-                "its tasks are rescheduled on the other nodes where their constraints allow; see the tasks check",
-            ]).coded("swarm.nodes.down")
+            return .failure(
+                "\(down.map(name).joined(separator: ", ")) \(down.count == 1 ? "is" : "are") not ready", evidence: evidence,
+                remedy: [
+                    "start the node's engine (the lab: docker start <node container>), or remove it: docker node rm --force <node>",
+                    "its tasks are rescheduled on the other nodes where their constraints allow; see the tasks check",
+                ]
+            ).coded("swarm.nodes.down")
         }
         let drained = nodes.filter { $0.spec?.availability == .drain }
         if !drained.isEmpty {
-            return .warning("\(drained.map(name).joined(separator: ", ")) \(drained.count == 1 ? "is" : "are") drained: no tasks run there",
-                            evidence: evidence, remedy: ["when its maintenance is over: docker node update --availability active <node>"]).coded("swarm.nodes.drained")
+            return .warning(
+                "\(drained.map(name).joined(separator: ", ")) \(drained.count == 1 ? "is" : "are") drained: no tasks run there",
+                evidence: evidence, remedy: ["when its maintenance is over: docker node update --availability active <node>"]
+            ).coded("swarm.nodes.drained")
         }
         let paused = nodes.filter { $0.spec?.availability == .pause }
         if !paused.isEmpty {
-            return .warning("\(paused.map(name).joined(separator: ", ")) \(paused.count == 1 ? "is" : "are") paused: no new tasks go there",
-                            evidence: evidence, remedy: ["docker node update --availability active <node>"]).coded("swarm.nodes.paused")
+            return .warning(
+                "\(paused.map(name).joined(separator: ", ")) \(paused.count == 1 ? "is" : "are") paused: no new tasks go there",
+                evidence: evidence, remedy: ["docker node update --availability active <node>"]
+            ).coded("swarm.nodes.paused")
         }
         return .ok("\(nodes.count) node\(nodes.count == 1 ? "" : "s") ready and active", evidence: evidence).coded("swarm.nodes.ok")
     }
@@ -186,21 +202,27 @@ extension Doctor {
         let managers = nodes.filter { $0.managerStatus != nil || $0.spec?.role == .manager }
         let reachable = managers.filter { $0.managerStatus?.reachability == .reachable }
         let quorum = managers.count / 2 + 1
-        let evidence = managers.map { m in
-            "\(m.description?.hostname ?? m.id): \(m.managerStatus?.reachability.map { "\($0)" } ?? "unknown")\(m.managerStatus?.leader == true ? ", leader" : "")"
-        } + ["\(reachable.count) of \(managers.count) managers reachable, quorum \(quorum)"]
+        let evidence =
+            managers.map { m in
+                "\(m.description?.hostname ?? m.id): \(m.managerStatus?.reachability.map { "\($0)" } ?? "unknown")\(m.managerStatus?.leader == true ? ", leader" : "")"
+            } + ["\(reachable.count) of \(managers.count) managers reachable, quorum \(quorum)"]
         let unreachable = managers.filter { $0.managerStatus?.reachability != .reachable }.map { $0.description?.hostname ?? $0.id }
         if reachable.count < quorum {
-            return .failure("quorum lost: \(reachable.count) of \(managers.count) managers reachable, \(quorum) needed", evidence: evidence, remedy: [
-                "bring back the unreachable managers: \(unreachable.joined(separator: ", "))",
-                "if they are gone for good: docker swarm init --force-new-cluster on a surviving manager",
-            ]).coded("swarm.quorum.lost")
+            return .failure(
+                "quorum lost: \(reachable.count) of \(managers.count) managers reachable, \(quorum) needed", evidence: evidence,
+                remedy: [
+                    "bring back the unreachable managers: \(unreachable.joined(separator: ", "))",
+                    "if they are gone for good: docker swarm init --force-new-cluster on a surviving manager",
+                ]
+            ).coded("swarm.quorum.lost")
         }
         if !unreachable.isEmpty {
             let atRisk = reachable.count == quorum
-            return .warning("\(unreachable.joined(separator: ", ")) unreachable\(atRisk ? ": quorum at risk, one more manager lost stops the swarm" : "")",
-                            evidence: evidence, remedy: ["bring the manager back, or demote and remove it: docker node demote <node>; docker node rm <node>"])
-                .coded(atRisk ? "swarm.quorum.at-risk" : "swarm.managers.unreachable")
+            return .warning(
+                "\(unreachable.joined(separator: ", ")) unreachable\(atRisk ? ": quorum at risk, one more manager lost stops the swarm" : "")",
+                evidence: evidence, remedy: ["bring the manager back, or demote and remove it: docker node demote <node>; docker node rm <node>"]
+            )
+            .coded(atRisk ? "swarm.quorum.at-risk" : "swarm.managers.unreachable")
         }
         return .ok("\(managers.count) manager\(managers.count == 1 ? "" : "s") reachable (quorum \(quorum))", evidence: evidence).coded("swarm.managers.ok")
     }
@@ -220,7 +242,8 @@ extension Doctor {
         let usable = Set(state.nodes.filter { $0.status?.state == .ready && $0.spec?.availability == .active }.map(\.id))
         return state.services.map { service in
             let tasks = state.tasks.filter { $0.serviceID == service.id }
-            let running = service.serviceStatus?.runningTasks.map { Int($0) }
+            let running =
+                service.serviceStatus?.runningTasks.map { Int($0) }
                 ?? tasks.filter { $0.desiredState == .running && $0.status?.state == .running }.count
             let global = service.spec?.mode?.global != nil
             let desired: Int
@@ -241,10 +264,13 @@ extension Doctor {
         guard !all.isEmpty else { return .warning("no service runs on this swarm", remedy: ["deploy: stackpilot up --swarm"]).coded("swarm.services.none") }
         let behind = all.filter { !$0.converged }
         if !behind.isEmpty {
-            return .failure("\(behind.map { "\($0.service) \($0.running)/\($0.desired)" }.joined(separator: ", ")) not converged", evidence: evidence, remedy: [
-                "the tasks check says why their tasks do not run (placement, image, exit code)",
-                "docker service ps --no-trunc <service> shows every task's error",
-            ]).coded("swarm.services.not-converged")
+            return .failure(
+                "\(behind.map { "\($0.service) \($0.running)/\($0.desired)" }.joined(separator: ", ")) not converged", evidence: evidence,
+                remedy: [
+                    "the tasks check says why their tasks do not run (placement, image, exit code)",
+                    "docker service ps --no-trunc <service> shows every task's error",
+                ]
+            ).coded("swarm.services.not-converged")
         }
         return .ok("every service converged (\(all.count) service\(all.count == 1 ? "" : "s"))", evidence: evidence).coded("swarm.services.converged")
     }
@@ -263,7 +289,10 @@ extension Doctor {
             let state = task.status?.state
             if err.contains("no suitable node") { return .unplaceable }
             if err.contains("no such image") || err.contains("manifest unknown") || err.contains("pull access denied") || err.contains("image not found")
-                || err.contains("failed to resolve reference") { return .image }
+                || err.contains("failed to resolve reference")
+            {
+                return .image
+            }
             guard state == .failed || state == .rejected else { return nil }
             let code = task.status?.containerStatus?.exitCode
             if err.contains("oom") || code == 137 && err.contains("memory") { return .oom }
@@ -323,18 +352,23 @@ extension Doctor {
             let vip = (endpoint?.mode ?? .vip) == .vip && !(service.spec?.taskTemplate?.networks ?? []).isEmpty
             if vip { needs.append("\(name): endpoint_mode vip") }
             if !ingress.isEmpty {
-                needs.append("\(name): ingress port\(ingress.count == 1 ? "" : "s") " + ingress.map { "\($0.publishedPort.map(String.init) ?? "?"):\($0.targetPort.map(String.init) ?? "?")" }.joined(separator: ", "))
+                needs.append(
+                    "\(name): ingress port\(ingress.count == 1 ? "" : "s") "
+                        + ingress.map { "\($0.publishedPort.map(String.init) ?? "?"):\($0.targetPort.map(String.init) ?? "?")" }.joined(separator: ", "))
             }
         }
         if ipvs.available {
             return .ok("this kernel has IPVS: service VIPs and the ingress routing mesh work", evidence: ipvs.evidence + needs).coded("swarm.ports.ok")
         }
         guard needs.isEmpty else {
-            return .failure("this kernel has no IPVS, and \(needs.count) endpoint\(needs.count == 1 ? " needs" : "s need") it", evidence: ipvs.evidence + needs, remedy: [
-                "set deploy.endpoint_mode: dnsrr on these services (clients then reach the tasks by DNS round robin)",
-                "publish ports in host mode (ports: - {target: 9090, published: 9090, mode: host}): the task's node answers",
-                "or load IPVS on every node: modprobe ip_vs (a kernel with CONFIG_IP_VS)",
-            ]).coded("swarm.ports.no-ipvs")
+            return .failure(
+                "this kernel has no IPVS, and \(needs.count) endpoint\(needs.count == 1 ? " needs" : "s need") it", evidence: ipvs.evidence + needs,
+                remedy: [
+                    "set deploy.endpoint_mode: dnsrr on these services (clients then reach the tasks by DNS round robin)",
+                    "publish ports in host mode (ports: - {target: 9090, published: 9090, mode: host}): the task's node answers",
+                    "or load IPVS on every node: modprobe ip_vs (a kernel with CONFIG_IP_VS)",
+                ]
+            ).coded("swarm.ports.no-ipvs")
         }
         return .ok("no IPVS on this kernel, and no service needs it (dnsrr endpoints, host-mode ports)", evidence: ipvs.evidence).coded("swarm.ports.ok")
     }
@@ -345,8 +379,10 @@ extension Doctor {
         let byNode = Dictionary(grouping: targets.filter { $0.labels["node"] != nil }) { $0.labels["node"]! }
         let ready = state.nodes.filter { $0.status?.state == .ready }.compactMap { $0.description?.hostname }.sorted()
         guard !byNode.isEmpty else {
-            return .notApplicable("no Prometheus target carries a node label: the swarm monitoring configuration is not loaded",
-                                  evidence: ["stacks/prometheus/prometheus-swarm.yml labels each task's target with its node"]).coded("swarm.overlay.unknown")
+            return .notApplicable(
+                "no Prometheus target carries a node label: the swarm monitoring configuration is not loaded",
+                evidence: ["stacks/prometheus/prometheus-swarm.yml labels each task's target with its node"]
+            ).coded("swarm.overlay.unknown")
         }
         var evidence: [String] = []
         var unreachable: [String] = []
@@ -363,10 +399,13 @@ extension Doctor {
             }
         }
         if !unreachable.isEmpty {
-            return .failure("Prometheus reaches no task on \(unreachable.joined(separator: ", ")) over the overlay", evidence: evidence, remedy: [
-                "the overlay's data path (VXLAN, UDP 4789) and the gossip port (7946 TCP/UDP) must pass between the nodes",
-                "check the node's engine log for 'memberlist' or 'vxlan' errors",
-            ]).coded("swarm.overlay.unreachable")
+            return .failure(
+                "Prometheus reaches no task on \(unreachable.joined(separator: ", ")) over the overlay", evidence: evidence,
+                remedy: [
+                    "the overlay's data path (VXLAN, UDP 4789) and the gossip port (7946 TCP/UDP) must pass between the nodes",
+                    "check the node's engine log for 'memberlist' or 'vxlan' errors",
+                ]
+            ).coded("swarm.overlay.unreachable")
         }
         return .ok("every node's tasks answer over the overlay", evidence: evidence).coded("swarm.overlay.ok")
     }
@@ -381,7 +420,8 @@ extension Doctor {
     static func registryAnswers(_ registry: String?) async -> RegistryAnswer? {
         guard let registry, let host = registry.split(separator: "/").first else { return nil }
         do {
-            let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://\(host)")), options: .init(connectTimeout: .seconds(2), timeout: .seconds(4)))
+            let transport = try CurlTransport(
+                endpoint: HTTPEndpoint(address: .url("http://\(host)")), options: .init(connectTimeout: .seconds(2), timeout: .seconds(4)))
             return .status(try await transport.send(HTTPRequest(path: "/v2/")).status)
         } catch {
             return .noAnswer("\(error)")
@@ -396,26 +436,36 @@ extension Doctor {
         guard let registry else {
             return pulls.isEmpty
                 ? .notApplicable("no registry configured (swarm.registry): the nodes pull the images as written").coded("swarm.registry.none")
-                : .failure("nodes cannot pull their images, and no registry is configured", evidence: pullEvidence,
-                           remedy: ["set swarm.registry in stacks/stackpilot.yml (the lab: scripts/swarm-lab up prints it)"]).coded("swarm.registry.pull-failed")
+                : .failure(
+                    "nodes cannot pull their images, and no registry is configured", evidence: pullEvidence,
+                    remedy: ["set swarm.registry in stacks/stackpilot.yml (the lab: scripts/swarm-lab up prints it)"]
+                ).coded("swarm.registry.pull-failed")
         }
         guard let answers else { return .notApplicable("no registry configured").coded("swarm.registry.none") }
         switch answers {
         case .status(let status) where status == 200 || status == 401:
             if !pulls.isEmpty {
                 let nodes = Set(pulls.map { state.nodeName($0.nodeID) }).sorted()
-                return .failure("\(nodes.joined(separator: ", ")) cannot pull from \(registry)", evidence: ["GET /v2/ answers \(status) here"] + pullEvidence, remedy: [
-                    "the nodes must reach \(registry): check its address from the nodes' network (and insecure-registries for plain HTTP)",
-                    "push the image: stackpilot up --swarm pushes local images to \(registry)",
-                ]).coded("swarm.registry.pull-failed")
+                return .failure(
+                    "\(nodes.joined(separator: ", ")) cannot pull from \(registry)", evidence: ["GET /v2/ answers \(status) here"] + pullEvidence,
+                    remedy: [
+                        "the nodes must reach \(registry): check its address from the nodes' network (and insecure-registries for plain HTTP)",
+                        "push the image: stackpilot up --swarm pushes local images to \(registry)",
+                    ]
+                ).coded("swarm.registry.pull-failed")
             }
             return .ok("\(registry) answers, and no node failed to pull", evidence: ["GET /v2/ answers \(status)"]).coded("swarm.registry.ok")
         case .status(let status):
-            return .failure("\(registry) answers GET /v2/ with \(status): not a registry", evidence: pullEvidence, remedy: ["check swarm.registry in stacks/stackpilot.yml"]).coded("swarm.registry.unreachable")
+            return .failure(
+                "\(registry) answers GET /v2/ with \(status): not a registry", evidence: pullEvidence, remedy: ["check swarm.registry in stacks/stackpilot.yml"]
+            ).coded("swarm.registry.unreachable")
         case .noAnswer(let error):
-            return .failure("\(registry) does not answer: \(error)", evidence: pullEvidence, remedy: [
-                "start it (the lab: scripts/swarm-lab up starts it beside the nodes)", "or fix swarm.registry in stacks/stackpilot.yml",
-            ]).coded("swarm.registry.unreachable")
+            return .failure(
+                "\(registry) does not answer: \(error)", evidence: pullEvidence,
+                remedy: [
+                    "start it (the lab: scripts/swarm-lab up starts it beside the nodes)", "or fix swarm.registry in stacks/stackpilot.yml",
+                ]
+            ).coded("swarm.registry.unreachable")
         }
     }
 }

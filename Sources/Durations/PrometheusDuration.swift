@@ -60,8 +60,10 @@ public enum PrometheusDuration {
         let milliseconds = UInt64(attoseconds / 1_000_000_000_000_000)
         if seconds == 0 && milliseconds == 0 { return "0s" }
         var text = duration < .zero ? "-" : ""
-        for (name, unitSeconds, exact) in [("y", UInt64(365 * 86_400), true), ("w", 7 * 86_400, true),
-                                           ("d", 86_400, false), ("h", 3_600, false), ("m", 60, false), ("s", 1, false)] {
+        for (name, unitSeconds, exact) in [
+            ("y", UInt64(365 * 86_400), true), ("w", 7 * 86_400, true),
+            ("d", 86_400, false), ("h", 3_600, false), ("m", 60, false), ("s", 1, false),
+        ] {
             if exact && (milliseconds != 0 || seconds % unitSeconds != 0) { continue }
             let count = seconds / unitSeconds
             if count > 0 {

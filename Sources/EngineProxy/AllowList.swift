@@ -97,7 +97,8 @@ extension EngineProxy {
     /// not part of the route (the engine routes on the path alone) and is passed on unchanged.
     public static func decide(method: String, target: String, policy: Policy) -> Decision {
         guard target.hasPrefix("/"), !target.contains("#"), !target.contains("\\"),
-              !target.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || !$0.isASCII }) else {
+            !target.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || !$0.isASCII })
+        else {
             return .deny(.malformed)
         }
         let path = target.prefix { $0 != "?" }

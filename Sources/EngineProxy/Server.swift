@@ -6,7 +6,7 @@ import NIOCore
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension EngineProxy {
@@ -16,14 +16,17 @@ extension EngineProxy {
     /// caller's, its answer streamed back as it arrives (`/events` for as long as both ends stay).
     public enum Server {
         /// Answer headers that belong to one hop, or that the server sets itself.
-        static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
-                                             "trailer", "te", "proxy-authenticate", "proxy-authorization", "date"]
+        static let hopByHop: Set<String> = [
+            "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
+            "trailer", "te", "proxy-authenticate", "proxy-authorization", "date",
+        ]
 
         /// Where the proxy listens: an absolute path of a unix socket, `unix://` optional.
         public static func parseListen(_ text: String) throws(ListenError) -> String {
             let path = text.hasPrefix("unix://") ? String(text.dropFirst("unix://".count)) : text
             guard path.hasPrefix("/"), path.count > 1, !path.hasSuffix("/"), path.utf8.count < 108,
-                  !path.split(separator: "/").contains(where: { $0 == ".." }) else {
+                !path.split(separator: "/").contains(where: { $0 == ".." })
+            else {
                 throw ListenError(text: text)
             }
             return path
@@ -38,7 +41,9 @@ extension EngineProxy {
                 let reason: Denial = if case .deny(let denial) = decision { denial } else { .notAllowed }
                 let path = String(target.prefix { $0 != "?" }.prefix(200))
                 logger.warning("refused", metadata: ["method": "\(method.prefix(16))", "path": "\(path)", "reason": "\(reason.rawValue)"])
-                return error(.forbidden, "stackpilot engine-proxy refuses \(method.prefix(16)) \(path) (\(reason.rawValue)): only the calls stackpilot supervise makes are allowed")
+                return error(
+                    .forbidden,
+                    "stackpilot engine-proxy refuses \(method.prefix(16)) \(path) (\(reason.rawValue)): only the calls stackpilot supervise makes are allowed")
             }
             logger.debug("passing on", metadata: ["endpoint": "\(endpoint.rawValue)"])
             let upstream: HTTPStreamingResponse
@@ -53,12 +58,14 @@ extension EngineProxy {
                 if let name = HTTPFields.Element.Name(field.name) { headers.append(HTTPFields.Element(name: name, value: field.value)) }
             }
             let body = upstream.body
-            return Response(status: .init(code: upstream.status), headers: headers, body: ResponseBody { writer in
-                for try await chunk in body {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .init(code: upstream.status), headers: headers,
+                body: ResponseBody { writer in
+                    for try await chunk in body {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                })
         }
 
         static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {

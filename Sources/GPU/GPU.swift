@@ -140,9 +140,11 @@ extension GPU {
         public var uncorrectedECCErrors: UInt64?
         public var processes: [Process]
 
-        public init(index: Int, name: String, uuid: String, minorNumber: Int? = nil, memory: Memory? = nil, utilization: Utilization? = nil,
-                    temperatureCelsius: UInt32? = nil, powerMilliwatts: UInt32? = nil, migEnabled: Bool? = nil,
-                    uncorrectedECCErrors: UInt64? = nil, processes: [Process] = []) {
+        public init(
+            index: Int, name: String, uuid: String, minorNumber: Int? = nil, memory: Memory? = nil, utilization: Utilization? = nil,
+            temperatureCelsius: UInt32? = nil, powerMilliwatts: UInt32? = nil, migEnabled: Bool? = nil,
+            uncorrectedECCErrors: UInt64? = nil, processes: [Process] = []
+        ) {
             self.index = index
             self.name = name
             self.uuid = uuid

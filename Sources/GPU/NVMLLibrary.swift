@@ -130,8 +130,9 @@ public final class NVMLLibrary: NVML, @unchecked Sendable {
                 GPU.Process(pid: Int32(bitPattern: $0.pid), usedMemoryBytes: $0.usedGpuMemory == UInt64.max ? nil : $0.usedGpuMemory)
             }
         }
-        throw GPU.NVMLError(function: "nvmlDeviceGetComputeRunningProcesses_v3", device: device, code: GPU.NVMLError.insufficientSize,
-                            message: "the process list kept growing while it was read")
+        throw GPU.NVMLError(
+            function: "nvmlDeviceGetComputeRunningProcesses_v3", device: device, code: GPU.NVMLError.insufficientSize,
+            message: "the process list kept growing while it was read")
     }
 
     public func migEnabled(device: Int) throws(GPU.NVMLError) -> Bool {

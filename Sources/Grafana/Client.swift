@@ -28,7 +28,9 @@ extension Grafana {
 
         /// Sends a request; a 2xx answer is returned, anything else throws `.http`, no answer `.transport`.
         @discardableResult
-        func send(_ method: HTTPMethod, _ path: String, json body: Data? = nil, headers extra: [(name: String, value: String)] = [], authenticated: Bool = true) async throws(ClientError) -> HTTPResponse {
+        func send(
+            _ method: HTTPMethod, _ path: String, json body: Data? = nil, headers extra: [(name: String, value: String)] = [], authenticated: Bool = true
+        ) async throws(ClientError) -> HTTPResponse {
             var headers: [(name: String, value: String)] = [("User-Agent", Grafana.userAgent), ("Accept", "application/json")]
             if body != nil { headers.append(("Content-Type", "application/json")) }
             if authenticated, let authorization = credentials.authorizationHeader {

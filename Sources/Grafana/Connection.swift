@@ -36,8 +36,8 @@ extension Grafana {
             var url = url.trimmingCharacters(in: .whitespaces)
             while url.hasSuffix("/") { url.removeLast() }
             guard let components = URLComponents(string: url),
-                  let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let host = components.host, !host.isEmpty
+                let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = components.host, !host.isEmpty
             else {
                 throw .invalidConfiguration("Grafana URL \"\(url)\" is not an http:// or https:// URL (set GRAFANA_URL, e.g. http://127.0.0.1:3000).")
             }

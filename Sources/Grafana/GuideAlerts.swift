@@ -40,9 +40,9 @@ public struct GuideAlert: Sendable, Equatable {
         let query = data.first { $0["datasourceUid"]?.stringValue != "__expr__" && $0["model"]?["expr"]?.stringValue != nil }
         let threshold = data.first { $0["model"]?["type"]?.stringValue == "threshold" }
         guard let expression = query?["model"]?["expr"]?.stringValue,
-              let evaluator = threshold?["model"]?["conditions"]?.arrayValue?.first?["evaluator"],
-              let type = evaluator["type"]?.stringValue,
-              let value = evaluator["params"]?.arrayValue?.first?.doubleValue
+            let evaluator = threshold?["model"]?["conditions"]?.arrayValue?.first?["evaluator"],
+            let type = evaluator["type"]?.stringValue,
+            let value = evaluator["params"]?.arrayValue?.first?.doubleValue
         else { return nil }
         switch type {
         case "gt": comparison = .above

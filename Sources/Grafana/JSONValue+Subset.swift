@@ -19,7 +19,7 @@ extension JSONValue {
                     if let mine = Grafana.durationSeconds(a), let theirs = Grafana.durationSeconds(b) {
                         if mine != theirs { return false }
                     } else if a != b {
-                        return false // text that is no duration (Grafana would refuse it) must match as text
+                        return false  // text that is no duration (Grafana would refuse it) must match as text
                     }
                     continue
                 }

@@ -12,11 +12,13 @@ struct DatasourceProber: Sendable {
             return .message(501, "Plugin health check not implemented for datasource type \(datasource.type) (grafana-standin models prometheus only)")
         }
         func failure(_ detail: String) -> Answer {
-            .json(400, .object([
-                "status": .string("ERROR"),
-                "message": .string("There was an error returned querying the Prometheus API."),
-                "details": .object(["message": .string(detail)]),
-            ]))
+            .json(
+                400,
+                .object([
+                    "status": .string("ERROR"),
+                    "message": .string("There was an error returned querying the Prometheus API."),
+                    "details": .object(["message": .string(detail)]),
+                ]))
         }
         let url = datasource.url.trimmingCharacters(in: .whitespaces)
         guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
@@ -53,7 +55,8 @@ struct DatasourceProber: Sendable {
 /// A URL without the `user:password@` part, for messages (no secret is ever answered or logged).
 func redacted(_ url: String) -> String {
     guard let schemeEnd = url.range(of: "://"),
-          let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
-          !url[schemeEnd.upperBound..<at].contains("/") else { return url }
+        let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
+        !url[schemeEnd.upperBound..<at].contains("/")
+    else { return url }
     return String(url[..<schemeEnd.upperBound]) + "***@" + String(url[url.index(after: at)...])
 }

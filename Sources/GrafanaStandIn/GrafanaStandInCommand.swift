@@ -10,11 +10,11 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
         commandName: "grafana-standin",
         abstract: "A stand-in for Grafana's HTTP API (not Grafana).",
         discussion: """
-        Reads Grafana's environment: GF_SERVER_HTTP_ADDR, GF_SERVER_HTTP_PORT, GF_SECURITY_ADMIN_USER, \
-        GF_SECURITY_ADMIN_PASSWORD or GF_SECURITY_ADMIN_PASSWORD__FILE, GF_PATHS_PROVISIONING, GF_PATHS_DATA; \
-        STANDIN_SERVICE_ACCOUNT_TOKEN adds an Admin bearer token; STANDIN_SORT_DASHBOARD_KEYS=1 answers \
-        dashboards with sorted keys like real Grafana. Flags override the environment.
-        """)
+            Reads Grafana's environment: GF_SERVER_HTTP_ADDR, GF_SERVER_HTTP_PORT, GF_SECURITY_ADMIN_USER, \
+            GF_SECURITY_ADMIN_PASSWORD or GF_SECURITY_ADMIN_PASSWORD__FILE, GF_PATHS_PROVISIONING, GF_PATHS_DATA; \
+            STANDIN_SERVICE_ACCOUNT_TOKEN adds an Admin bearer token; STANDIN_SORT_DASHBOARD_KEYS=1 answers \
+            dashboards with sorted keys like real Grafana. Flags override the environment.
+            """)
 
     @Option(name: .long, help: "Address to listen on (default: GF_SERVER_HTTP_ADDR or 127.0.0.1).")
     var host: String?
@@ -57,7 +57,8 @@ public struct GrafanaStandInCommand: AsyncParsableCommand {
             }
             if let provisioning { configuration.provisioningPath = provisioning }
             if let data { configuration.dataPath = data }
-            logger.notice("grafana-standin \(StandInConfiguration.version): a stand-in for Grafana's HTTP API, not Grafana; admin user '\(configuration.adminUser)'")
+            logger.notice(
+                "grafana-standin \(StandInConfiguration.version): a stand-in for Grafana's HTTP API, not Grafana; admin user '\(configuration.adminUser)'")
             try await GrafanaStandInServer(configuration: configuration, logger: logger).run()
         } catch let error as StandInError {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))

@@ -211,14 +211,16 @@ struct Provisioner {
                 let folderTitle = provider["folder"]?.stringValue ?? ""
                 let folderUid = provider["folderUid"]?.stringValue ?? ""
                 if fromStructure && (!folderTitle.isEmpty || !folderUid.isEmpty) {
-                    throw .provisioning(file: file, reason: "dashboard provider \(name): 'folder' and 'folderUID' should be empty using 'foldersFromFilesStructure' option")
+                    throw .provisioning(
+                        file: file, reason: "dashboard provider \(name): 'folder' and 'folderUID' should be empty using 'foldersFromFilesStructure' option")
                 }
                 // config_reader.go: updateIntervalSeconds 0 or absent is 10.
                 let seconds = provider["updateIntervalSeconds"]?.intValue ?? 0
-                providers.append(DashboardProvider(
-                    name: name, path: resolve(rawPath, relativeTo: file), allowUiUpdates: provider["allowUiUpdates"]?.boolValue ?? false,
-                    disableDeletion: provider["disableDeletion"]?.boolValue ?? false, fromStructure: fromStructure,
-                    folderTitle: folderTitle, folderUid: folderUid, updateInterval: seconds > 0 ? .seconds(seconds) : .seconds(10)))
+                providers.append(
+                    DashboardProvider(
+                        name: name, path: resolve(rawPath, relativeTo: file), allowUiUpdates: provider["allowUiUpdates"]?.boolValue ?? false,
+                        disableDeletion: provider["disableDeletion"]?.boolValue ?? false, fromStructure: fromStructure,
+                        folderTitle: folderTitle, folderUid: folderUid, updateInterval: seconds > 0 ? .seconds(seconds) : .seconds(10)))
             }
         }
         return providers
@@ -255,13 +257,18 @@ struct Provisioner {
             store.removeMissingProvisionedDashboards(provider: provider.name, present: present, keep: provider.disableDeletion)
         }
         for title in missing {
-            logger.info("provisioning: dashboard file is gone", metadata: ["title": "\(title)", "provider": "\(provider.name)",
-                                                                        "action": "\(provider.disableDeletion ? "unprovisioned" : "deleted")"])
+            logger.info(
+                "provisioning: dashboard file is gone",
+                metadata: [
+                    "title": "\(title)", "provider": "\(provider.name)",
+                    "action": "\(provider.disableDeletion ? "unprovisioned" : "deleted")",
+                ])
         }
         for relative in files.sorted() {
             let file = (base as NSString).appendingPathComponent(relative)
             guard let data = FileManager.default.contents(atPath: file), var model = try? JSONDocument(parsing: data, source: file),
-                  model.kind == .object else {
+                model.kind == .object
+            else {
                 logger.error("provisioning: failed to load dashboard from file: not a JSON object", metadata: ["file": "\(file)"])
                 continue
             }
@@ -274,10 +281,13 @@ struct Provisioner {
             // the file; here that uid is derived from provider and path, so it is stable across restarts.
             _ = try? model.remove(at: ["id"])
             if (model["uid"]?.string ?? "").isEmpty {
-                _ = try? model.set(JSONDocument("f" + provisionedDatasourceUID(name: provider.name + "/" + relative).dropFirst().lowercased().prefix(13)), at: ["uid"])
+                _ = try? model.set(
+                    JSONDocument("f" + provisionedDatasourceUID(name: provider.name + "/" + relative).dropFirst().lowercased().prefix(13)), at: ["uid"])
             }
             if model["__inputs"] != nil {
-                logger.warning("provisioning: dashboard is in export format (__inputs); ${DS_...} placeholders are not replaced, as in Grafana", metadata: ["file": "\(file)"])
+                logger.warning(
+                    "provisioning: dashboard is in export format (__inputs); ${DS_...} placeholders are not replaced, as in Grafana",
+                    metadata: ["file": "\(file)"])
             }
             let directory = (relative as NSString).deletingLastPathComponent
             let provisioning = DashboardProvisioning(

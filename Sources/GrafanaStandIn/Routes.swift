@@ -141,10 +141,13 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
 
     // Health and identity.
     router.get("/api/health") { _, _ in
-        Answer.json(200, .object([
-            "commit": .string("standin"), "database": .string("ok"), "version": .string(StandInConfiguration.version),
-            "implementation": .string(StandInConfiguration.implementation),
-        ])).response
+        Answer.json(
+            200,
+            .object([
+                "commit": .string("standin"), "database": .string("ok"), "version": .string(StandInConfiguration.version),
+                "implementation": .string(StandInConfiguration.implementation),
+            ])
+        ).response
     }
     // Grafana answers HEAD too (wget --spider healthchecks may send it): same status, no body.
     router.head("/api/health") { _, _ in
@@ -154,14 +157,18 @@ func makeRouter(state: GrafanaState, prober: DatasourceProber, logger: Logger) -
     }
     // What the frontend (and third-party clients such as grafana-client) read to learn the version.
     router.get("/api/frontend/settings") { _, _ in
-        Answer.json(200, .object([
-            "appSubUrl": .string(""), "appUrl": .string("http://localhost:3000/"), "defaultDatasource": .string(""),
-            "buildInfo": .object([
-                "buildstamp": .int(0), "commit": .string("standin"), "edition": .string("Open Source"),
-                "env": .string("production"), "hideVersion": .bool(false), "latestVersion": .string(""),
-                "version": .string(StandInConfiguration.version), "versionString": .string("grafana-standin v\(StandInConfiguration.version) (not Grafana)"),
-            ]),
-        ])).response
+        Answer.json(
+            200,
+            .object([
+                "appSubUrl": .string(""), "appUrl": .string("http://localhost:3000/"), "defaultDatasource": .string(""),
+                "buildInfo": .object([
+                    "buildstamp": .int(0), "commit": .string("standin"), "edition": .string("Open Source"),
+                    "env": .string("production"), "hideVersion": .bool(false), "latestVersion": .string(""),
+                    "version": .string(StandInConfiguration.version),
+                    "versionString": .string("grafana-standin v\(StandInConfiguration.version) (not Grafana)"),
+                ]),
+            ])
+        ).response
     }
 
     // Provisioning reloads (pkg/api/admin_provisioning.go): 200 "<kind> config reloaded", 500 with

@@ -41,7 +41,8 @@ public struct GrafanaStandInServer: Sendable {
                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.notice("grafana-standin \(StandInConfiguration.version) listening on http://\(host):\(port): a stand-in for Grafana's HTTP API, NOT Grafana")
+                logger.notice(
+                    "grafana-standin \(StandInConfiguration.version) listening on http://\(host):\(port): a stand-in for Grafana's HTTP API, NOT Grafana")
                 await onRunning(port)
             },
             logger: logger)
@@ -51,8 +52,9 @@ public struct GrafanaStandInServer: Sendable {
     /// Serves until SIGTERM or SIGINT (a clean, graceful shutdown), or until the task is cancelled.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let services = try await makeServices(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("grafana-standin stopped")
     }

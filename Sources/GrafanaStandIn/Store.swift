@@ -54,7 +54,8 @@ struct GrafanaStore: Sendable, Codable {
         switch parts[0].lowercased() {
         case "basic":
             guard let decoded = Data(base64Encoded: parts[1]).flatMap({ String(data: $0, encoding: .utf8) }),
-                  let colon = decoded.firstIndex(of: ":") else {
+                let colon = decoded.firstIndex(of: ":")
+            else {
                 throw .unauthorized("Invalid Basic Auth Header", id: "auth.unauthorized")
             }
             let user = String(decoded[..<colon]), password = String(decoded[decoded.index(after: colon)...])
@@ -106,18 +107,20 @@ struct GrafanaStore: Sendable, Codable {
     func user(_ identity: Identity) -> JSONValue {
         switch identity {
         case .admin(let login):
-            return (.object([
-                "id": .int(1), "uid": .string("admin"), "email": .string("admin@localhost"), "name": .string(""),
-                "login": .string(login), "theme": .string(""), "orgId": .int(1), "isGrafanaAdmin": .bool(true),
-                "isDisabled": .bool(false), "isExternal": .bool(false), "authLabels": .array([]),
-                "avatarUrl": .string(""), "isGrafanaAdminExternallySynced": .bool(false),
-            ]))
+            return
+                (.object([
+                    "id": .int(1), "uid": .string("admin"), "email": .string("admin@localhost"), "name": .string(""),
+                    "login": .string(login), "theme": .string(""), "orgId": .int(1), "isGrafanaAdmin": .bool(true),
+                    "isDisabled": .bool(false), "isExternal": .bool(false), "authLabels": .array([]),
+                    "avatarUrl": .string(""), "isGrafanaAdminExternallySynced": .bool(false),
+                ]))
         case .serviceAccount(let id, let login, _):
-            return (.object([
-                "id": .int(id), "login": .string(login), "email": .string(login), "name": .string(login),
-                "orgId": .int(1), "isGrafanaAdmin": .bool(false), "isDisabled": .bool(false),
-                "isExternal": .bool(false), "authLabels": .array([]), "avatarUrl": .string(""),
-            ]))
+            return
+                (.object([
+                    "id": .int(id), "login": .string(login), "email": .string(login), "name": .string(login),
+                    "orgId": .int(1), "isGrafanaAdmin": .bool(false), "isDisabled": .bool(false),
+                    "isExternal": .bool(false), "authLabels": .array([]), "avatarUrl": .string(""),
+                ]))
         }
     }
 
@@ -240,8 +243,9 @@ struct GrafanaStore: Sendable, Codable {
     /// `POST /api/datasources`.
     mutating func addDatasource(body: JSONValue?, readOnly: Bool = false) throws(GrafanaAPIError) -> JSONValue {
         guard let fields = body?.objectValue,
-              let name = fields["name"]?.stringValue, !name.isEmpty,
-              let type = fields["type"]?.stringValue, !type.isEmpty else {
+            let name = fields["name"]?.stringValue, !name.isEmpty,
+            let type = fields["type"]?.stringValue, !type.isEmpty
+        else {
             throw .badRequestData
         }
         let uid = fields["uid"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? generateUID()
@@ -254,17 +258,19 @@ struct GrafanaStore: Sendable, Codable {
         if datasources.isEmpty { datasource.isDefault = true }
         datasources.append(datasource)
         if datasource.isDefault { makeOnlyDefault(uid) }
-        return (.object([
-            "datasource": datasource.full, "id": .int(datasource.id),
-            "message": .string("Datasource added"), "name": .string(name),
-        ]))
+        return
+            (.object([
+                "datasource": datasource.full, "id": .int(datasource.id),
+                "message": .string("Datasource added"), "name": .string(name),
+            ]))
     }
 
     /// `PUT /api/datasources/uid/:uid`.
     mutating func updateDatasource(uid: String, body: JSONValue?, fromProvisioning: Bool = false) throws(GrafanaAPIError) -> JSONValue {
         guard let index = datasources.firstIndex(where: { $0.uid == uid }) else { throw .message(404, "Data source not found") }
         guard let fields = body?.objectValue,
-              let name = fields["name"]?.stringValue, !name.isEmpty else { throw .badRequestData }
+            let name = fields["name"]?.stringValue, !name.isEmpty
+        else { throw .badRequestData }
         if datasources[index].readOnly && !fromProvisioning { throw .message(403, "Cannot update read-only data source") }
         if datasources.contains(where: { $0.name == name && $0.uid != uid }) {
             throw .message(409, "data source with the same name already exists")
@@ -284,10 +290,11 @@ struct GrafanaStore: Sendable, Codable {
         datasource.version += 1
         datasources[index] = datasource
         if datasource.isDefault { makeOnlyDefault(datasource.uid) }
-        return (.object([
-            "datasource": datasource.full, "id": .int(datasource.id),
-            "message": .string("Datasource updated"), "name": .string(name),
-        ]))
+        return
+            (.object([
+                "datasource": datasource.full, "id": .int(datasource.id),
+                "message": .string("Datasource updated"), "name": .string(name),
+            ]))
     }
 
     /// `DELETE /api/datasources/uid/:uid`.
@@ -340,9 +347,11 @@ struct GrafanaStore: Sendable, Codable {
         let skipped = (max(1, page) - 1).multipliedReportingOverflow(by: limit)
         let start = skipped.overflow ? Int.max : skipped.partialValue
         let slice = start < sorted.count ? Array(sorted[start..<(start + min(limit, sorted.count - start))]) : []
-        return (.array(slice.map {
-            .object(["id": .int($0.id), "uid": .string($0.uid), "title": .string($0.title)])
-        }))
+        return
+            (.array(
+                slice.map {
+                    .object(["id": .int($0.id), "uid": .string($0.uid), "title": .string($0.title)])
+                }))
     }
 
     func folder(uid: String) -> Folder? { folders.first { $0.uid == uid } }
@@ -477,7 +486,8 @@ struct GrafanaStore: Sendable, Codable {
             }
         }
         // Another dashboard with the same title in the same folder.
-        if let sameTitle = dashboards.firstIndex(where: { $0.title == title && $0.folderUid == folderUid && $0.id != existingIndex.map { dashboards[$0].id } }) {
+        if let sameTitle = dashboards.firstIndex(where: { $0.title == title && $0.folderUid == folderUid && $0.id != existingIndex.map { dashboards[$0].id } })
+        {
             // Provisioning never replaces another dashboard; an update that would clash is refused
             // too (Grafana would replace the other dashboard's row: the stand-in refuses instead).
             guard overwrite, provisioning == nil, existingIndex == nil else {
@@ -563,10 +573,11 @@ struct GrafanaStore: Sendable, Codable {
         }
         if dashboards[index].provisioning != nil { throw .message(400, "provisioned dashboard cannot be deleted") }
         let dashboard = dashboards.remove(at: index)
-        return (.object([
-            "title": .string(dashboard.title), "message": .string("Dashboard \(dashboard.title) deleted"),
-            "id": .int(dashboard.id), "uid": .string(dashboard.uid),
-        ]))
+        return
+            (.object([
+                "title": .string(dashboard.title), "message": .string("Dashboard \(dashboard.title) deleted"),
+                "id": .int(dashboard.id), "uid": .string(dashboard.uid),
+            ]))
     }
 
     struct SearchQuery: Sendable {
@@ -589,11 +600,12 @@ struct GrafanaStore: Sendable, Codable {
                 if !text.isEmpty && !folder.title.lowercased().contains(text) { continue }
                 // Folders live at the root: they match folderUIDs only through "general".
                 if !query.folderUIDs.isEmpty && !query.folderUIDs.contains("general") && !query.folderUIDs.contains("") { continue }
-                hits.append(.object([
-                    "id": .int(folder.id), "uid": .string(folder.uid), "orgId": .int(1), "title": .string(folder.title),
-                    "uri": .string("db/\(slugify(folder.title))"), "url": .string(folder.url), "slug": .string(""),
-                    "type": .string("dash-folder"), "tags": .array([]), "isStarred": .bool(false), "sortMeta": .int(0),
-                ]))
+                hits.append(
+                    .object([
+                        "id": .int(folder.id), "uid": .string(folder.uid), "orgId": .int(1), "title": .string(folder.title),
+                        "uri": .string("db/\(slugify(folder.title))"), "url": .string(folder.url), "slug": .string(""),
+                        "type": .string("dash-folder"), "tags": .array([]), "isStarred": .bool(false), "sortMeta": .int(0),
+                    ]))
             }
         }
         if wantDashboards {
@@ -634,8 +646,10 @@ struct GrafanaStore: Sendable, Codable {
     }
 
     /// Validates a `ProvisionedAlertRule` body as Grafana does (400 with a message naming the field).
-    private func parseRule(_ value: JSONValue?, existing: AlertRule?, provenance: String,
-                           defaultFolder: String? = nil, defaultGroup: String? = nil) throws(GrafanaAPIError) -> AlertRule {
+    private func parseRule(
+        _ value: JSONValue?, existing: AlertRule?, provenance: String,
+        defaultFolder: String? = nil, defaultGroup: String? = nil
+    ) throws(GrafanaAPIError) -> AlertRule {
         guard let fields = value?.objectValue else { throw .badRequestData }
         func invalid(_ reason: String) -> GrafanaAPIError { .message(400, "invalid alert rule: \(reason)") }
         let title = fields["title"]?.stringValue ?? ""
@@ -698,8 +712,9 @@ struct GrafanaStore: Sendable, Codable {
     /// A delete across provenances: 409 `alerting.provenanceMismatch` (Grafana 11).
     private func checkDeleteProvenance(_ rule: AlertRule, newProvenance: String) throws(GrafanaAPIError) {
         guard !Self.canChangeProvenance(from: rule.provenance, to: newProvenance) else { return }
-        throw GrafanaAPIError(409, "cannot delete with provided provenance '\(newProvenance)', needs '\(rule.provenance)'",
-                              messageId: "alerting.provenanceMismatch")
+        throw GrafanaAPIError(
+            409, "cannot delete with provided provenance '\(newProvenance)', needs '\(rule.provenance)'",
+            messageId: "alerting.provenanceMismatch")
     }
 
     private func checkTitleClash(_ rule: AlertRule) throws(GrafanaAPIError) {
@@ -847,11 +862,13 @@ struct GrafanaStore: Sendable, Codable {
     // MARK: - Contact points
 
     func contactPoints() -> JSONValue {
-        (.array([.object([
-            "uid": .string(""), "name": .string("email receiver"), "type": .string("email"),
-            "settings": .object(["addresses": .string("<example@email.com>")]),
-            "disableResolveMessage": .bool(false),
-        ])]))
+        (.array([
+            .object([
+                "uid": .string(""), "name": .string("email receiver"), "type": .string("email"),
+                "settings": .object(["addresses": .string("<example@email.com>")]),
+                "disableResolveMessage": .bool(false),
+            ])
+        ]))
     }
 
     // MARK: - Provisioned dashboards
@@ -863,7 +880,8 @@ struct GrafanaStore: Sendable, Codable {
         var gone: [String] = []
         for index in dashboards.indices.reversed() {
             guard let provisioning = dashboards[index].provisioning, provisioning.provider == provider,
-                  !present.contains(provisioning.externalId) else { continue }
+                !present.contains(provisioning.externalId)
+            else { continue }
             gone.append(dashboards[index].title)
             if keep { dashboards[index].provisioning = nil } else { dashboards.remove(at: index) }
         }

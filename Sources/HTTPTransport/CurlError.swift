@@ -50,17 +50,18 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     public var isTimeout: Bool { kind == .timedOut }
 
     public var description: String {
-        let what: String = switch kind {
-        case .couldNotConnect: "could not connect to \(endpoint)"
-        case .couldNotResolveHost: "could not resolve the host of \(endpoint)"
-        case .timedOut: "timed out talking to \(endpoint)"
-        case .tls: "TLS failure talking to \(endpoint)"
-        case .connectionLost: "connection to \(endpoint) broke"
-        case .setup: "could not set up the request to \(endpoint)"
-        case .responseTooLarge: "the answer from \(endpoint) is too large"
-        case .requestBody: "could not send the request body to \(endpoint)"
-        case .other: "transfer to \(endpoint) failed"
-        }
+        let what: String =
+            switch kind {
+            case .couldNotConnect: "could not connect to \(endpoint)"
+            case .couldNotResolveHost: "could not resolve the host of \(endpoint)"
+            case .timedOut: "timed out talking to \(endpoint)"
+            case .tls: "TLS failure talking to \(endpoint)"
+            case .connectionLost: "connection to \(endpoint) broke"
+            case .setup: "could not set up the request to \(endpoint)"
+            case .responseTooLarge: "the answer from \(endpoint) is too large"
+            case .requestBody: "could not send the request body to \(endpoint)"
+            case .other: "transfer to \(endpoint) failed"
+            }
         return "\(what) (\(request)): \(message) [curl error \(code)]"
     }
 
@@ -70,16 +71,16 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .couldNotResolveHost
         case CURLE_OPERATION_TIMEDOUT: .timedOut
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
-             CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
-             CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
-             CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_SHUTDOWN_FAILED,
-             CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
+            CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
+            CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
+            CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_SHUTDOWN_FAILED,
+            CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
             .tls
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
-             CURLE_HTTP2_STREAM:
+            CURLE_HTTP2_STREAM:
             .connectionLost
         case CURLE_FAILED_INIT, CURLE_OUT_OF_MEMORY, CURLE_UNKNOWN_OPTION, CURLE_BAD_FUNCTION_ARGUMENT,
-             CURLE_NOT_BUILT_IN, CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            CURLE_NOT_BUILT_IN, CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             .setup
         default: .other
         }

@@ -62,24 +62,27 @@ public final class CurlTransport: HTTPTransport {
         switch endpoint.address {
         case .unixSocket(let path):
             guard !path.isEmpty else {
-                throw CurlError(kind: .setup, code: Int(CURLE_URL_MALFORMAT.rawValue),
-                                message: "empty unix socket path", endpoint: endpoint.description, request: "")
+                throw CurlError(
+                    kind: .setup, code: Int(CURLE_URL_MALFORMAT.rawValue),
+                    message: "empty unix socket path", endpoint: endpoint.description, request: "")
             }
             unixSocketPath = path
             baseURL = endpoint.tls == nil ? "http://localhost" : "https://localhost"
         case .url(let url):
             let lower = url.lowercased()
             guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), url.count > 8 else {
-                throw CurlError(kind: .setup, code: Int(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
-                                message: "the URL must start with http:// or https://",
-                                endpoint: endpoint.description, request: "")
+                throw CurlError(
+                    kind: .setup, code: Int(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
+                    message: "the URL must start with http:// or https://",
+                    endpoint: endpoint.description, request: "")
             }
             unixSocketPath = nil
             baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         guard let multi = MultiHandle() else {
-            throw CurlError(kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
-                            message: "libcurl could not be initialised", endpoint: endpoint.description, request: "")
+            throw CurlError(
+                kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
+                message: "libcurl could not be initialised", endpoint: endpoint.description, request: "")
         }
         self.endpoint = endpoint
         self.options = options
@@ -438,9 +441,10 @@ final class CurlLoop: Sendable {
         if accepted {
             multi.wakeup()
         } else if case .add(let prepared, let shared) = command {
-            let error = CurlError(kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
-                                  message: "the transport was shut down", endpoint: prepared.endpointDescription,
-                                  request: prepared.requestDescription)
+            let error = CurlError(
+                kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
+                message: "the transport was shut down", endpoint: prepared.endpointDescription,
+                request: prepared.requestDescription)
             fail(shared, error)
         }
     }
@@ -491,10 +495,11 @@ final class CurlLoop: Sendable {
                         let code = curl_multi_add_handle(multi.raw, transfer.easy.raw)
                         guard code == CURLM_OK else {
                             recycle(transfer.easy)
-                            throw CurlError(kind: .setup, code: Int(code.rawValue),
-                                            message: String(cString: curl_multi_strerror(code)),
-                                            endpoint: prepared.endpointDescription,
-                                            request: prepared.requestDescription)
+                            throw CurlError(
+                                kind: .setup, code: Int(code.rawValue),
+                                message: String(cString: curl_multi_strerror(code)),
+                                endpoint: prepared.endpointDescription,
+                                request: prepared.requestDescription)
                         }
                         active[shared.id] = transfer
                         byHandle[transfer.easy.raw] = shared.id
@@ -521,10 +526,13 @@ final class CurlLoop: Sendable {
                     return q.commands
                 }
                 for case .add(let prepared, let shared) in leftover {
-                    fail(shared, CurlError(kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
-                                           message: "the transport was shut down",
-                                           endpoint: prepared.endpointDescription,
-                                           request: prepared.requestDescription))
+                    fail(
+                        shared,
+                        CurlError(
+                            kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue),
+                            message: "the transport was shut down",
+                            endpoint: prepared.endpointDescription,
+                            request: prepared.requestDescription))
                 }
                 return
             }
@@ -569,8 +577,9 @@ final class Transfer {
 
     init(prepared: PreparedRequest, shared: TransferShared, easy reused: EasyHandle?) throws(CurlError) {
         guard let easy = reused ?? EasyHandle() else {
-            throw CurlError(kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed",
-                            endpoint: prepared.endpointDescription, request: prepared.requestDescription)
+            throw CurlError(
+                kind: .setup, code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed",
+                endpoint: prepared.endpointDescription, request: prepared.requestDescription)
         }
         self.prepared = prepared
         self.shared = shared
@@ -584,8 +593,9 @@ final class Transfer {
 
     private func check(_ code: CURLcode, _ what: String) throws(CurlError) {
         guard code == CURLE_OK else {
-            throw CurlError(code: code, detail: "while setting \(what)", endpoint: prepared.endpointDescription,
-                            request: prepared.requestDescription)
+            throw CurlError(
+                code: code, detail: "while setting \(what)", endpoint: prepared.endpointDescription,
+                request: prepared.requestDescription)
         }
     }
 
@@ -621,8 +631,9 @@ final class Transfer {
             do {
                 bodyReader = try stream.open()
             } catch {
-                throw CurlError(kind: .requestBody, code: Int(CURLE_READ_ERROR.rawValue), message: "\(error)",
-                                endpoint: p.endpointDescription, request: p.requestDescription)
+                throw CurlError(
+                    kind: .requestBody, code: Int(CURLE_READ_ERROR.rawValue), message: "\(error)",
+                    endpoint: p.endpointDescription, request: p.requestDescription)
             }
             // POST mechanics with the caller's method; libcurl pulls the bytes through the read callback.
             try check(easy.set(CURLOPT_POST, 1), "POST")
@@ -631,11 +642,12 @@ final class Transfer {
             // A body read once cannot be replayed: never start it on a cached connection that may
             // turn out dead (libcurl would have to rewind it to retry on a fresh one).
             try check(easy.set(CURLOPT_FRESH_CONNECT, 1), "a fresh connection")
-            try check(sp_curl_easy_setopt_read_callback(easy.raw) { data, size, count, user in
-                guard let user else { return Int(CURL_READFUNC_ABORT) }
-                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
-                return transfer.sendBody(UnsafeMutableRawBufferPointer(start: data, count: size * count))
-            }, "the read callback")
+            try check(
+                sp_curl_easy_setopt_read_callback(easy.raw) { data, size, count, user in
+                    guard let user else { return Int(CURL_READFUNC_ABORT) }
+                    let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                    return transfer.sendBody(UnsafeMutableRawBufferPointer(start: data, count: size * count))
+                }, "the read callback")
             try check(easy.set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(self).toOpaque()), "the read data")
         } else if hasBody, p.method != .head {
             let body = p.body ?? Data()
@@ -656,7 +668,9 @@ final class Transfer {
         for header in p.headers {
             // "Name;" is libcurl's way to send a header with an empty value.
             let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-            guard headerList.append(line) else { throw CurlError(code: CURLE_OUT_OF_MEMORY, detail: nil, endpoint: p.endpointDescription, request: p.requestDescription) }
+            guard headerList.append(line) else {
+                throw CurlError(code: CURLE_OUT_OF_MEMORY, detail: nil, endpoint: p.endpointDescription, request: p.requestDescription)
+            }
         }
         // Never wait for `100 Continue`; and never let libcurl invent a form Content-Type.
         _ = headerList.append("Expect:")
@@ -667,20 +681,22 @@ final class Transfer {
         try check(sp_curl_easy_setopt_slist(easy.raw, CURLOPT_HTTPHEADER, headerList.raw), "the headers")
 
         let me = Unmanaged.passUnretained(self).toOpaque()
-        try check(sp_curl_easy_setopt_header_callback(easy.raw) { data, size, count, user in
-            let length = size * count
-            guard let user else { return 0 }
-            let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
-            transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
-            return length
-        }, "the header callback")
+        try check(
+            sp_curl_easy_setopt_header_callback(easy.raw) { data, size, count, user in
+                let length = size * count
+                guard let user else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
+                return length
+            }, "the header callback")
         try check(easy.set(CURLOPT_HEADERDATA, pointer: me), "the header data")
-        try check(sp_curl_easy_setopt_write_callback(easy.raw) { data, size, count, user in
-            let length = size * count
-            guard let user else { return 0 }
-            let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
-            return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
-        }, "the write callback")
+        try check(
+            sp_curl_easy_setopt_write_callback(easy.raw) { data, size, count, user in
+                let length = size * count
+                guard let user else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
+            }, "the write callback")
         try check(easy.set(CURLOPT_WRITEDATA, pointer: me), "the write data")
     }
 
@@ -760,24 +776,33 @@ final class Transfer {
         } else if responseTooLarge {
             let limit = prepared.maxResponseBody
             let size = limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit) bytes"
-            result = .failure(CurlError(kind: .responseTooLarge, code: Int(code.rawValue),
-                                        message: "the answer is larger than the \(size) a collected body may take; stopped reading it",
-                                        endpoint: prepared.endpointDescription, request: prepared.requestDescription))
+            result = .failure(
+                CurlError(
+                    kind: .responseTooLarge, code: Int(code.rawValue),
+                    message: "the answer is larger than the \(size) a collected body may take; stopped reading it",
+                    endpoint: prepared.endpointDescription, request: prepared.requestDescription))
         } else if let bodyReadError {
-            result = .failure(CurlError(kind: .requestBody, code: Int(code.rawValue), message: "\(bodyReadError)",
-                                        endpoint: prepared.endpointDescription, request: prepared.requestDescription))
+            result = .failure(
+                CurlError(
+                    kind: .requestBody, code: Int(code.rawValue), message: "\(bodyReadError)",
+                    endpoint: prepared.endpointDescription, request: prepared.requestDescription))
         } else if code == CURLE_OK {
             result = .success(ResponseHead(status: status, headers: headers))
         } else {
             let detail = String(cString: errorBuffer)
-            result = .failure(CurlError(code: code, detail: detail, endpoint: prepared.endpointDescription,
-                                        request: prepared.requestDescription))
+            result = .failure(
+                CurlError(
+                    code: code, detail: detail, endpoint: prepared.endpointDescription,
+                    request: prepared.requestDescription))
         }
         switch result {
         case .success(let head):
-            logger.debug("\(prepared.requestDescription) -> \(head.status)", metadata: [
-                "endpoint": "\(prepared.endpointDescription)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
-            ])
+            logger.debug(
+                "\(prepared.requestDescription) -> \(head.status)",
+                metadata: [
+                    "endpoint": "\(prepared.endpointDescription)",
+                    "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                ])
         case .failure(let error):
             logger.debug("\(prepared.requestDescription) failed", metadata: ["error": "\(error)"])
         }

@@ -92,8 +92,9 @@ extension JSONDocument {
             let message = withUnsafeBytes(of: error.text) { buffer in
                 String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
             }
-            throw ParseError(line: max(0, Int(error.line)), column: max(0, Int(error.column)), position: max(0, Int(error.position)),
-                             message: message, source: source)
+            throw ParseError(
+                line: max(0, Int(error.line)), column: max(0, Int(error.column)), position: max(0, Int(error.position)),
+                message: message, source: source)
         }
         self.init(node: JSONNode(owning: raw))
     }
@@ -106,8 +107,9 @@ extension JSONDocument {
     public init(contentsOf url: URL) throws(ParseError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ParseError(line: 0, column: 0, position: 0, message: "cannot read the file: \(error.localizedDescription)",
-                             source: url.path)
+            throw ParseError(
+                line: 0, column: 0, position: 0, message: "cannot read the file: \(error.localizedDescription)",
+                source: url.path)
         }
         try self.init(parsing: data, source: url.path)
     }
@@ -208,7 +210,8 @@ extension JSONDocument {
     /// The element at `index` of an array; nil when this is not an array or the index is out of range.
     public subscript(index: Int) -> JSONDocument? {
         guard kind == .array, index >= 0, index < json_array_size(node.raw),
-              let child = json_array_get(node.raw, index) else { return nil }
+            let child = json_array_get(node.raw, index)
+        else { return nil }
         return JSONDocument(node: JSONNode(retaining: child))
     }
 

@@ -1,7 +1,8 @@
 import DockerEngine
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Orchestration {

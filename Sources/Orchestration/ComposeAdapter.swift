@@ -9,14 +9,17 @@ extension Orchestration.DesiredProject {
         typealias O = Orchestration
         let networks = project.networks.keys.sorted().map { key -> O.DesiredNetwork in
             let n = project.networks[key]!
-            return O.DesiredNetwork(key: key, name: n.name, driver: n.driver, external: n.external, internal: n.internal, attachable: n.attachable, labels: n.labels)
+            return O.DesiredNetwork(
+                key: key, name: n.name, driver: n.driver, external: n.external, internal: n.internal, attachable: n.attachable, labels: n.labels)
         }
         let volumes = project.volumes.keys.sorted().map { key -> O.DesiredVolume in
             let v = project.volumes[key]!
             return O.DesiredVolume(key: key, name: v.name, driver: v.driver, external: v.external, labels: v.labels)
         }
         let services = project.services.map { O.DesiredService(compose: $0, project: project) }
-        self.init(name: project.name, workingDirectory: project.workingDirectory, configFiles: project.configFiles, services: services, networks: networks, volumes: volumes)
+        self.init(
+            name: project.name, workingDirectory: project.workingDirectory, configFiles: project.configFiles, services: services, networks: networks,
+            volumes: volumes)
     }
 }
 
@@ -36,10 +39,13 @@ extension Orchestration.DesiredService {
         if case .int(let scale)? = s.other["scale"] { replicas = Int(scale) }
         let hasHealthcheck = s.healthcheck.map { !$0.disable && ($0.test?.first ?? "NONE") != "NONE" } ?? false
         var dependencies = s.dependsOn.map { d in
-            O.Dependency(service: d.service, condition: O.DependencyCondition(rawValue: d.condition.rawValue) ?? .serviceStarted, required: d.required, restart: d.restart)
+            O.Dependency(
+                service: d.service, condition: O.DependencyCondition(rawValue: d.condition.rawValue) ?? .serviceStarted, required: d.required,
+                restart: d.restart)
         }
         // links, volumes_from and network_mode service: need the other container first (compose-go adds them to depends_on).
-        for other in O.implicitDependencies(s) where other != s.name && project.service(named: other) != nil && !dependencies.contains(where: { $0.service == other }) {
+        for other in O.implicitDependencies(s)
+        where other != s.name && project.service(named: other) != nil && !dependencies.contains(where: { $0.service == other }) {
             dependencies.append(O.Dependency(service: other, condition: .serviceStarted, required: true, restart: false))
         }
         let build = s.build.map { b in
@@ -154,7 +160,9 @@ extension Orchestration {
         },
         "device_cgroup_rules": { s, _, b in b.host.deviceCgroupRules = s.other.strings("device_cgroup_rules") },
         "devices": { s, _, b in
-            b.host.devices = s.devices.isEmpty ? nil : s.devices.map { DockerEngine.DeviceMapping(pathOnHost: $0.source, pathInContainer: $0.target, cgroupPermissions: $0.permissions) }
+            b.host.devices =
+                s.devices.isEmpty
+                ? nil : s.devices.map { DockerEngine.DeviceMapping(pathOnHost: $0.source, pathInContainer: $0.target, cgroupPermissions: $0.permissions) }
         },
         "dns": { s, _, b in b.host.dns = s.dns.isEmpty ? nil : s.dns },
         "dns_opt": { s, _, b in b.host.dnsOptions = s.other.strings("dns_opt") },
@@ -267,7 +275,8 @@ extension Orchestration {
             guard let r = s.restart else { return }
             let parts = r.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             // An empty policy is "no", as compose and the engine take it.
-            b.host.restartPolicy = DockerEngine.RestartPolicy(name: parts[0].isEmpty ? "no" : String(parts[0]), maximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
+            b.host.restartPolicy = DockerEngine.RestartPolicy(
+                name: parts[0].isEmpty ? "no" : String(parts[0]), maximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
         },
         "runtime": { s, _, b in b.host.runtime = s.other.string("runtime") },
         "secrets": { s, p, b in b.mountFiles(s.secrets, objects: p.secrets, defaultTarget: { "/run/secrets/\($0)" }, defaultMode: 0o444) },
@@ -292,7 +301,8 @@ extension Orchestration {
         },
         "tty": { s, _, b in b.config.tty = s.tty ? true : nil },
         "ulimits": { s, _, b in
-            b.host.ulimits = s.ulimits.isEmpty ? nil : s.ulimits.keys.sorted().map { DockerEngine.Ulimit(name: $0, soft: s.ulimits[$0]!.soft, hard: s.ulimits[$0]!.hard) }
+            b.host.ulimits =
+                s.ulimits.isEmpty ? nil : s.ulimits.keys.sorted().map { DockerEngine.Ulimit(name: $0, soft: s.ulimits[$0]!.soft, hard: s.ulimits[$0]!.hard) }
         },
         "user": { s, _, b in b.config.user = s.user },
         "userns_mode": { s, _, b in b.host.usernsMode = s.other.string("userns_mode") },
@@ -376,8 +386,10 @@ extension Orchestration.CreateBody {
             if let content = ref.content {
                 // Sourced from `environment` or `content`: copied in before start (compose v2's
                 // injectFileReferences): mode 0444 unless given, owner from uid/gid (numbers).
-                copies.append(Orchestration.FileCopy(path: ref.target.isEmpty ? defaultTarget(ref.source) : ref.target, content: Data(content.utf8),
-                                                     mode: ref.mode ?? defaultMode, uid: ref.uid.flatMap { Int($0) }, gid: ref.gid.flatMap { Int($0) }))
+                copies.append(
+                    Orchestration.FileCopy(
+                        path: ref.target.isEmpty ? defaultTarget(ref.source) : ref.target, content: Data(content.utf8),
+                        mode: ref.mode ?? defaultMode, uid: ref.uid.flatMap { Int($0) }, gid: ref.gid.flatMap { Int($0) }))
                 continue
             }
             guard let file = objects[ref.source]?.file else { continue }

@@ -26,9 +26,10 @@ extension Orchestration {
         public init(project: DesiredProject) {
             self.init(
                 nodes: project.services.map(\.name),
-                edges: Dictionary(uniqueKeysWithValues: project.services.map { service in
-                    (service.name, service.dependencies.map { Edge(to: $0.service, required: $0.required) })
-                })
+                edges: Dictionary(
+                    uniqueKeysWithValues: project.services.map { service in
+                        (service.name, service.dependencies.map { Edge(to: $0.service, required: $0.required) })
+                    })
             )
         }
 

@@ -137,8 +137,13 @@ extension Orchestration {
         }
 
         /// The container's output one line per frame (a line split across frames is joined), for `stackpilot logs`.
-        public func logs(id: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?) async throws -> AsyncThrowingStream<DockerEngine.LogFrame, any Error> {
-            let stream = try await client.logs(id, options: DockerEngine.LogsOptions(follow: follow, timestamps: timestamps, tail: tail, since: since.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
+        public func logs(
+            id: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?
+        ) async throws -> AsyncThrowingStream<DockerEngine.LogFrame, any Error> {
+            let stream = try await client.logs(
+                id,
+                options: DockerEngine.LogsOptions(
+                    follow: follow, timestamps: timestamps, tail: tail, since: since.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
             return AsyncThrowingStream { continuation in
                 let task = Task {
                     var pending: [DockerEngine.LogFrame.Source: String] = [:]

@@ -22,9 +22,11 @@ extension Orchestration {
             }
             if text.contains("nvidia-container-cli") {
                 if text.contains("driver not loaded") || text.contains("driver/library version mismatch") || text.contains("nvml error") {
-                    return "the NVIDIA driver does not answer on the engine's host (`nvidia-smi` must work there): install or reload the driver, reboot after an upgrade"
+                    return
+                        "the NVIDIA driver does not answer on the engine's host (`nvidia-smi` must work there): install or reload the driver, reboot after an upgrade"
                 }
-                return "the NVIDIA container toolkit could not set up the GPU: see the message above, and check `nvidia-smi` and `nvidia-container-cli info` on the engine's host"
+                return
+                    "the NVIDIA container toolkit could not set up the GPU: see the message above, and check `nvidia-smi` and `nvidia-container-cli info` on the engine's host"
             }
             return nil
         }

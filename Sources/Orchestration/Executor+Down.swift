@@ -17,7 +17,8 @@ extension Orchestration.Executor {
     /// Removes the project's containers (dependents first), then its networks, and volumes when asked.
     /// `project` (when the compose file is known) gives the order and the orphans; without it every
     /// container labelled with `projectName` goes.
-    public func down(projectName: String, project: Orchestration.DesiredProject?, options: Orchestration.DownOptions = .init()) async throws(OrchestrationError) {
+    public func down(projectName: String, project: Orchestration.DesiredProject?, options: Orchestration.DownOptions = .init()) async throws(OrchestrationError)
+    {
         typealias Labels = DockerEngine.ComposeLabels
         let engine = self.engine
         let progress = self.progress
@@ -37,7 +38,10 @@ extension Orchestration.Executor {
         if let defined, !options.removeOrphans {
             let orphans = containers.filter { !$0.isOneOff && !defined.contains($0.composeService ?? "") }
             if !orphans.isEmpty {
-                progress(.warning("orphan containers found for project '\(projectName)' (\(orphans.map(\.name).joined(separator: ", "))); remove them with --remove-orphans"))
+                progress(
+                    .warning(
+                        "orphan containers found for project '\(projectName)' (\(orphans.map(\.name).joined(separator: ", "))); remove them with --remove-orphans"
+                    ))
                 doomed.removeAll { c in orphans.contains(c) }
             }
         }
@@ -71,8 +75,10 @@ extension Orchestration.Executor {
                             group.addTask {
                                 let stopTimeout = timeout ?? project?.service(service)?.stopTimeout
                                 // A failed stop is said but not collected: the forced removal below stops it.
-                                _ = await reported({ .container(name: c.name, verb: "stop", $0) }, operation: "stop container", target: c.name,
-                                                   failure: { (Self.message(of: $0), Self.wrap($0, operation: "stop container", target: c.name)) }) {
+                                _ = await reported(
+                                    { .container(name: c.name, verb: "stop", $0) }, operation: "stop container", target: c.name,
+                                    failure: { (Self.message(of: $0), Self.wrap($0, operation: "stop container", target: c.name)) }
+                                ) {
                                     try await engine.stopContainer(id: c.id, timeout: stopTimeout)
                                 }
                                 stoppedSink.yield(c)
@@ -107,7 +113,9 @@ extension Orchestration.Executor {
             await withTaskGroup(of: Void.self) { group in
                 for n in networks {
                     group.addTask {
-                        let outcome = await reported({ .resource(kind: "network", name: n.name, verb: "remove", $0) }, operation: "remove network", target: n.name) {
+                        let outcome = await reported(
+                            { .resource(kind: "network", name: n.name, verb: "remove", $0) }, operation: "remove network", target: n.name
+                        ) {
                             try await engine.removeNetwork(name: n.name)
                         }
                         if case .failure(let e) = outcome { errors.withLock { $0.append(e) } }

@@ -30,7 +30,9 @@ extension Orchestration.Executor {
 
     /// Executes `plan` for `project`: images, then networks and volumes, then containers
     /// (created all, started along the dependency graph as conditions are met).
-    public func up(_ project: Orchestration.DesiredProject, plan: Orchestration.Plan, options: Orchestration.UpOptions = Orchestration.UpOptions()) async throws(OrchestrationError) {
+    public func up(
+        _ project: Orchestration.DesiredProject, plan: Orchestration.Plan, options: Orchestration.UpOptions = Orchestration.UpOptions()
+    ) async throws(OrchestrationError) {
         // Everything knowable in advance, reported together, before anything is touched.
         var problems = plan.problems
         if options.checkLocalResources { problems += Orchestration.Preflight.check(project: project, plan: plan) }
@@ -66,7 +68,8 @@ extension Orchestration.Executor {
         let graph = Orchestration.DependencyGraph(project: project)
         // Creation needs no order (only starts do), except for the containers a create call names
         // (links, volumes_from, network_mode service:): every other service's containers at once.
-        let createEdges = Dictionary(uniqueKeysWithValues: project.services.map { ($0.name, $0.createAfter.map { Orchestration.DependencyGraph.Edge(to: $0) }) })
+        let createEdges = Dictionary(
+            uniqueKeysWithValues: project.services.map { ($0.name, $0.createAfter.map { Orchestration.DependencyGraph.Edge(to: $0) }) })
         let createOutcomes = try await Orchestration.DependencyGraph(nodes: graph.nodes, edges: createEdges).run { service in
             guard let s = project.service(service) else { return }
             for action in plan.actions(for: service) {
@@ -136,8 +139,9 @@ extension Orchestration.Executor {
                 progress(.waiting(service: service, dependency: dep.service, condition: dep.condition))
                 do {
                     try await gate.wait(key: "\(dep.service)|\(dep.condition.rawValue)") {
-                        try await waitForCondition(project, service: d, condition: dep.condition, hub: hub, containerIDs: containersOf[dep.service],
-                                                   deadline: dependencyDeadline)
+                        try await waitForCondition(
+                            project, service: d, condition: dep.condition, hub: hub, containerIDs: containersOf[dep.service],
+                            deadline: dependencyDeadline)
                     }
                 } catch let e as OrchestrationError {
                     if dep.required {
@@ -150,7 +154,10 @@ extension Orchestration.Executor {
             let actions = plan.actions(for: service)
             for (id, restart) in pending {
                 let planned = actions.first { $0.containerID == id }
-                let shown = Orchestration.PlannedAction(kind: restart ? .restartContainer : .startContainer, service: service, target: planned?.target ?? containerName(project, s, id: id, plan: plan), containerID: id, reason: planned?.kind == .startContainer || planned?.kind == .restartContainer ? planned?.reason ?? "" : "")
+                let shown = Orchestration.PlannedAction(
+                    kind: restart ? .restartContainer : .startContainer, service: service,
+                    target: planned?.target ?? containerName(project, s, id: id, plan: plan), containerID: id,
+                    reason: planned?.kind == .startContainer || planned?.kind == .restartContainer ? planned?.reason ?? "" : "")
                 let outcome = await reported({ .action(shown, $0) }, operation: "start container", target: shown.target) {
                     // A replaced container stops only now, just before its replacement starts,
                     // and is removed once that has started.
@@ -246,7 +253,9 @@ extension Orchestration.Executor {
     /// running). The old one is stopped just before the new one starts, and removed after.
     /// An interruption at any point leaves a container for the service, and the planner picks
     /// up from there (see `Planner.current`).
-    private func replaceContainer(_ project: Orchestration.DesiredProject, service s: Orchestration.DesiredService, number: Int, old: String, oldName: String) async throws -> String {
+    private func replaceContainer(
+        _ project: Orchestration.DesiredProject, service s: Orchestration.DesiredService, number: Int, old: String, oldName: String
+    ) async throws -> String {
         let name = Orchestration.Naming.containerName(project: project.name, service: s.name, number: number, explicit: s.containerName)
         let parked = Orchestration.Naming.parkedName(id: old, name: name)
         if oldName != parked { try await engine.renameContainer(id: old, to: parked) }
@@ -268,10 +277,13 @@ extension Orchestration.Executor {
             for action in actions {
                 group.addTask {
                     let what = action.kind == .buildImage ? "could not be built" : "could not be pulled"
-                    let outcome = await reported({ .action(action, $0) }, operation: action.kind.rawValue, target: action.target, failure: { error in
-                        let message = Self.message(of: error)
-                        return (message, .image(service: action.service ?? "?", image: action.target, message: "\(what): \(message)"))
-                    }) {
+                    let outcome = await reported(
+                        { .action(action, $0) }, operation: action.kind.rawValue, target: action.target,
+                        failure: { error in
+                            let message = Self.message(of: error)
+                            return (message, .image(service: action.service ?? "?", image: action.target, message: "\(what): \(message)"))
+                        }
+                    ) {
                         if action.kind == .buildImage, let s = project.service(action.service ?? ""), let build = s.build {
                             try await engine.buildImage(action.target, spec: build) { line in progress(.build(image: action.target, line: line)) }
                         } else {
@@ -289,13 +301,17 @@ extension Orchestration.Executor {
         try Self.throwCollected(errors)
     }
 
-    private func runParallel(_ actions: [Orchestration.PlannedAction], _ body: @escaping @Sendable (Orchestration.PlannedAction) async throws -> Void) async throws(OrchestrationError) {
+    private func runParallel(
+        _ actions: [Orchestration.PlannedAction], _ body: @escaping @Sendable (Orchestration.PlannedAction) async throws -> Void
+    ) async throws(OrchestrationError) {
         if actions.isEmpty { return }
         let progress = self.progress
         let errors = await withTaskGroup(of: OrchestrationError?.self) { group in
             for action in actions {
                 group.addTask {
-                    if case .failure(let e) = await reported({ .action(action, $0) }, operation: action.kind.rawValue, target: action.target, { try await body(action) }) {
+                    if case .failure(let e) = await reported(
+                        { .action(action, $0) }, operation: action.kind.rawValue, target: action.target, { try await body(action) })
+                    {
                         return e
                     }
                     return nil

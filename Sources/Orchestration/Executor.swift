@@ -17,7 +17,10 @@ extension Orchestration {
         /// Names of containers created during this executor's runs, by ID (for messages).
         let created = Locked<[String: String]>([:])
 
-        public init(engine: any OrchestrationEngine, logger: Logger = Logger(label: "stackpilot.orchestration"), progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) {
+        public init(
+            engine: any OrchestrationEngine, logger: Logger = Logger(label: "stackpilot.orchestration"),
+            progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }
+        ) {
             self.engine = engine
             self.logger = logger
             self.progress = progress
@@ -61,10 +64,12 @@ extension Orchestration {
                 progress(event(.done))
                 return .success(value)
             } catch {
-                let (shown, e) = failure?(error) ?? {
-                    let e = Self.wrap(error, operation: operation, target: target)
-                    return (e.description, e)
-                }()
+                let (shown, e) =
+                    failure?(error)
+                    ?? {
+                        let e = Self.wrap(error, operation: operation, target: target)
+                        return (e.description, e)
+                    }()
                 progress(event(.failed(shown)))
                 return .failure(e)
             }

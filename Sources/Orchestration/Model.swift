@@ -169,7 +169,10 @@ extension Orchestration {
         public var attachable: Bool
         public var labels: [String: String]
 
-        public init(key: String, name: String, driver: String? = nil, external: Bool = false, internal: Bool = false, attachable: Bool = false, labels: [String: String] = [:]) {
+        public init(
+            key: String, name: String, driver: String? = nil, external: Bool = false, internal: Bool = false, attachable: Bool = false,
+            labels: [String: String] = [:]
+        ) {
             self.key = key
             self.name = name
             self.driver = driver
@@ -205,7 +208,10 @@ extension Orchestration {
         public var networks: [DesiredNetwork]
         public var volumes: [DesiredVolume]
 
-        public init(name: String, workingDirectory: String, configFiles: [String], services: [DesiredService], networks: [DesiredNetwork] = [], volumes: [DesiredVolume] = []) {
+        public init(
+            name: String, workingDirectory: String, configFiles: [String], services: [DesiredService], networks: [DesiredNetwork] = [],
+            volumes: [DesiredVolume] = []
+        ) {
             self.name = name
             self.workingDirectory = workingDirectory
             self.configFiles = configFiles

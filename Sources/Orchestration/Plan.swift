@@ -34,7 +34,9 @@ extension Orchestration {
         /// For recreate: the top-level service fields whose value changed.
         public var changedFields: [String]
 
-        public init(kind: Kind, service: String? = nil, target: String, containerID: String? = nil, number: Int? = nil, reason: String, changedFields: [String] = []) {
+        public init(
+            kind: Kind, service: String? = nil, target: String, containerID: String? = nil, number: Int? = nil, reason: String, changedFields: [String] = []
+        ) {
             self.kind = kind
             self.service = service
             self.target = target

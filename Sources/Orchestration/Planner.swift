@@ -14,7 +14,10 @@ extension Orchestration {
         /// `--no-deps`: do not include dependencies of the named services.
         public var noDeps: Bool
 
-        public init(services: [String] = [], removeOrphans: Bool = false, forceRecreate: Bool = false, noRecreate: Bool = false, pullOverride: PullPolicy? = nil, build: Bool = false, noDeps: Bool = false) {
+        public init(
+            services: [String] = [], removeOrphans: Bool = false, forceRecreate: Bool = false, noRecreate: Bool = false, pullOverride: PullPolicy? = nil,
+            build: Bool = false, noDeps: Bool = false
+        ) {
             self.services = services
             self.removeOrphans = removeOrphans
             self.forceRecreate = forceRecreate
@@ -34,7 +37,8 @@ extension Orchestration {
             for name in options.services where project.service(name) == nil {
                 throw .unknownService(name, project: project.name)
             }
-            let selected: [String] = options.services.isEmpty
+            let selected: [String] =
+                options.services.isEmpty
                 ? graph.nodes
                 : (options.noDeps ? graph.nodes.filter { options.services.contains($0) } : graph.closure(of: options.services))
             let selectedSet = Set(selected)
@@ -109,10 +113,14 @@ extension Orchestration {
                     let containerName = Naming.containerName(project: project.name, service: name, number: number, explicit: s.containerName)
                     let (found, leftovers) = current(existing.filter { $0.containerNumber == number }, name: containerName)
                     for old in leftovers {
-                        plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: old.name, containerID: old.id, number: number, reason: "left behind by an interrupted recreate of \(containerName)"))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .removeContainer, service: name, target: old.name, containerID: old.id, number: number,
+                                reason: "left behind by an interrupted recreate of \(containerName)"))
                     }
                     guard let c = found else {
-                        plan.actions.append(PlannedAction(kind: .createContainer, service: name, target: containerName, number: number, reason: "container does not exist"))
+                        plan.actions.append(
+                            PlannedAction(kind: .createContainer, service: name, target: containerName, number: number, reason: "container does not exist"))
                         serviceChanged = true
                         continue
                     }
@@ -126,7 +134,8 @@ extension Orchestration {
                     } else if !options.noRecreate {
                         if c.configHash != s.configHash {
                             changes = changedFields(old: c.fieldHashes, new: s.fieldHashes)
-                            reason = changes.isEmpty
+                            reason =
+                                changes.isEmpty
                                 ? "configuration changed (container made by another tool or version; fields unknown)"
                                 : "configuration changed: \(changes.joined(separator: ", "))"
                         } else if !missingNetworks.isEmpty {
@@ -140,20 +149,33 @@ extension Orchestration {
                         }
                     }
                     if !reason.isEmpty {
-                        plan.actions.append(PlannedAction(kind: .recreateContainer, service: name, target: c.name, containerID: c.id, number: number, reason: reason, changedFields: changes))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .recreateContainer, service: name, target: c.name, containerID: c.id, number: number, reason: reason,
+                                changedFields: changes))
                         serviceChanged = true
                     } else if c.containerState != .running && c.containerState != .restarting {
-                        plan.actions.append(PlannedAction(kind: .startContainer, service: name, target: c.name, containerID: c.id, number: number, reason: "container is \(c.containerState.rawValue)"))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .startContainer, service: name, target: c.name, containerID: c.id, number: number,
+                                reason: "container is \(c.containerState.rawValue)"))
                         serviceChanged = true
                     } else if let dep = restartBecause {
-                        plan.actions.append(PlannedAction(kind: .restartContainer, service: name, target: c.name, containerID: c.id, number: number, reason: "dependency '\(dep)' changed (depends_on restart: true)"))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .restartContainer, service: name, target: c.name, containerID: c.id, number: number,
+                                reason: "dependency '\(dep)' changed (depends_on restart: true)"))
                         serviceChanged = true
                     } else {
-                        plan.actions.append(PlannedAction(kind: .upToDate, service: name, target: c.name, containerID: c.id, number: number, reason: "up to date"))
+                        plan.actions.append(
+                            PlannedAction(kind: .upToDate, service: name, target: c.name, containerID: c.id, number: number, reason: "up to date"))
                     }
                 }
                 for c in existing where c.containerNumber > s.replicas {
-                    plan.actions.append(PlannedAction(kind: .removeContainer, service: name, target: c.name, containerID: c.id, number: c.containerNumber, reason: "scale is \(s.replicas)"))
+                    plan.actions.append(
+                        PlannedAction(
+                            kind: .removeContainer, service: name, target: c.name, containerID: c.id, number: c.containerNumber,
+                            reason: "scale is \(s.replicas)"))
                 }
                 if serviceChanged { changedServices.insert(name) }
             }
@@ -164,10 +186,15 @@ extension Orchestration {
             if !orphans.isEmpty {
                 if options.removeOrphans {
                     for c in orphans {
-                        plan.actions.append(PlannedAction(kind: .removeOrphan, service: c.composeService, target: c.name, containerID: c.id, reason: "service '\(c.composeService ?? "?")' is no longer defined (--remove-orphans)"))
+                        plan.actions.append(
+                            PlannedAction(
+                                kind: .removeOrphan, service: c.composeService, target: c.name, containerID: c.id,
+                                reason: "service '\(c.composeService ?? "?")' is no longer defined (--remove-orphans)"))
                     }
                 } else {
-                    plan.warnings.append("orphan containers found for project '\(project.name)' (\(orphans.map(\.name).joined(separator: ", "))); remove them with --remove-orphans")
+                    plan.warnings.append(
+                        "orphan containers found for project '\(project.name)' (\(orphans.map(\.name).joined(separator: ", "))); remove them with --remove-orphans"
+                    )
                 }
             }
             return plan

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Orchestration {
@@ -11,7 +12,8 @@ extension Orchestration {
         public static func check(project: DesiredProject, plan: Plan) -> [String] {
             var problems: [String] = []
             let starting = Set(plan.actions.filter { $0.kind == .createContainer || $0.kind == .startContainer }.compactMap(\.service))
-            let touched = Set(plan.actions.filter { $0.kind == .createContainer || $0.kind == .recreateContainer || $0.kind == .startContainer }.compactMap(\.service))
+            let touched = Set(
+                plan.actions.filter { $0.kind == .createContainer || $0.kind == .recreateContainer || $0.kind == .startContainer }.compactMap(\.service))
             var claimed: [String: String] = [:]
             for s in project.services where touched.contains(s.name) {
                 for source in s.bindSources where !FileManager.default.fileExists(atPath: source) {

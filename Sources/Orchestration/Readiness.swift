@@ -90,8 +90,10 @@ extension Orchestration.Executor {
     /// woken by the engine's events (`hub`) with a poll as a safety net. Throws `.dependencyFailed`
     /// as soon as one never will; when `deadline` passes, a dependency wait fails the same way and
     /// `--wait` throws `.waitTimeout` naming every container not ready.
-    func waitUntil(_ goal: Orchestration.Readiness.Goal, containers: [(id: String, service: String)], hub: Orchestration.EventHub,
-                   deadline: Deadline?) async throws {
+    func waitUntil(
+        _ goal: Orchestration.Readiness.Goal, containers: [(id: String, service: String)], hub: Orchestration.EventHub,
+        deadline: Deadline?
+    ) async throws {
         var pending = containers
         var last: [String: DockerEngine.ContainerInspect] = [:]
         var restartCountBefore: [String: Int] = [:]
@@ -126,21 +128,27 @@ extension Orchestration.Executor {
         }
     }
 
-    private func timedOut(_ goal: Orchestration.Readiness.Goal, pending: [(id: String, service: String)], last: [String: DockerEngine.ContainerInspect],
-                          deadline: Deadline) async throws -> Never {
+    private func timedOut(
+        _ goal: Orchestration.Readiness.Goal, pending: [(id: String, service: String)], last: [String: DockerEngine.ContainerInspect],
+        deadline: Deadline
+    ) async throws -> Never {
         if case .dependency(let condition) = goal, let c = pending.first, let d = last[c.id] {
             let reason = "it did not become \(condition == .serviceHealthy ? "healthy" : "ready") within the --wait-timeout of \(deadline.length)"
             throw OrchestrationError.dependencyFailed(
                 service: c.service, container: d.shortName, state: d.stateDescription, reason: reason, logTail: await tail(of: d), dependents: [])
         }
         let (seconds, attoseconds) = deadline.length.components
-        throw OrchestrationError.waitTimeout(seconds: Double(seconds) + Double(attoseconds) / 1e18, notReady: pending.map { c in
-            let d = last[c.id]
-            var line = "service '\(c.service)' (container \(d?.shortName ?? c.id)): \(d?.stateDescription ?? "unknown")"
-            if let d, d.healthStatus == .starting { line += ", health still starting" }
-            if let d, let probe = d.healthLog.last, !probe.isEmpty { line += "; last health probe: \(probe.trimmingCharacters(in: .whitespacesAndNewlines))" }
-            return line
-        })
+        throw OrchestrationError.waitTimeout(
+            seconds: Double(seconds) + Double(attoseconds) / 1e18,
+            notReady: pending.map { c in
+                let d = last[c.id]
+                var line = "service '\(c.service)' (container \(d?.shortName ?? c.id)): \(d?.stateDescription ?? "unknown")"
+                if let d, d.healthStatus == .starting { line += ", health still starting" }
+                if let d, let probe = d.healthLog.last, !probe.isEmpty {
+                    line += "; last health probe: \(probe.trimmingCharacters(in: .whitespacesAndNewlines))"
+                }
+                return line
+            })
     }
 
     /// The last log lines of `d`, and its last health probe when it is unhealthy (for failure messages).
@@ -155,8 +163,10 @@ extension Orchestration.Executor {
     /// Waits until every container of `service` meets `condition` (the containers this run created,
     /// started or kept when it knows them, otherwise the ones listed); fails when one never will, or
     /// when the deadline passes.
-    func waitForCondition(_ project: Orchestration.DesiredProject, service: Orchestration.DesiredService, condition: Orchestration.DependencyCondition,
-                          hub: Orchestration.EventHub, containerIDs: [String]? = nil, deadline: Deadline? = nil) async throws {
+    func waitForCondition(
+        _ project: Orchestration.DesiredProject, service: Orchestration.DesiredService, condition: Orchestration.DependencyCondition,
+        hub: Orchestration.EventHub, containerIDs: [String]? = nil, deadline: Deadline? = nil
+    ) async throws {
         let ids: [String]
         if let containerIDs, !containerIDs.isEmpty {
             ids = containerIDs
@@ -164,13 +174,16 @@ extension Orchestration.Executor {
             ids = try await engine.listContainers(project: project.name).filter { $0.composeService == service.name && !$0.isOneOff }.map(\.id)
         }
         if ids.isEmpty {
-            throw OrchestrationError.dependencyFailed(service: service.name, container: "(none)", state: "missing", reason: "the service has no container", logTail: [], dependents: [])
+            throw OrchestrationError.dependencyFailed(
+                service: service.name, container: "(none)", state: "missing", reason: "the service has no container", logTail: [], dependents: [])
         }
         try await waitUntil(.dependency(condition), containers: ids.map { ($0, service.name) }, hub: hub, deadline: deadline)
     }
 
     /// `--wait`: every container of `services` running and healthy, or exited with 0.
-    func waitReady(_ project: Orchestration.DesiredProject, services: [String], timeout: Duration?, hub: Orchestration.EventHub) async throws(OrchestrationError) {
+    func waitReady(
+        _ project: Orchestration.DesiredProject, services: [String], timeout: Duration?, hub: Orchestration.EventHub
+    ) async throws(OrchestrationError) {
         do {
             let containers = try await engine.listContainers(project: project.name).filter { c in !c.isOneOff && services.contains(c.composeService ?? "") }
             let deadline = timeout.map { Deadline(end: ContinuousClock.now + $0, length: $0) }

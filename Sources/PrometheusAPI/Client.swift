@@ -52,7 +52,9 @@ extension PrometheusAPI {
         }
 
         /// Sends a request and returns the raw answer; only transport failures throw here.
-        func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], form: [(String, String)]? = nil) async throws(PrometheusAPI.Error) -> HTTPResponse {
+        func send(
+            _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], form: [(String, String)]? = nil
+        ) async throws(PrometheusAPI.Error) -> HTTPResponse {
             let fullPath = query.isEmpty ? path : path + "?" + Self.encode(query)
             var request = HTTPRequest(method: method, path: fullPath, headers: [("Accept", "application/json")], timeout: timeout)
             if let form {

@@ -8,7 +8,10 @@ public struct StackPilot: AsyncParsableCommand {
         commandName: "stackpilot",
         abstract: "Run and supervise the MultimodalRAG monitoring system.",
         version: version,
-        subcommands: [Config.self, Provision.self, Export.self, Version.self, Up.self, Down.self, Ps.self, Logs.self, Restart.self, Stats.self, Supervise.self, EngineProxyCommand.self, DoctorCommand.self]
+        subcommands: [
+            Config.self, Provision.self, Export.self, Version.self, Up.self, Down.self, Ps.self, Logs.self, Restart.self, Stats.self, Supervise.self,
+            EngineProxyCommand.self, DoctorCommand.self,
+        ]
     )
 
     public init() {}

@@ -39,7 +39,8 @@ public final class DirectoryWatcher: Service, Sendable {
         for case let relative as String in enumerator {
             let path = (directory as NSString).appendingPathComponent(relative)
             guard let attributes = try? manager.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             entries.append("\(relative)|\(size)|\(modified)")

@@ -19,10 +19,11 @@ public struct SupervisorGroup: Sendable {
     /// Runs every service until a shutdown signal arrives or one of them ends or fails. Tests pass
     /// no signals and stop the group with a graceful shutdown of the task running it.
     public func run(logger: Logger, shutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: shutdownSignals,
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: shutdownSignals,
+                logger: logger))
         try await group.run()
     }
 }

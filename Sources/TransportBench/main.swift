@@ -2,8 +2,9 @@
 // raw unix socket, in the same process and run. Used by scripts/bench.d/transport; not a test.
 import Foundation
 import HTTPTransport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Arguments {

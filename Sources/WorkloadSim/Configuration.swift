@@ -80,7 +80,8 @@ public struct Faults: Sendable, Hashable, Codable {
         for key in CodingKeys.allCases {
             guard let text = environment[key.environmentVariable]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
             guard let value = Double(text), value.isFinite, key.range.contains(value) else {
-                throw ConfigurationError(source: key.environmentVariable, message: "\"\(text)\" is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
+                throw ConfigurationError(
+                    source: key.environmentVariable, message: "\"\(text)\" is not a number in \(key.range.lowerBound)...\(key.range.upperBound)")
             }
             faults[key] = value
         }
@@ -225,7 +226,8 @@ public struct AdminToken: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String, source: String = AdminToken.variable) throws(ConfigurationError) {
         let bytes = Array(text.utf8)
         guard (Self.minimumLength...Self.maximumLength).contains(bytes.count) else {
-            throw ConfigurationError(source: source, message: "the admin token must be \(Self.minimumLength) to \(Self.maximumLength) characters (it has \(bytes.count))")
+            throw ConfigurationError(
+                source: source, message: "the admin token must be \(Self.minimumLength) to \(Self.maximumLength) characters (it has \(bytes.count))")
         }
         // Printable ASCII without spaces: it travels in an HTTP header.
         guard bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {

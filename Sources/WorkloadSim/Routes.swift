@@ -62,7 +62,7 @@ public struct InvalidRequest: Error, Sendable, Hashable, CustomStringConvertible
         let path: [any CodingKey]
         switch error {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
             path = context.codingPath
         default:
             path = []
@@ -164,10 +164,12 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token else {
-            return json(.forbidden, [
-                "code": "admin_disabled",
-                "error": "fault injection over HTTP is off: start workload-sim with WORKLOAD_ADMIN_TOKEN or WORKLOAD_ADMIN_TOKEN_FILE",
-            ])
+            return json(
+                .forbidden,
+                [
+                    "code": "admin_disabled",
+                    "error": "fault injection over HTTP is off: start workload-sim with WORKLOAD_ADMIN_TOKEN or WORKLOAD_ADMIN_TOKEN_FILE",
+                ])
         }
         guard token.authorizes(request.headers[.authorization]) else {
             var response = json(.unauthorized, ["code": "unauthorized", "error": "/admin needs Authorization: Bearer <WORKLOAD_ADMIN_TOKEN>"])

@@ -15,8 +15,9 @@ struct UpstreamClient: Sendable {
     let transport: any UpstreamTransport
 
     func postJSON(_ path: String, body: Data, timeout: Duration) async throws -> (status: Int, body: Data) {
-        let response = try await transport.send(HTTPRequest(
-            method: .post, path: path, headers: [("Content-Type", "application/json")], body: body, timeout: timeout))
+        let response = try await transport.send(
+            HTTPRequest(
+                method: .post, path: path, headers: [("Content-Type", "application/json")], body: body, timeout: timeout))
         return (response.status, response.body)
     }
 }

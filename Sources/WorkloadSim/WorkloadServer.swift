@@ -48,9 +48,10 @@ public struct WorkloadServer: Sendable {
             logger: logger)
         let background = BackgroundService(
             configuration: configuration, simulator: simulator, boundPort: boundPort, makeTransport: makeTransport, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: background)],
-            gracefulShutdownSignals: shutdownSignals, logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: background)],
+                gracefulShutdownSignals: shutdownSignals, logger: logger))
         try await group.run()
         logger.info("stopped", metadata: ["role": "\(configuration.role.rawValue)"])
     }

@@ -85,9 +85,14 @@ public struct WorkloadSimCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "workload-sim")
         logger[metadataKey: "role"] = "\(configuration.role.rawValue)"
-        logger.info("starting", metadata: WorkloadRoutes.metadata(configuration.faults).merging(
-            ["host": "\(configuration.host)", "port": "\(configuration.port)", "admin": "\(configuration.adminToken == nil ? "off" : "token required")", "load_rate": "\(configuration.loadRate)", "model_api_url": "\(configuration.modelAPIURL)"],
-            uniquingKeysWith: { $1 }))
+        logger.info(
+            "starting",
+            metadata: WorkloadRoutes.metadata(configuration.faults).merging(
+                [
+                    "host": "\(configuration.host)", "port": "\(configuration.port)", "admin": "\(configuration.adminToken == nil ? "off" : "token required")",
+                    "load_rate": "\(configuration.loadRate)", "model_api_url": "\(configuration.modelAPIURL)",
+                ],
+                uniquingKeysWith: { $1 }))
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
         do {
             try await server.run()

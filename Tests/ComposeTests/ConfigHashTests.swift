@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Compose
 
 /// Config hashes and per-field hashes are keyed (HMAC-SHA256 under a per-host key), so a label or
@@ -11,7 +12,8 @@ struct ConfigHashTests {
     static func key(_ byte: UInt8) -> ConfigHashKey { ConfigHashKey(bytes: [UInt8](repeating: byte, count: ConfigHashKey.size)) }
 
     static func grafana(password: String) throws -> ServiceConfig {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               grafana:
                 image: grafana/grafana:11.1.0
@@ -121,13 +123,15 @@ struct ConfigHashTests {
         var path: String
     }
 
-    @Test("where the host key lives", arguments: [
-        PathCase(environment: ["STACKPILOT_HASH_KEY_FILE": "/etc/sp/key", "XDG_STATE_HOME": "/s", "HOME": "/h"], path: "/etc/sp/key"),
-        PathCase(environment: ["XDG_STATE_HOME": "/s", "HOME": "/h"], path: "/s/stackpilot/hash.key"),
-        PathCase(environment: ["XDG_STATE_HOME": "relative", "HOME": "/h"], path: "/h/.local/state/stackpilot/hash.key"),
-        PathCase(environment: ["HOME": "/"], path: "/var/lib/stackpilot/hash.key"),
-        PathCase(environment: [:], path: "/var/lib/stackpilot/hash.key"),
-    ])
+    @Test(
+        "where the host key lives",
+        arguments: [
+            PathCase(environment: ["STACKPILOT_HASH_KEY_FILE": "/etc/sp/key", "XDG_STATE_HOME": "/s", "HOME": "/h"], path: "/etc/sp/key"),
+            PathCase(environment: ["XDG_STATE_HOME": "/s", "HOME": "/h"], path: "/s/stackpilot/hash.key"),
+            PathCase(environment: ["XDG_STATE_HOME": "relative", "HOME": "/h"], path: "/h/.local/state/stackpilot/hash.key"),
+            PathCase(environment: ["HOME": "/"], path: "/var/lib/stackpilot/hash.key"),
+            PathCase(environment: [:], path: "/var/lib/stackpilot/hash.key"),
+        ])
     func defaultPath(_ c: PathCase) {
         #expect(ConfigHashKey.defaultPath(environment: c.environment) == c.path)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Compose
 
 /// Small files built to cost a lot: each must be refused (or loaded) with a located error in bounded
@@ -60,23 +61,32 @@ struct HostileInputTests {
     static let unclosedQuote: String = "A=\"open\n" + String(repeating: "LINE_OF_TEXT=some value that goes on\n", count: 10_000)
 
     static let cases: [Case] = [
-        Case(name: "YAML alias expansion (billion laughs)", files: ["compose.yaml": billionLaughs], path: "",
-             message: "YAML aliases expand this document beyond 100000 extra nodes"),
-        Case(name: "nested ${A:-${B:-...}} defaults", files: ["compose.yaml": nestedDefaults], path: "services.a.image",
-             message: "interpolation nested more than 32 levels deep"),
+        Case(
+            name: "YAML alias expansion (billion laughs)", files: ["compose.yaml": billionLaughs], path: "",
+            message: "YAML aliases expand this document beyond 100000 extra nodes"),
+        Case(
+            name: "nested ${A:-${B:-...}} defaults", files: ["compose.yaml": nestedDefaults], path: "services.a.image",
+            message: "interpolation nested more than 32 levels deep"),
         // Refused before parsing: 2.9 MB is over ComposeLoader.maximumFileSize.
-        Case(name: "a depends_on cycle through 60,000 services", files: ["compose.yaml": longCycle], path: "",
-             message: "compose file too large: 2857790 bytes (at most 1048576)"),
-        Case(name: "a file of 10,001 services (dense, under the size limit)", files: ["compose.yaml": tooManyServices], path: "services",
-             message: "too many services: 10001 (at most 10000 in one file)"),
-        Case(name: "a depends_on cycle through 10,000 services", files: ["compose.yaml": cycleAtTheLimit], path: "services.s0.depends_on",
-             message: "dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> s5 -> ... (9990 more) -> s9996 -> s9997 -> s9998 -> s9999 -> s0"),
-        Case(name: "a .env file with an unclosed quote", files: ["compose.yaml": "services:\n  a:\n    image: x\n", ".env": unclosedQuote],
-             path: "", message: "unterminated double-quoted value for A"),
-        Case(name: "an env_file with an unclosed single quote", files: [
-            "compose.yaml": "services:\n  a:\n    image: x\n    env_file: big.env\n",
-            "big.env": "A='open\n" + String(repeating: "B=some value\n", count: 30_000)],
-             path: "", message: "unterminated single-quoted value for A"),
+        Case(
+            name: "a depends_on cycle through 60,000 services", files: ["compose.yaml": longCycle], path: "",
+            message: "compose file too large: 2857790 bytes (at most 1048576)"),
+        Case(
+            name: "a file of 10,001 services (dense, under the size limit)", files: ["compose.yaml": tooManyServices], path: "services",
+            message: "too many services: 10001 (at most 10000 in one file)"),
+        Case(
+            name: "a depends_on cycle through 10,000 services", files: ["compose.yaml": cycleAtTheLimit], path: "services.s0.depends_on",
+            message: "dependency cycle: s0 -> s1 -> s2 -> s3 -> s4 -> s5 -> ... (9990 more) -> s9996 -> s9997 -> s9998 -> s9999 -> s0"),
+        Case(
+            name: "a .env file with an unclosed quote", files: ["compose.yaml": "services:\n  a:\n    image: x\n", ".env": unclosedQuote],
+            path: "", message: "unterminated double-quoted value for A"),
+        Case(
+            name: "an env_file with an unclosed single quote",
+            files: [
+                "compose.yaml": "services:\n  a:\n    image: x\n    env_file: big.env\n",
+                "big.env": "A='open\n" + String(repeating: "B=some value\n", count: 30_000),
+            ],
+            path: "", message: "unterminated single-quoted value for A"),
     ]
 
     @Test("a hostile file is refused with a located error", arguments: cases)
@@ -85,7 +95,8 @@ struct HostileInputTests {
         let yaml = files.removeValue(forKey: "compose.yaml")!
         let (diagnostics, _) = try Fixture.diagnostics(yaml, extra: files)
         let match = diagnostics.first { $0.path == c.path && $0.message.contains(c.message) }
-        #expect(match != nil, "no diagnostic at \(c.path) containing \"\(c.message)\"; got:\n\(diagnostics.prefix(5).map(\.description).joined(separator: "\n"))")
+        #expect(
+            match != nil, "no diagnostic at \(c.path) containing \"\(c.message)\"; got:\n\(diagnostics.prefix(5).map(\.description).joined(separator: "\n"))")
         #expect(match?.line ?? 0 >= 1)
     }
 

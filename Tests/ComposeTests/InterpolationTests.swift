@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Compose
 
 @Suite("Interpolation")
@@ -50,13 +51,16 @@ struct InterpolationTests {
         Case(input: "$1", expected: "$1"),
         Case(input: "cost: 5$", expected: "cost: 5$"),
         // dockprom and vegasbrianc: `$$` inside a regular expression.
-        Case(input: "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($$|/)",
-             expected: "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($|/)"),
-        Case(input: "^/(sys|proc|dev|host|etc|rootfs/var/lib/docker/containers)($$|/)",
-             expected: "^/(sys|proc|dev|host|etc|rootfs/var/lib/docker/containers)($|/)"),
+        Case(
+            input: "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($$|/)",
+            expected: "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($|/)"),
+        Case(
+            input: "^/(sys|proc|dev|host|etc|rootfs/var/lib/docker/containers)($$|/)",
+            expected: "^/(sys|proc|dev|host|etc|rootfs/var/lib/docker/containers)($|/)"),
         // dockprom: a bcrypt default full of bare `$` followed by digits.
-        Case(input: "${ADMIN_PASSWORD_HASH:-$2a$14$1l.IozJx7xQRVmlkEQ32OeEEfP5mRxTpbDTCTcXRqn19gXD8YK1pO}",
-             expected: "$2a$14$1l.IozJx7xQRVmlkEQ32OeEEfP5mRxTpbDTCTcXRqn19gXD8YK1pO"),
+        Case(
+            input: "${ADMIN_PASSWORD_HASH:-$2a$14$1l.IozJx7xQRVmlkEQ32OeEEfP5mRxTpbDTCTcXRqn19gXD8YK1pO}",
+            expected: "$2a$14$1l.IozJx7xQRVmlkEQ32OeEEfP5mRxTpbDTCTcXRqn19gXD8YK1pO"),
         Case(input: "$2a$14$1lX", expected: "$2a$14$1lX"),
         // A `$` followed by a name is a variable, even inside a hash: compose does the same.
         Case(input: "$2a$abc", expected: "$2a"),
@@ -106,7 +110,8 @@ struct InterpolationTests {
 
     @Test("keys are never interpolated, values are")
     func keysUntouched() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               web:
                 image: ${IMAGE:-nginx}

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import Yams
+
 @testable import Compose
 
 @Suite("Compose loading and normalisation")
@@ -25,8 +27,9 @@ struct LoadTests {
 
     @Test("dockprom: the $$ regex and the bcrypt default survive interpolation")
     func dockprom() throws {
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: [:]))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: [:]))
         #expect(project.name == "dockprom")
         let node = try #require(project.service(named: "nodeexporter"))
         #expect(node.command?.last == "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($|/)")
@@ -47,8 +50,9 @@ struct LoadTests {
 
     @Test("dockprom exporters: network_mode host and no implicit default network")
     func networkModeHost() throws {
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.exporters.yml"], environment: [:]))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.exporters.yml"], environment: [:]))
         let node = try #require(project.service(named: "nodeexporter"))
         #expect(node.networkMode == "host")
         #expect(node.networks.isEmpty)
@@ -57,15 +61,17 @@ struct LoadTests {
 
     @Test("environment wins over .env, and ADMIN_USER from the shell reaches the service")
     func dockpromEnvironment() throws {
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: ["ADMIN_USER": "root"]))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: ["ADMIN_USER": "root"]))
         #expect(project.service(named: "grafana")?.environment["GF_SECURITY_ADMIN_USER"] == "root")
     }
 
     @Test("vegasbrianc: env_file merged into environment, user kept as a string, links kept")
     func vegasbrianc() throws {
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: [Fixture.acceptanceDirectory + "/vegasbrianc-prometheus/docker-compose.yml"], environment: [:]))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: [Fixture.acceptanceDirectory + "/vegasbrianc-prometheus/docker-compose.yml"], environment: [:]))
         #expect(project.warnings.contains { $0.path == "version" && $0.message.contains("obsolete") })
         let grafana = try #require(project.service(named: "grafana"))
         #expect(grafana.environment["GF_SECURITY_ADMIN_PASSWORD"] == "foobar")
@@ -115,7 +121,8 @@ struct LoadTests {
 
     @Test("environment: list and map forms, a bare name takes the shell value, env_file under environment")
     func environmentForms() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               list:
                 image: x
@@ -166,7 +173,8 @@ struct LoadTests {
 
     @Test("long port and volume syntax, tmpfs, anonymous volumes, ~ and relative paths")
     func longSyntax() throws {
-        let (project, dir) = try Fixture.load("""
+        let (project, dir) = try Fixture.load(
+            """
             services:
               a:
                 image: x
@@ -212,7 +220,8 @@ struct LoadTests {
 
     @Test("healthcheck forms, durations in nanoseconds, deploy resources in bytes and CPUs")
     func healthAndDeploy() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               a:
                 image: x
@@ -255,10 +264,12 @@ struct LoadTests {
         #expect(project.service(named: "c")?.healthcheck?.disable == true)
     }
 
-    @Test("durations parse and print as Go does", arguments: [
-        ("10s", Int64(10_000_000_000), "10s"), ("1m30s", 90_000_000_000, "1m30s"), ("1.5s", 1_500_000_000, "1.5s"),
-        ("500ms", 500_000_000, "500ms"), ("2us", 2_000, "2us"), ("1h", 3_600_000_000_000, "1h0m0s"), ("0", 0, "0s"),
-    ])
+    @Test(
+        "durations parse and print as Go does",
+        arguments: [
+            ("10s", Int64(10_000_000_000), "10s"), ("1m30s", 90_000_000_000, "1m30s"), ("1.5s", 1_500_000_000, "1.5s"),
+            ("500ms", 500_000_000, "500ms"), ("2us", 2_000, "2us"), ("1h", 3_600_000_000_000, "1h0m0s"), ("0", 0, "0s"),
+        ])
     func durations(_ text: String, _ nanoseconds: Int64, _ printed: String) throws {
         let d = try #require(ComposeDuration(parsing: text))
         #expect(d.nanoseconds == nanoseconds)
@@ -272,7 +283,8 @@ struct LoadTests {
 
     @Test("depends_on: short and long forms, required, restart; start order puts dependencies first")
     func dependencies() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               web:
                 image: x
@@ -293,10 +305,11 @@ struct LoadTests {
                 depends_on: [db]
             """)
         let web = try #require(project.service(named: "web"))
-        #expect(web.dependsOn == [
-            ServiceDependency(service: "api", condition: .healthy, required: true, restart: true),
-            ServiceDependency(service: "migrate", condition: .completedSuccessfully, required: false, restart: false),
-        ])
+        #expect(
+            web.dependsOn == [
+                ServiceDependency(service: "api", condition: .healthy, required: true, restart: true),
+                ServiceDependency(service: "migrate", condition: .completedSuccessfully, required: false, restart: false),
+            ])
         #expect(project.startOrder == ["db", "api", "migrate", "web"])
         #expect(project.dependencyGraph.levels() == [["db"], ["api", "migrate"], ["web"]])
     }
@@ -370,7 +383,8 @@ struct LoadTests {
 
     @Test("YAML anchors, merge keys and x- extensions work")
     func anchors() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             x-common: &common
               restart: always
               labels:
@@ -403,16 +417,18 @@ struct LoadTests {
         let base = "services:\n  a:\n    image: x\n    environment: {A: \"1\"}\n  b:\n    image: y\n"
         let hash = try #require(try Fixture.load(base).0.configHash(service: "a"))
         #expect(hash.count == 64 && hash.allSatisfy(\.isHexDigit))
-        let ignored = base.replacingOccurrences(of: "    image: x\n", with: """
-                image: x
-                build: ./src
-                pull_policy: always
-                scale: 1
-                deploy: {replicas: 3}
-                depends_on: [b]
-                profiles: [p]
+        let ignored = base.replacingOccurrences(
+            of: "    image: x\n",
+            with: """
+                    image: x
+                    build: ./src
+                    pull_policy: always
+                    scale: 1
+                    deploy: {replicas: 3}
+                    depends_on: [b]
+                    profiles: [p]
 
-            """)
+                """)
         #expect(try Fixture.load(ignored, environment: ["COMPOSE_PROFILES": "p"]).0.configHash(service: "a") == hash)
         let changes = [
             base.replacingOccurrences(of: "A: \"1\"", with: "A: \"2\""),
@@ -430,7 +446,8 @@ struct LoadTests {
 
     @Test("secret-looking environment values are redacted unless asked for")
     func redaction() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               a:
                 image: x
@@ -453,8 +470,9 @@ struct LoadTests {
 
     @Test("JSON and YAML renderings read back to the same values")
     func renderingRoundTrip() throws {
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: [:]))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: [Fixture.acceptanceDirectory + "/dockprom/docker-compose.yml"], environment: [:]))
         let value = project.plainValue()
         let fromJSON = try JSONDecoder().decode(ComposeValue.self, from: Data(value.prettyJSON().utf8))
         #expect(fromJSON.canonicalJSON() == value.canonicalJSON())
@@ -468,13 +486,12 @@ struct LoadTests {
     }
 }
 
-import Yams
-
 @Suite("Compose service-level resource keys")
 struct ResourceKeyTests {
     @Test("cpus, mem_limit and scale are normalised to typed values")
     func typed() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               a:
                 image: x
@@ -501,7 +518,8 @@ struct ResourceKeyTests {
 struct DeviceRequestTests {
     @Test("deploy.resources.reservations.devices becomes device requests (count all is -1)")
     func gpu() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             services:
               model-api:
                 image: x
@@ -517,17 +535,19 @@ struct DeviceRequestTests {
                           capabilities: [gpu, utility]
             """)
         let devices = try #require(project.service(named: "model-api")?.deploy?.reservations?.devices)
-        #expect(devices == [
-            DeviceRequest(driver: "nvidia", count: -1, capabilities: ["gpu"]),
-            DeviceRequest(driver: "nvidia", count: nil, deviceIDs: ["0", "1"], capabilities: ["gpu", "utility"]),
-        ])
+        #expect(
+            devices == [
+                DeviceRequest(driver: "nvidia", count: -1, capabilities: ["gpu"]),
+                DeviceRequest(driver: "nvidia", count: nil, deviceIDs: ["0", "1"], capabilities: ["gpu", "utility"]),
+            ])
         let json = project.plainValue().canonicalJSON()
         #expect(json.contains("\"count\":\"all\""))
     }
 
     @Test("count and device_ids together, or a bad count, are rejected with the key path")
     func invalid() throws {
-        let (diagnostics, _) = try Fixture.diagnostics("""
+        let (diagnostics, _) = try Fixture.diagnostics(
+            """
             services:
               a:
                 image: x
@@ -539,8 +559,11 @@ struct DeviceRequestTests {
                         - count: 1
                           device_ids: ["0"]
             """)
-        #expect(diagnostics.map(\.path) == ["services.a.deploy.resources.reservations.devices[0].count",
-                                            "services.a.deploy.resources.reservations.devices[1]"])
+        #expect(
+            diagnostics.map(\.path) == [
+                "services.a.deploy.resources.reservations.devices[0].count",
+                "services.a.deploy.resources.reservations.devices[1]",
+            ])
         #expect(diagnostics.map(\.line) == [8, 9])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Compose
 
 /// Compose v2 parity bugs found by running `config` over real compose setups (issue 13): each test
@@ -75,14 +76,18 @@ struct ParityTests {
     }
 
     static let nameCases: [NameCase] = [
-        NameCase(name: "from -p", yaml: "services:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
-                 projectName: "demo", environment: [:], image: "x:demo"),
-        NameCase(name: "from name:", yaml: "name: Fancy_Name\nservices:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
-                 projectName: nil, environment: [:], image: "x:fancy_name"),
-        NameCase(name: "from an interpolated name:", yaml: "name: ${STACK}\nservices:\n  a:\n    image: \"x:$COMPOSE_PROJECT_NAME\"\n",
-                 projectName: nil, environment: ["STACK": "blue"], image: "x:blue"),
-        NameCase(name: "from COMPOSE_PROJECT_NAME itself", yaml: "services:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
-                 projectName: nil, environment: ["COMPOSE_PROJECT_NAME": "env"], image: "x:env"),
+        NameCase(
+            name: "from -p", yaml: "services:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
+            projectName: "demo", environment: [:], image: "x:demo"),
+        NameCase(
+            name: "from name:", yaml: "name: Fancy_Name\nservices:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
+            projectName: nil, environment: [:], image: "x:fancy_name"),
+        NameCase(
+            name: "from an interpolated name:", yaml: "name: ${STACK}\nservices:\n  a:\n    image: \"x:$COMPOSE_PROJECT_NAME\"\n",
+            projectName: nil, environment: ["STACK": "blue"], image: "x:blue"),
+        NameCase(
+            name: "from COMPOSE_PROJECT_NAME itself", yaml: "services:\n  a:\n    image: \"x:${COMPOSE_PROJECT_NAME}\"\n",
+            projectName: nil, environment: ["COMPOSE_PROJECT_NAME": "env"], image: "x:env"),
     ]
 
     @Test("COMPOSE_PROJECT_NAME is available to interpolation, set to the project's name", arguments: nameCases)
@@ -167,9 +172,10 @@ struct ParityTests {
 
     @Test("a Windows bind source merges by its container path across files")
     func windowsBindMerge() throws {
-        let (project, _) = try Fixture.load("services:\n  a:\n    image: x\n    volumes: ['C:\\old:/data']\n",
-                                            extra: ["o.yaml": "services:\n  a:\n    volumes: ['C:\\new:/data']\n"],
-                                            files: ["compose.yaml", "o.yaml"])
+        let (project, _) = try Fixture.load(
+            "services:\n  a:\n    image: x\n    volumes: ['C:\\old:/data']\n",
+            extra: ["o.yaml": "services:\n  a:\n    volumes: ['C:\\new:/data']\n"],
+            files: ["compose.yaml", "o.yaml"])
         #expect(project.services[0].volumes.map(\.source) == ["C:\\new"])
     }
 

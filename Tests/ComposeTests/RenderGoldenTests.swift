@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import Compose
 
 /// `stackpilot config` output, pinned byte for byte: the vendored acceptance stacks, the repository's
@@ -25,8 +26,9 @@ struct RenderGoldenTests {
         Case(name: "dockprom-exporters", directory: Fixture.acceptanceDirectory + "/dockprom", files: ["docker-compose.exporters.yml"]),
         Case(name: "vegasbrianc-compose", directory: Fixture.acceptanceDirectory + "/vegasbrianc-prometheus", files: ["docker-compose.yml"]),
         Case(name: "vegasbrianc-stack", directory: Fixture.acceptanceDirectory + "/vegasbrianc-prometheus", files: ["docker-stack.yml"]),
-        Case(name: "awesome-compose", directory: Fixture.acceptanceDirectory + "/awesome-compose-prometheus-grafana/prometheus-grafana",
-             files: ["compose.yaml"]),
+        Case(
+            name: "awesome-compose", directory: Fixture.acceptanceDirectory + "/awesome-compose-prometheus-grafana/prometheus-grafana",
+            files: ["compose.yaml"]),
         Case(name: "stacks-monitoring", directory: Fixture.stacksDirectory, files: ["monitoring.yml"]),
         Case(name: "stacks-app", directory: Fixture.stacksDirectory, files: ["app.yml"]),
     ]
@@ -35,9 +37,10 @@ struct RenderGoldenTests {
     static func rendered(_ c: Case) throws -> String {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let project = try ComposeLoader(logger: logger).load(ComposeLoadOptions(
-            files: c.files.map { c.directory + "/" + $0 }, projectName: "golden", environment: ["HOME": "/home/golden"],
-            currentDirectory: c.directory))
+        let project = try ComposeLoader(logger: logger).load(
+            ComposeLoadOptions(
+                files: c.files.map { c.directory + "/" + $0 }, projectName: "golden", environment: ["HOME": "/home/golden"],
+                currentDirectory: c.directory))
         var out = "# yaml\n" + (try project.plainValue().escapingDollars().yaml())
         out += "# yaml, redacted\n" + (try project.redactedPlainValue().escapingDollars().yaml())
         out += "# json\n" + project.plainValue().escapingDollars().prettyJSON() + "\n"

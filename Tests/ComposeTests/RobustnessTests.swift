@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Compose
 
 /// Broken variants of real files never crash the loader: each either loads or throws `ComposeError`
@@ -26,8 +27,10 @@ struct RobustnessTests {
                 let file = dir + "/compose.yaml"
                 try variant.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
                 do {
-                    _ = try ComposeLoader().load(ComposeLoadOptions(files: [file], projectName: "sptest", projectDirectory: projectDirectory,
-                                                                     environment: [:]))
+                    _ = try ComposeLoader().load(
+                        ComposeLoadOptions(
+                            files: [file], projectName: "sptest", projectDirectory: projectDirectory,
+                            environment: [:]))
                 } catch {
                     rejected += 1
                     switch error {
@@ -58,7 +61,8 @@ struct RobustnessTests {
 
     @Test("a large port range and deep anchors load without trouble")
     func largeInputs() throws {
-        let (project, _) = try Fixture.load("""
+        let (project, _) = try Fixture.load(
+            """
             x-base: &base
               image: x
               labels: {a: "1"}

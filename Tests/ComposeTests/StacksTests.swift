@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import Yams
+
 @testable import Compose
 
 /// The default stacks and the manifest, as shipped in stacks/.
@@ -18,11 +20,18 @@ struct StacksTests {
         #expect(m.grafana.credentials.userEnv == "GRAFANA_ADMIN_USER")
         #expect(m.grafana.credentials.passwordEnv == "GRAFANA_ADMIN_PASSWORD")
         #expect(m.dashboardsDirectory == Fixture.repoRoot + "/dashboards")
-        #expect(m.target(job: "api")?.metrics == ["http_requests_total", "http_request_duration_seconds", "http_request_size_bytes", "http_response_size_bytes"])
-        #expect(m.target(job: "model-api")?.metrics == ["model_inference_latency_seconds", "model_inference_total", "model_tokens_total",
-                                                        "model_tokens_per_second", "model_errors_total", "gpu_memory_allocated_mb", "gpu_memory_reserved_mb"])
-        #expect(m.target(job: "node-exporter")?.metrics == ["node_cpu_seconds_total", "node_memory_MemAvailable_bytes",
-                                                            "node_filesystem_avail_bytes", "node_network_receive_bytes_total"])
+        #expect(
+            m.target(job: "api")?.metrics == ["http_requests_total", "http_request_duration_seconds", "http_request_size_bytes", "http_response_size_bytes"])
+        #expect(
+            m.target(job: "model-api")?.metrics == [
+                "model_inference_latency_seconds", "model_inference_total", "model_tokens_total",
+                "model_tokens_per_second", "model_errors_total", "gpu_memory_allocated_mb", "gpu_memory_reserved_mb",
+            ])
+        #expect(
+            m.target(job: "node-exporter")?.metrics == [
+                "node_cpu_seconds_total", "node_memory_MemAvailable_bytes",
+                "node_filesystem_avail_bytes", "node_network_receive_bytes_total",
+            ])
         #expect(m.target(job: "stackpilot")?.metrics == ["container_cpu_usage_seconds_total", "container_memory_working_set_bytes"])
         #expect(m.target(job: "stackpilot")?.metricsURL == "http://127.0.0.1:9338/metrics")
     }
@@ -61,11 +70,14 @@ struct StacksTests {
         #expect(monitoring.serviceNames == ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"])
         #expect(app.serviceNames == ["api", "model-api"])
         let images = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.image ?? "") })
-        #expect(images == ["prometheus": "prom/prometheus:v2.53.0@sha256:075b1ba2c4ebb04bc3a6ab86c06ec8d8099f8fda1c96ef6d104d9bb1def1d8bc",
-                           "grafana": "grafana/grafana:11.1.0@sha256:079600c9517b678c10cda6006b4487d3174512fd4c6cface37df7822756ed7a5",
-                           "node-exporter": "prom/node-exporter:v1.8.1@sha256:fa7fa12a57eff607176d5c363d8bb08dfbf636b36ac3cb5613a202f3c61a6631",
-                           "exporter": "stackpilot-local/stackpilot:0.1.0", "engine-proxy": "stackpilot-local/stackpilot:0.1.0",
-                           "api": "stackpilot-local/workload-sim:0.1.0", "model-api": "stackpilot-local/workload-sim:0.1.0"])
+        #expect(
+            images == [
+                "prometheus": "prom/prometheus:v2.53.0@sha256:075b1ba2c4ebb04bc3a6ab86c06ec8d8099f8fda1c96ef6d104d9bb1def1d8bc",
+                "grafana": "grafana/grafana:11.1.0@sha256:079600c9517b678c10cda6006b4487d3174512fd4c6cface37df7822756ed7a5",
+                "node-exporter": "prom/node-exporter:v1.8.1@sha256:fa7fa12a57eff607176d5c363d8bb08dfbf636b36ac3cb5613a202f3c61a6631",
+                "exporter": "stackpilot-local/stackpilot:0.1.0", "engine-proxy": "stackpilot-local/stackpilot:0.1.0",
+                "api": "stackpilot-local/workload-sim:0.1.0", "model-api": "stackpilot-local/workload-sim:0.1.0",
+            ])
         let ports = Dictionary(uniqueKeysWithValues: (monitoring.services + app.services).map { ($0.name, $0.ports) })
         let expected = ["prometheus": 9090, "grafana": 3000, "node-exporter": 9100, "exporter": 9338, "api": 5000, "model-api": 5001]
         for (name, port) in expected {
@@ -111,14 +123,18 @@ struct StacksTests {
         #expect(grafana.environment["GF_SECURITY_ADMIN_PASSWORD"] == "admin")
         #expect(grafana.volumes.contains { $0.source == Fixture.stacksDirectory + "/grafana/provisioning" && $0.target == "/etc/grafana/provisioning" })
         let prometheus = try #require(monitoring.service(named: "prometheus"))
-        #expect(prometheus.volumes.contains { $0.source == Fixture.stacksDirectory + "/prometheus/prometheus.yml" && $0.target == "/etc/prometheus/prometheus.yml" })
+        #expect(
+            prometheus.volumes.contains { $0.source == Fixture.stacksDirectory + "/prometheus/prometheus.yml" && $0.target == "/etc/prometheus/prometheus.yml" }
+        )
         #expect(app.service(named: "api")?.dependsOn.first?.condition == .healthy)
     }
 
     @Test("image variables and the Grafana password come from the environment")
     func overrides() throws {
-        let env = ["PROMETHEUS_IMAGE": "stackpilot-local/prometheus:0.1.0", "GRAFANA_ADMIN_PASSWORD": "s3cret",
-                   "API_IMAGE": "registry.example/rag-api:1"]
+        let env = [
+            "PROMETHEUS_IMAGE": "stackpilot-local/prometheus:0.1.0", "GRAFANA_ADMIN_PASSWORD": "s3cret",
+            "API_IMAGE": "registry.example/rag-api:1",
+        ]
         let projects = try Manifest.load(path: Self.manifestPath).loadProjects(environment: env)
         #expect(projects[0].service(named: "prometheus")?.image == "stackpilot-local/prometheus:0.1.0")
         #expect(projects[0].service(named: "grafana")?.environment["GF_SECURITY_ADMIN_PASSWORD"] == "s3cret")
@@ -156,14 +172,20 @@ struct StacksTests {
 
     static let badManifests: [BadManifest] = [
         BadManifest(name: "unknown key", yaml: "deploymnt: []\n", line: 1, path: "deploymnt", message: "unknown key `deploymnt` (did you mean `deployment`?)"),
-        BadManifest(name: "missing compose file", yaml: good.replacingOccurrences(of: "file: app.yml", with: "file: nope.yml"),
-                    line: 11, path: "deployment[1].file", message: "nope.yml not found"),
-        BadManifest(name: "bad Prometheus URL", yaml: good.replacingOccurrences(of: "url: http://127.0.0.1:9090", with: "url: 127.0.0.1:9090"),
-                    line: 17, path: "prometheus.url", message: "expected an http(s) URL"),
-        BadManifest(name: "credential is not a variable name", yaml: good.replacingOccurrences(of: "password_env: GRAFANA_ADMIN_PASSWORD", with: "password_env: hunter 2"),
-                    line: 26, path: "grafana.credentials.password_env", message: "expected the name of an environment variable"),
-        BadManifest(name: "target in an unknown project", yaml: good.replacingOccurrences(of: "project: stackpilot-app\n    address: api:5000", with: "project: other\n    address: api:5000"),
-                    line: 37, path: "targets[0].project", message: "project \"other\" is not in `deployment`"),
+        BadManifest(
+            name: "missing compose file", yaml: good.replacingOccurrences(of: "file: app.yml", with: "file: nope.yml"),
+            line: 11, path: "deployment[1].file", message: "nope.yml not found"),
+        BadManifest(
+            name: "bad Prometheus URL", yaml: good.replacingOccurrences(of: "url: http://127.0.0.1:9090", with: "url: 127.0.0.1:9090"),
+            line: 17, path: "prometheus.url", message: "expected an http(s) URL"),
+        BadManifest(
+            name: "credential is not a variable name",
+            yaml: good.replacingOccurrences(of: "password_env: GRAFANA_ADMIN_PASSWORD", with: "password_env: hunter 2"),
+            line: 26, path: "grafana.credentials.password_env", message: "expected the name of an environment variable"),
+        BadManifest(
+            name: "target in an unknown project",
+            yaml: good.replacingOccurrences(of: "project: stackpilot-app\n    address: api:5000", with: "project: other\n    address: api:5000"),
+            line: 37, path: "targets[0].project", message: "project \"other\" is not in `deployment`"),
     ]
 
     @Test("a broken manifest is rejected naming line and key path", arguments: badManifests)
@@ -180,8 +202,6 @@ struct StacksTests {
         }
     }
 }
-
-import Yams
 
 @Suite("Manifest shared network")
 struct ManifestNetworkTests {
@@ -213,8 +233,9 @@ struct ManifestNetworkTests {
         #expect(projects.map(\.name) == ["one", "two"])
     }
 
-    @Test("a joiner before the creator, or a stack off the shared network, is rejected at `network:`",
-          arguments: [(["two", "one"], "joins \"shared\" as external, but no earlier stack"), (["one", "three"], "does not use the shared network \"shared\"")])
+    @Test(
+        "a joiner before the creator, or a stack off the shared network, is rejected at `network:`",
+        arguments: [(["two", "one"], "joins \"shared\" as external, but no earlier stack"), (["one", "three"], "does not use the shared network \"shared\"")])
     func misordered(_ order: [String], _ message: String) throws {
         let dir = try Fixture.directory(["m.yml": Self.manifest(order), "one.yml": Self.creator, "two.yml": Self.joiner, "three.yml": Self.loner])
         defer { Fixture.cleanup(dir) }

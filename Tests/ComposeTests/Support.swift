@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Compose
 
 /// Paths and helpers shared by the Compose test suites.
@@ -38,21 +39,26 @@ enum Fixture {
         all["compose.yaml"] = yaml
         let dir = try directory(all)
         defer { cleanup(dir) }
-        let project = try ComposeLoader().load(ComposeLoadOptions(
-            files: files.map { dir + "/" + $0 }, projectName: projectName, environment: environment, currentDirectory: dir))
+        let project = try ComposeLoader().load(
+            ComposeLoadOptions(
+                files: files.map { dir + "/" + $0 }, projectName: projectName, environment: environment, currentDirectory: dir))
         return (project, dir)
     }
 
     /// Loads and expects failure; returns the diagnostics and the directory the files were in.
-    static func diagnostics(_ yaml: String, extra: [String: String] = [:], files: [String] = ["compose.yaml"],
-                            environment: [String: String] = [:]) throws -> ([ComposeDiagnostic], String) {
+    static func diagnostics(
+        _ yaml: String, extra: [String: String] = [:], files: [String] = ["compose.yaml"],
+        environment: [String: String] = [:]
+    ) throws -> ([ComposeDiagnostic], String) {
         var all = extra
         all["compose.yaml"] = yaml
         let dir = try directory(all)
         defer { cleanup(dir) }
         do {
-            _ = try ComposeLoader().load(ComposeLoadOptions(files: files.map { dir + "/" + $0 }, environment: environment,
-                                                             currentDirectory: dir))
+            _ = try ComposeLoader().load(
+                ComposeLoadOptions(
+                    files: files.map { dir + "/" + $0 }, environment: environment,
+                    currentDirectory: dir))
         } catch {
             return (error.diagnostics, dir)
         }
@@ -66,7 +72,8 @@ enum Fixture {
         var out: [String] = []
         for case let relative as String in walker {
             let name = (relative as NSString).lastPathComponent
-            let isCompose = (name.hasPrefix("compose") || name.hasPrefix("docker-compose") || name.hasPrefix("docker-stack"))
+            let isCompose =
+                (name.hasPrefix("compose") || name.hasPrefix("docker-compose") || name.hasPrefix("docker-stack"))
                 && (name.hasSuffix(".yml") || name.hasSuffix(".yaml"))
             if isCompose { out.append(root + "/" + relative) }
         }

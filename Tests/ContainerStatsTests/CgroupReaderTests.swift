@@ -1,7 +1,8 @@
+import DockerEngine
 import Foundation
 import Testing
+
 @testable import ContainerStats
-import DockerEngine
 
 /// Builds a fake cgroupfs + procfs tree in a temporary directory, with the files the kernel
 /// writes (formats copied from this machine's cgroup v1 files and the kernel's cgroup v2 docs).
@@ -24,13 +25,13 @@ struct FakeHost {
     func remove() { try? FileManager.default.removeItem(at: root) }
 
     static let netDev = """
-    Inter-|   Receive                                                |  Transmit
-     face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-        lo:     999       9    0    0    0     0          0         0      999       9    0    0    0     0       0          0
-      eth0:     656       8    0    0    0     0          0         0      120       2    0    0    0     0       0          0
-      eth1:     100       1    0    0    0     0          0         0       30       1    0    0    0     0       0          0
+        Inter-|   Receive                                                |  Transmit
+         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+            lo:     999       9    0    0    0     0          0         0      999       9    0    0    0     0       0          0
+          eth0:     656       8    0    0    0     0          0         0      120       2    0    0    0     0       0          0
+          eth1:     100       1    0    0    0     0          0         0       30       1    0    0    0     0       0          0
 
-    """
+        """
 
     func writeProc(pid: Int) throws {
         try write("proc/stat", "cpu  49232 0 9057 103850 945 0 157 1711 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\ncpu1 1 0 0 0 0 0 0 0 0 0\nintr 0\n")
@@ -58,7 +59,9 @@ struct CgroupReaderTests {
         try host.write("cgroup/memory/\(dir)/memory.failcnt", "0\n")
         try host.write("cgroup/memory/\(dir)/memory.limit_in_bytes", "9223372036854771712\n")
         try host.write("cgroup/memory/\(dir)/memory.stat", "cache 4096\nrss 105005056\ntotal_inactive_file 4096\ninactive_file 4096\n")
-        try host.write("cgroup/blkio/\(dir)/blkio.bfq.io_service_bytes_recursive", "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 12288\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 12288\nTotal 12288\n")
+        try host.write(
+            "cgroup/blkio/\(dir)/blkio.bfq.io_service_bytes_recursive",
+            "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 12288\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 12288\nTotal 12288\n")
         try host.write("cgroup/blkio/\(dir)/blkio.throttle.io_service_bytes_recursive", "8:0 Read 1\nTotal 1\n")
         try host.write("cgroup/pids/\(dir)/pids.current", "3\n")
         try host.write("cgroup/pids/\(dir)/pids.max", "max\n")
@@ -97,7 +100,8 @@ struct CgroupReaderTests {
         try host.write("\(dir)/memory.current", "73400320\n")
         try host.write("\(dir)/memory.max", "536870912\n")
         try host.write("\(dir)/memory.stat", "anon 61865984\nfile 11534336\ninactive_file 10485760\nactive_file 1048576\n")
-        try host.write("\(dir)/io.stat", "8:0 rbytes=4096000 wbytes=2048000 rios=10 wios=5 dbytes=0 dios=0\n8:16 rbytes=1024 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n")
+        try host.write(
+            "\(dir)/io.stat", "8:0 rbytes=4096000 wbytes=2048000 rios=10 wios=5 dbytes=0 dios=0\n8:16 rbytes=1024 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n")
         try host.write("\(dir)/pids.current", "12\n")
         try host.write("\(dir)/pids.max", "100\n")
         try host.write("\(dir)/cgroup.procs", "77\n")
@@ -166,13 +170,29 @@ struct CgroupReaderTests {
 
     /// An exporter in a container sees its own cgroup at /sys/fs/cgroup (readable, but no
     /// containers under it) and its own pid namespace: auto must pick the API there.
-    @Test("auto picks cgroupfs only where the containers' cgroups and network counters are readable", arguments: [
-        AutoCase(testDescription: "a container's own cgroup mount, no running container to probe", files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: false, expected: .api),
-        AutoCase(testDescription: "a container's own cgroup mount, the probe's cgroup absent", files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: true, expected: .api),
-        AutoCase(testDescription: "the host's cgroups, but not its pid namespace", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs"], probe: true, expected: .api),
-        AutoCase(testDescription: "the host's cgroups and pid namespace", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs", "proc/4242/net/dev"], probe: true, expected: .cgroup),
-        AutoCase(testDescription: "the host's cgroups, no running container to probe", files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes"], probe: false, expected: .cgroup),
-    ])
+    @Test(
+        "auto picks cgroupfs only where the containers' cgroups and network counters are readable",
+        arguments: [
+            AutoCase(
+                testDescription: "a container's own cgroup mount, no running container to probe",
+                files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: false, expected: .api),
+            AutoCase(
+                testDescription: "a container's own cgroup mount, the probe's cgroup absent",
+                files: ["cgroup/memory/memory.usage_in_bytes", "cgroup/cpuacct/cpuacct.usage"], probe: true, expected: .api),
+            AutoCase(
+                testDescription: "the host's cgroups, but not its pid namespace",
+                files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs"],
+                probe: true, expected: .api),
+            AutoCase(
+                testDescription: "the host's cgroups and pid namespace",
+                files: [
+                    "cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes", "cgroup/pids/docker/ID/cgroup.procs",
+                    "proc/4242/net/dev",
+                ], probe: true, expected: .cgroup),
+            AutoCase(
+                testDescription: "the host's cgroups, no running container to probe",
+                files: ["cgroup/cpuacct/docker/ID/cpuacct.usage", "cgroup/memory/docker/ID/memory.usage_in_bytes"], probe: false, expected: .cgroup),
+        ])
     func autoSource(_ c: AutoCase) throws {
         let host = try FakeHost()
         defer { host.remove() }

@@ -1,8 +1,9 @@
+import DockerEngine
 import Foundation
 import Logging
 import Testing
+
 @testable import ContainerStats
-import DockerEngine
 
 /// The parts that make `stats --no-stream` fast: byte-level parsers, the hand-made RFC 3339
 /// timestamp, resolved paths, the CPU-only first sample and CPU baselines taken before the engine
@@ -32,10 +33,12 @@ struct FastPathTests {
         return host
     }
 
-    @Test("numbers: plain, padded, 'max', and garbage or overflow as nil", arguments: [
-        ("123\n", UInt64(123) as UInt64?), ("  42 \n", 42), ("max\n", UInt64.max), ("0", 0),
-        ("lots\n", nil), ("", nil), ("12a", nil), ("1 2", nil), ("maxi", nil), ("99999999999999999999999", nil),
-    ])
+    @Test(
+        "numbers: plain, padded, 'max', and garbage or overflow as nil",
+        arguments: [
+            ("123\n", UInt64(123) as UInt64?), ("  42 \n", 42), ("max\n", UInt64.max), ("0", 0),
+            ("lots\n", nil), ("", nil), ("12a", nil), ("1 2", nil), ("maxi", nil), ("99999999999999999999999", nil),
+        ])
     func numbers(text: String, expected: UInt64?) {
         #expect(CgroupReader.parseNumber(Array(text.utf8)) == expected)
     }
@@ -55,10 +58,12 @@ struct FastPathTests {
         #expect(v2 == [.init(major: 259, minor: 0, op: "read", value: 100), .init(major: 259, minor: 0, op: "write", value: 200)])
     }
 
-    @Test("the sample time is RFC 3339 in UTC with trailing zeros trimmed, and parses back to the same instant", arguments: [
-        (0.0, "1970-01-01T00:00:00Z"), (0.5, "1970-01-01T00:00:00.5Z"), (1_764_115_200.25, "2025-11-26T00:00:00.25Z"),
-        (951_782_400.0, "2000-02-29T00:00:00Z"),
-    ])
+    @Test(
+        "the sample time is RFC 3339 in UTC with trailing zeros trimmed, and parses back to the same instant",
+        arguments: [
+            (0.0, "1970-01-01T00:00:00Z"), (0.5, "1970-01-01T00:00:00.5Z"), (1_764_115_200.25, "2025-11-26T00:00:00.25Z"),
+            (951_782_400.0, "2000-02-29T00:00:00Z"),
+        ])
     func timestamps(seconds: Double, expected: String) throws {
         let text = CgroupReader.rfc3339(Date(timeIntervalSince1970: seconds))
         #expect(text == expected)

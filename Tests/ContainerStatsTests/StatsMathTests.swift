@@ -1,7 +1,8 @@
+import DockerEngine
 import Foundation
 import Testing
+
 @testable import ContainerStats
-import DockerEngine
 
 /// Recorded and written payloads.
 /// - `v1-engine-20.10-two-sample.json`: recorded from this machine's engine (Docker 20.10.24,
@@ -38,10 +39,10 @@ struct StatsMathTests {
     @Test("cgroup v1 two-sample payload: CPU % from precpu_stats uses online_cpus")
     func v1CPU() throws {
         let stats = try Fixture.load("v1-engine-20.10-two-sample")
-        let expected = Double(0) // the memory holder was idle: total_usage did not change
+        let expected = Double(0)  // the memory holder was idle: total_usage did not change
         #expect(StatsMath.cpuPercent(previous: stats.precpuStats, current: stats.cpuStats) == expected)
         var busy = stats.cpuStats
-        busy.cpuUsage.totalUsage += 990_000_000 // ~one core over the 1.98e9 ns system delta of 2 CPUs
+        busy.cpuUsage.totalUsage += 990_000_000  // ~one core over the 1.98e9 ns system delta of 2 CPUs
         let percent = StatsMath.cpuPercent(previous: stats.precpuStats, current: busy)
         #expect(abs(percent - 990_000_000.0 / 1_980_000_000.0 * 2 * 100) < 1e-9)
     }
@@ -83,14 +84,18 @@ struct StatsMathTests {
         var testDescription: String { label }
     }
 
-    @Test("memory used follows docker's key rule", arguments: [
-        MemoryCase(label: "v1 subtracts total_inactive_file", usage: 1000, stats: ["total_inactive_file": 300, "inactive_file": 100], expected: 700),
-        MemoryCase(label: "v1 key not smaller than usage falls through to inactive_file", usage: 1000, stats: ["total_inactive_file": 1000, "inactive_file": 100], expected: 900),
-        MemoryCase(label: "v2 subtracts inactive_file", usage: 1000, stats: ["inactive_file": 250], expected: 750),
-        MemoryCase(label: "inactive_file not smaller than usage gives usage", usage: 1000, stats: ["inactive_file": 2000], expected: 1000),
-        MemoryCase(label: "no keys gives usage", usage: 1000, stats: [:], expected: 1000),
-        MemoryCase(label: "v1 cache is not subtracted (docker ≥ 19.03)", usage: 1000, stats: ["cache": 400], expected: 1000),
-    ])
+    @Test(
+        "memory used follows docker's key rule",
+        arguments: [
+            MemoryCase(label: "v1 subtracts total_inactive_file", usage: 1000, stats: ["total_inactive_file": 300, "inactive_file": 100], expected: 700),
+            MemoryCase(
+                label: "v1 key not smaller than usage falls through to inactive_file", usage: 1000, stats: ["total_inactive_file": 1000, "inactive_file": 100],
+                expected: 900),
+            MemoryCase(label: "v2 subtracts inactive_file", usage: 1000, stats: ["inactive_file": 250], expected: 750),
+            MemoryCase(label: "inactive_file not smaller than usage gives usage", usage: 1000, stats: ["inactive_file": 2000], expected: 1000),
+            MemoryCase(label: "no keys gives usage", usage: 1000, stats: [:], expected: 1000),
+            MemoryCase(label: "v1 cache is not subtracted (docker ≥ 19.03)", usage: 1000, stats: ["cache": 400], expected: 1000),
+        ])
     func memoryRule(_ c: MemoryCase) {
         #expect(StatsMath.memoryUsedNoCache(.init(usage: c.usage, stats: c.stats, limit: 4000)) == c.expected)
     }
@@ -134,7 +139,8 @@ struct StatsMathTests {
 
     @Test("null blkio lists and missing networks decode as empty")
     func nulls() throws {
-        let json = #"{"read":"2026-01-01T00:00:00.5Z","preread":"0001-01-01T00:00:00Z","blkio_stats":{"io_service_bytes_recursive":null},"cpu_stats":{},"precpu_stats":{},"memory_stats":{},"pids_stats":{}}"#
+        let json =
+            #"{"read":"2026-01-01T00:00:00.5Z","preread":"0001-01-01T00:00:00Z","blkio_stats":{"io_service_bytes_recursive":null},"cpu_stats":{},"precpu_stats":{},"memory_stats":{},"pids_stats":{}}"#
         let stats = try JSONDecoder().decode(ContainerStatsResponse.self, from: Data(json.utf8))
         #expect(stats.blkioStats.ioServiceBytesRecursive.isEmpty)
         #expect(stats.networks == nil)

@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import DockerEngine
 
 @Suite("DockerEngine.APIVersion")
 struct APIVersionTests {
-    @Test("versions parse and compare numerically", arguments: [("1.41", true), ("1.9", true), ("2.0", true), ("1", false), ("1.x", false), ("", false), ("1.41.2", false)])
+    @Test(
+        "versions parse and compare numerically",
+        arguments: [("1.41", true), ("1.9", true), ("2.0", true), ("1", false), ("1.x", false), ("", false), ("1.41.2", false)])
     func parse(_ text: String, valid: Bool) {
         #expect((DockerEngine.APIVersion(text) != nil) == valid)
     }

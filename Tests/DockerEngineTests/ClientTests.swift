@@ -3,6 +3,7 @@ import HTTPTransport
 import Logging
 import TestSupport
 import Testing
+
 @testable import DockerEngine
 
 @Suite("DockerEngine.Client requests and errors")
@@ -77,10 +78,14 @@ struct ClientTests {
         host.memory = 256 << 20
         host.nanoCpus = 500_000_000
         host.privileged = false
-        var config = DockerEngine.ContainerConfig(image: "stackpilot-local/workload-sim:0.1.0", cmd: ["--role", "api"], env: ["PORT=5000"], labels: ["com.docker.compose.service": "api"], hostConfig: host)
+        var config = DockerEngine.ContainerConfig(
+            image: "stackpilot-local/workload-sim:0.1.0", cmd: ["--role", "api"], env: ["PORT=5000"], labels: ["com.docker.compose.service": "api"],
+            hostConfig: host)
         config.entrypoint = ["/bin/workload-sim"]
         config.exposedPorts = ["5000/tcp": .init()]
-        config.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "wget -q --spider http://localhost:5000/health"], interval: .seconds(15), timeout: .milliseconds(1500), retries: 3, startPeriod: .seconds(5))
+        config.healthcheck = DockerEngine.HealthConfig(
+            test: ["CMD-SHELL", "wget -q --spider http://localhost:5000/health"], interval: .seconds(15), timeout: .milliseconds(1500), retries: 3,
+            startPeriod: .seconds(5))
         config.networkingConfig = DockerEngine.NetworkingConfig(endpointsConfig: ["web_default": DockerEngine.EndpointSettings(aliases: ["api"])])
 
         let created = try await client(transport).createContainer(name: "web-api-1", config)
@@ -125,13 +130,19 @@ struct ClientTests {
         var testDescription: String { "\(status) \(body)" }
     }
 
-    @Test("a non-2xx answer is .http with the engine's message", arguments: [
-        ErrorCase(status: 404, body: "{\"message\":\"No such container: nope\"}", message: "No such container: nope", notFound: true),
-        ErrorCase(status: 409, body: "{\"message\":\"Conflict. The container name \\\"/x\\\" is already in use\"}", message: "Conflict. The container name \"/x\" is already in use", conflict: true),
-        ErrorCase(status: 500, body: "{\"message\":\"driver failed programming external connectivity\"}", message: "driver failed programming external connectivity"),
-        ErrorCase(status: 502, body: "Bad Gateway\n", message: "Bad Gateway"),
-        ErrorCase(status: 500, body: "", message: "no message (HTTP 500)"),
-    ])
+    @Test(
+        "a non-2xx answer is .http with the engine's message",
+        arguments: [
+            ErrorCase(status: 404, body: "{\"message\":\"No such container: nope\"}", message: "No such container: nope", notFound: true),
+            ErrorCase(
+                status: 409, body: "{\"message\":\"Conflict. The container name \\\"/x\\\" is already in use\"}",
+                message: "Conflict. The container name \"/x\" is already in use", conflict: true),
+            ErrorCase(
+                status: 500, body: "{\"message\":\"driver failed programming external connectivity\"}",
+                message: "driver failed programming external connectivity"),
+            ErrorCase(status: 502, body: "Bad Gateway\n", message: "Bad Gateway"),
+            ErrorCase(status: 500, body: "", message: "no message (HTTP 500)"),
+        ])
     func httpErrors(_ errorCase: ErrorCase) async throws {
         let transport = StubTransport { _ in .json(errorCase.body, status: errorCase.status) }
         let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).inspectContainer("nope") }
@@ -166,11 +177,12 @@ struct ClientTests {
 
     @Test("an errorDetail inside a 200 pull stream is .stream after the records before it")
     func pullErrorDetail() async throws {
-        let body = Data("""
-        {"status":"Pulling from library/nope","id":"latest"}
-        {"errorDetail":{"message":"pull access denied for nope, repository does not exist"},"error":"pull access denied for nope, repository does not exist"}
+        let body = Data(
+            """
+            {"status":"Pulling from library/nope","id":"latest"}
+            {"errorDetail":{"message":"pull access denied for nope, repository does not exist"},"error":"pull access denied for nope, repository does not exist"}
 
-        """.utf8)
+            """.utf8)
         let transport = StubTransport { _ in StubTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 13)) }
         let stream = try await client(transport).pullImage("nope")
         var seen: [String] = []
@@ -188,13 +200,15 @@ struct ClientTests {
         #expect(request.query["tag"] == ["latest"])
     }
 
-    @Test("image references split into repository and tag as /images/create wants", arguments: [
-        ("prom/prometheus:v2.53.0", "prom/prometheus", "v2.53.0"),
-        ("busybox", "busybox", "latest"),
-        ("localhost:5000/team/app", "localhost:5000/team/app", "latest"),
-        ("localhost:5000/team/app:1.2", "localhost:5000/team/app", "1.2"),
-        ("alpine@sha256:abcd", "alpine", "sha256:abcd"),
-    ])
+    @Test(
+        "image references split into repository and tag as /images/create wants",
+        arguments: [
+            ("prom/prometheus:v2.53.0", "prom/prometheus", "v2.53.0"),
+            ("busybox", "busybox", "latest"),
+            ("localhost:5000/team/app", "localhost:5000/team/app", "latest"),
+            ("localhost:5000/team/app:1.2", "localhost:5000/team/app", "1.2"),
+            ("alpine@sha256:abcd", "alpine", "sha256:abcd"),
+        ])
     func references(_ reference: String, repository: String, tag: String) {
         let parsed = DockerEngine.ImageReference(reference)
         #expect(parsed.repository == repository)
@@ -208,7 +222,10 @@ struct ClientTests {
         var tar = DockerEngine.TarWriter()
         try tar.addFile("Dockerfile", text: "FROM scratch\n")
         let context = tar.finish()
-        let result = try await client(transport).build(context: context, options: .init(tags: ["sptest/a:1", "sptest/a:latest"], dockerfile: "Dockerfile", buildArgs: ["VERSION": "0.1.0"], target: "final", labels: ["team": "sp"]))
+        let result = try await client(transport).build(
+            context: context,
+            options: .init(
+                tags: ["sptest/a:1", "sptest/a:latest"], dockerfile: "Dockerfile", buildArgs: ["VERSION": "0.1.0"], target: "final", labels: ["team": "sp"]))
         #expect(result.imageID == "sha256:feed")
         #expect(result.output.contains("Step 1/1"))
         let request = try #require(transport.apiRequests.first)
@@ -220,7 +237,11 @@ struct ClientTests {
         #expect(request.query["labels"] == ["{\"team\":\"sp\"}"])
         #expect(request.query["target"] == ["final"])
 
-        let failing = StubTransport { _ in .json("{\"stream\":\"Step 1/2\\n\"}\n{\"errorDetail\":{\"code\":1,\"message\":\"COPY failed: file not found\"},\"error\":\"COPY failed: file not found\"}\n") }
+        let failing = StubTransport { _ in
+            .json(
+                "{\"stream\":\"Step 1/2\\n\"}\n{\"errorDetail\":{\"code\":1,\"message\":\"COPY failed: file not found\"},\"error\":\"COPY failed: file not found\"}\n"
+            )
+        }
         let error = await #expect(throws: DockerEngine.Error.self) { _ = try await client(failing).build(context: context, options: .init(tags: ["sptest/b"])) }
         #expect(error?.description.contains("COPY failed") == true)
     }
@@ -244,19 +265,20 @@ struct ClientTests {
         try await client.tagImage("sha256:feed", as: "sptest/x:2")
         #expect(waited.statusCode == 3)
         let shapes = transport.apiRequests.map { "\($0.method.rawValue) \($0.path)" }
-        #expect(shapes == [
-            "POST /v1.41/containers/c1/start",
-            "POST /v1.41/containers/c1/stop?t=2",
-            "POST /v1.41/containers/c1/kill?signal=SIGTERM",
-            "POST /v1.41/containers/c1/restart?t=1",
-            "POST /v1.41/containers/c1/wait?condition=next-exit",
-            "DELETE /v1.41/containers/c1?force=1&v=1",
-            "POST /v1.41/networks/n1/connect",
-            "POST /v1.41/networks/n1/disconnect",
-            "DELETE /v1.41/networks/n1",
-            "DELETE /v1.41/volumes/v1?force=1",
-            "POST /v1.41/images/sha256%3Afeed/tag?repo=sptest%2Fx&tag=2",
-        ])
+        #expect(
+            shapes == [
+                "POST /v1.41/containers/c1/start",
+                "POST /v1.41/containers/c1/stop?t=2",
+                "POST /v1.41/containers/c1/kill?signal=SIGTERM",
+                "POST /v1.41/containers/c1/restart?t=1",
+                "POST /v1.41/containers/c1/wait?condition=next-exit",
+                "DELETE /v1.41/containers/c1?force=1&v=1",
+                "POST /v1.41/networks/n1/connect",
+                "POST /v1.41/networks/n1/disconnect",
+                "DELETE /v1.41/networks/n1",
+                "DELETE /v1.41/volumes/v1?force=1",
+                "POST /v1.41/images/sha256%3Afeed/tag?repo=sptest%2Fx&tag=2",
+            ])
         let connect = try #require(transport.apiRequests[6].bodyJSON)
         #expect(connect["Container"] as? String == "c1")
         #expect((connect["EndpointConfig"] as? [String: Any])?["Aliases"] as? [String] == ["api"])
@@ -266,7 +288,9 @@ struct ClientTests {
     func logs() async throws {
         let framed = StreamParserTests.frame(1, "out line\n") + StreamParserTests.frame(2, "err line\n")
         let multiplexed = StubTransport { _ in
-            StubTransport.Answer(status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.multiplexed-stream")], body: framed, chunks: chunked(framed, size: 3))
+            StubTransport.Answer(
+                status: 200, headers: [(name: "Content-Type", value: "application/vnd.docker.multiplexed-stream")], body: framed,
+                chunks: chunked(framed, size: 3))
         }
         let output = try await client(multiplexed).logs("c1", options: .init(timestamps: true, tail: 5)).collect()
         #expect(String(decoding: output.stdout, as: UTF8.self) == "out line\n")
@@ -305,9 +329,13 @@ struct ClientTests {
 
     @Test("events stream decodes records split across chunks, with filters and since")
     func events() async throws {
-        let body = Data("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"name\":\"web\"}},\"time\":1700000000}\n{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"exitCode\":\"0\"}},\"time\":1700000001}\n".utf8)
+        let body = Data(
+            "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"name\":\"web\"}},\"time\":1700000000}\n{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{\"exitCode\":\"0\"}},\"time\":1700000001}\n"
+                .utf8)
         let transport = StubTransport { _ in StubTransport.Answer(status: 200, body: body, chunks: chunked(body, size: 17)) }
-        let events = try await client(transport).events(filters: .init().type("container").label("sptest=1"), since: Date(timeIntervalSince1970: 1_700_000_000.5)).collect()
+        let events = try await client(transport).events(
+            filters: .init().type("container").label("sptest=1"), since: Date(timeIntervalSince1970: 1_700_000_000.5)
+        ).collect()
         #expect(events.map(\.action) == ["start", "die"])
         #expect(events[1].actor?.attributes?["exitCode"] == "0")
         let query = try #require(transport.apiRequests.first).query
@@ -319,8 +347,14 @@ struct ClientTests {
     func listShapes() async throws {
         let transport = StubTransport { request in
             switch request.pathOnly {
-            case "/v1.41/volumes": return .json("{\"Volumes\":[{\"Name\":\"v1\",\"Driver\":\"local\",\"Mountpoint\":\"/var/lib/docker/volumes/v1/_data\",\"Labels\":null,\"Scope\":\"local\"}],\"Warnings\":null}")
-            case "/v1.41/networks": return .json("[{\"Name\":\"bridge\",\"Id\":\"n1\",\"Driver\":\"bridge\",\"IPAM\":{\"Driver\":\"default\",\"Config\":[{\"Subnet\":\"172.17.0.0/16\"}]},\"Labels\":{}}]")
+            case "/v1.41/volumes":
+                return .json(
+                    "{\"Volumes\":[{\"Name\":\"v1\",\"Driver\":\"local\",\"Mountpoint\":\"/var/lib/docker/volumes/v1/_data\",\"Labels\":null,\"Scope\":\"local\"}],\"Warnings\":null}"
+                )
+            case "/v1.41/networks":
+                return .json(
+                    "[{\"Name\":\"bridge\",\"Id\":\"n1\",\"Driver\":\"bridge\",\"IPAM\":{\"Driver\":\"default\",\"Config\":[{\"Subnet\":\"172.17.0.0/16\"}]},\"Labels\":{}}]"
+                )
             default: return .json("{}", status: 404)
             }
         }

@@ -1,9 +1,10 @@
-@testable import DockerEngine
 import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
 import Testing
+
+@testable import DockerEngine
 
 /// API version negotiation is single-flight: a fresh client (and its copies) sends one `/_ping`
 /// however many requests start together. The engine is a stub on a unix socket, reached through the
@@ -33,8 +34,9 @@ struct NegotiationTests {
                     return count > 0
                 }
                 if fail {
-                    return Response(status: .internalServerError, headers: [.contentType: "application/json"],
-                                    body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"the engine is starting\"}")))
+                    return Response(
+                        status: .internalServerError, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"the engine is starting\"}")))
                 }
                 var headers = HTTPFields()
                 headers[HTTPFields.Element.Name("API-Version")!] = "1.41"
@@ -43,8 +45,9 @@ struct NegotiationTests {
             }
             router.get("/:version/version") { request, _ in
                 self.versionPaths.withLock { $0.append(request.uri.path) }
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\"}")))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\"}")))
             }
             return router
         }
@@ -63,7 +66,9 @@ struct NegotiationTests {
     }
 
     /// Runs `count` calls at once and returns each one's outcome.
-    static func together(_ count: Int, _ call: @escaping @Sendable (Int) async throws -> DockerEngine.VersionResponse) async -> [Result<DockerEngine.VersionResponse, any Error>] {
+    static func together(
+        _ count: Int, _ call: @escaping @Sendable (Int) async throws -> DockerEngine.VersionResponse
+    ) async -> [Result<DockerEngine.VersionResponse, any Error>] {
         await withTaskGroup(of: Result<DockerEngine.VersionResponse, any Error>.self) { group in
             for index in 0..<count {
                 group.addTask {
@@ -87,7 +92,9 @@ struct NegotiationTests {
         try await StubEngineServerTests.serve(engine.router) { client in
             let copy = client
             async let outcomes = Self.together(20) { index in try await (index.isMultiple(of: 2) ? client : copy).version() }
-            try await Self.eventually("all 20 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") { client.callersWaitingForPing == 20 && engine.pingCount == 1 }
+            try await Self.eventually("all 20 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") {
+                client.callersWaitingForPing == 20 && engine.pingCount == 1
+            }
             engine.openGate()
             let results = await outcomes
             #expect(results.count == 20)
@@ -109,7 +116,9 @@ struct NegotiationTests {
         let engine = Engine(failingPings: 1)
         try await StubEngineServerTests.serve(engine.router) { client in
             async let outcomes = Self.together(10) { _ in try await client.version() }
-            try await Self.eventually("all 10 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") { client.callersWaitingForPing == 10 && engine.pingCount == 1 }
+            try await Self.eventually("all 10 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") {
+                client.callersWaitingForPing == 10 && engine.pingCount == 1
+            }
             engine.openGate()
             let results = await outcomes
             #expect(results.count == 10)
@@ -136,7 +145,9 @@ struct NegotiationTests {
         try await StubEngineServerTests.serve(engine.router) { client in
             let leaving = Task { try await client.version() }
             async let outcomes = Self.together(5) { _ in try await client.version() }
-            try await Self.eventually("all 6 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") { client.callersWaitingForPing == 6 && engine.pingCount == 1 }
+            try await Self.eventually("all 6 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") {
+                client.callersWaitingForPing == 6 && engine.pingCount == 1
+            }
             leaving.cancel()
             // The gate is still shut: the cancelled caller got its answer without the ping's.
             let left = await leaving.result
@@ -155,7 +166,9 @@ struct NegotiationTests {
         let engine = Engine()
         try await StubEngineServerTests.serve(engine.router) { client in
             let callers = (0..<3).map { _ in Task { try await client.version() } }
-            try await Self.eventually("all 3 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") { client.callersWaitingForPing == 3 && engine.pingCount == 1 }
+            try await Self.eventually("all 3 wait for the ping (waiting: \(client.callersWaitingForPing), pings: \(engine.pingCount))") {
+                client.callersWaitingForPing == 3 && engine.pingCount == 1
+            }
             for caller in callers { caller.cancel() }
             for caller in callers {
                 let result = await caller.result

@@ -1,11 +1,14 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import DockerEngine
 
 @Suite("NDJSON and log-frame parsers")
 struct StreamParserTests {
-    static let ndjson = Data("{\"status\":\"Pulling fs layer\",\"id\":\"a1\"}\n{\"status\":\"Downloading\",\"progressDetail\":{\"current\":10,\"total\":100}}\r\n\n{\"stream\":\"Step 1/2 : FROM scratch\\n\"}\n{\"status\":\"done\"}".utf8)
+    static let ndjson = Data(
+        "{\"status\":\"Pulling fs layer\",\"id\":\"a1\"}\n{\"status\":\"Downloading\",\"progressDetail\":{\"current\":10,\"total\":100}}\r\n\n{\"stream\":\"Step 1/2 : FROM scratch\\n\"}\n{\"status\":\"done\"}"
+            .utf8)
 
     @Test("NDJSON records come out whole whatever the chunk size", arguments: [1, 2, 3, 7, 16, 64, 4096])
     func ndjsonChunks(_ size: Int) throws {

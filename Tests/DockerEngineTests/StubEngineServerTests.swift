@@ -25,9 +25,10 @@ struct StubEngineServerTests {
         func record(_ request: Request) async throws -> Seen {
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
-            let entry = Seen(method: request.method.rawValue, uri: request.uri.description,
-                             userAgent: request.headers[.userAgent], contentType: request.headers[.contentType],
-                             body: Array(buffer: body))
+            let entry = Seen(
+                method: request.method.rawValue, uri: request.uri.description,
+                userAgent: request.headers[.userAgent], contentType: request.headers[.contentType],
+                body: Array(buffer: body))
             seen.withLock { $0.append(entry) }
             return entry
         }
@@ -50,8 +51,9 @@ struct StubEngineServerTests {
         var logger = Logger(label: "sptest-engine-stub")
         logger.logLevel = .critical
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .unixDomainSocket(path: path)),
-                              onServerRunning: { _ in readyContinuation.finish() }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .unixDomainSocket(path: path)),
+            onServerRunning: { _ in readyContinuation.finish() }, logger: logger)
         defer { unlink(path) }
         return try await TestServers.with({ try await app.runService(gracefulShutdownSignals: []) }) {
             for await _ in ready {}
@@ -72,34 +74,40 @@ struct StubEngineServerTests {
         }
         router.post("/v1.43/containers/create") { request, _ in
             _ = try await recorder.record(request)
-            return Response(status: .created, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: "{\"Id\":\"c0ffee\",\"Warnings\":[]}")))
+            return Response(
+                status: .created, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"Id\":\"c0ffee\",\"Warnings\":[]}")))
         }
         router.get("/v1.43/containers/missing/json") { request, _ in
             _ = try await recorder.record(request)
-            return Response(status: .notFound, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"No such container: missing\"}")))
+            return Response(
+                status: .notFound, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"No such container: missing\"}")))
         }
         router.get("/v1.43/containers/c0ffee/logs") { request, _ in
             _ = try await recorder.record(request)
             // One frame split across two writes, then a whole one: the parser must join them.
             let first = frame(1, "hello\n"), second = frame(2, "warn\n")
-            return Response(status: .ok, headers: [.contentType: "application/vnd.docker.multiplexed-stream"], body: ResponseBody { writer in
-                try await writer.write(first.getSlice(at: 0, length: 5)!)
-                try await Task.sleep(for: .milliseconds(20))
-                try await writer.write(first.getSlice(at: 5, length: first.readableBytes - 5)!)
-                try await writer.write(second)
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/vnd.docker.multiplexed-stream"],
+                body: ResponseBody { writer in
+                    try await writer.write(first.getSlice(at: 0, length: 5)!)
+                    try await Task.sleep(for: .milliseconds(20))
+                    try await writer.write(first.getSlice(at: 5, length: first.readableBytes - 5)!)
+                    try await writer.write(second)
+                    try await writer.finish(nil)
+                })
         }
         router.post("/v1.43/images/create") { request, _ in
             _ = try await recorder.record(request)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "{\"status\":\"Pulling from team/app\",\"id\":\"1.0\"}\n{\"errorDe"))
-                try await Task.sleep(for: .milliseconds(20))
-                try await writer.write(ByteBuffer(string: "tail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}\n"))
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "{\"status\":\"Pulling from team/app\",\"id\":\"1.0\"}\n{\"errorDe"))
+                    try await Task.sleep(for: .milliseconds(20))
+                    try await writer.write(ByteBuffer(string: "tail\":{\"message\":\"manifest unknown\"},\"error\":\"manifest unknown\"}\n"))
+                    try await writer.finish(nil)
+                })
         }
         return try await serve(router) { client in try await body(client, recorder) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import TestSupport
 import Testing
+
 @testable import DockerEngine
 
 @Suite("DockerEngine.Client swarm endpoints")
@@ -35,7 +36,8 @@ struct SwarmClientTests {
             try await $0.joinSwarm(.init(remoteAddrs: ["172.30.213.11:2377"], joinToken: "SWMTKN-1-x"))
         },
         Call(name: "leaveSwarm", method: .post, path: "/v1.41/swarm/leave", query: ["force": ["1"]], answer: "") { try await $0.leaveSwarm(force: true) },
-        Call(name: "listNodes", method: .get, path: "/v1.41/nodes", query: ["filters": [filtersJSON]], answer: "[\(SwarmSamples.node)]") { client async throws in
+        Call(name: "listNodes", method: .get, path: "/v1.41/nodes", query: ["filters": [filtersJSON]], answer: "[\(SwarmSamples.node)]") {
+            client async throws in
             #expect(try await client.listNodes(filters: filters).first?.spec?.role == .manager)
         },
         Call(name: "inspectNode", method: .get, path: "/v1.41/nodes/node-2", answer: SwarmSamples.node) { _ = try await $0.inspectNode("node-2") },
@@ -43,28 +45,41 @@ struct SwarmClientTests {
             try await $0.updateNode("n1", version: 8, spec: .init(role: .worker, availability: .drain))
         },
         Call(name: "removeNode", method: .delete, path: "/v1.41/nodes/n1", query: ["force": ["1"]], answer: "") { try await $0.removeNode("n1", force: true) },
-        Call(name: "listServices", method: .get, path: "/v1.41/services", query: ["filters": [filtersJSON], "status": ["true"]], answer: "[\(SwarmSamples.service)]") { client async throws in
+        Call(
+            name: "listServices", method: .get, path: "/v1.41/services", query: ["filters": [filtersJSON], "status": ["true"]],
+            answer: "[\(SwarmSamples.service)]"
+        ) { client async throws in
             #expect(try await client.listServices(filters: filters).first?.serviceStatus?.desiredTasks == 3)
         },
-        Call(name: "inspectService", method: .get, path: "/v1.41/services/web_api", answer: SwarmSamples.service) { _ = try await $0.inspectService("web_api") },
-        Call(name: "createService", method: .post, path: "/v1.41/services/create", answer: #"{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl"}"#, status: 201) { client async throws in
+        Call(name: "inspectService", method: .get, path: "/v1.41/services/web_api", answer: SwarmSamples.service) {
+            _ = try await $0.inspectService("web_api")
+        },
+        Call(name: "createService", method: .post, path: "/v1.41/services/create", answer: #"{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl"}"#, status: 201) {
+            client async throws in
             #expect(try await client.createService(.init(name: "web_api")).id == "ak7w3gjqoa3kuz8xcpnyy0pvl")
         },
         Call(name: "updateService", method: .post, path: "/v1.41/services/web_api/update", query: ["version": ["19"]], answer: #"{"Warnings":null}"#) {
             try await $0.updateService("web_api", version: 19, spec: .init(name: "web_api"))
         },
-        Call(name: "rollbackService", method: .post, path: "/v1.41/services/web_api/update", query: ["version": ["19"], "rollback": ["previous"]], answer: "{}") {
+        Call(
+            name: "rollbackService", method: .post, path: "/v1.41/services/web_api/update", query: ["version": ["19"], "rollback": ["previous"]], answer: "{}"
+        ) {
             try await $0.updateService("web_api", version: 19, spec: .init(name: "web_api"), rollback: true)
         },
         Call(name: "removeService", method: .delete, path: "/v1.41/services/web_api", answer: "") { try await $0.removeService("web_api") },
-        Call(name: "listTasks", method: .get, path: "/v1.41/tasks", query: ["filters": [#"{"desired-state":["running"],"service":["web_api"]}"#]], answer: "[\(SwarmSamples.task)]") { client async throws in
+        Call(
+            name: "listTasks", method: .get, path: "/v1.41/tasks", query: ["filters": [#"{"desired-state":["running"],"service":["web_api"]}"#]],
+            answer: "[\(SwarmSamples.task)]"
+        ) { client async throws in
             #expect(try await client.listTasks(filters: .init().adding("service", "web_api").adding("desired-state", "running")).first?.slot == 1)
         },
         Call(name: "inspectTask", method: .get, path: "/v1.41/tasks/t1", answer: SwarmSamples.task) { _ = try await $0.inspectTask("t1") },
         Call(name: "listConfigs", method: .get, path: "/v1.41/configs", query: ["filters": [filtersJSON]], answer: "[\(SwarmSamples.config)]") {
             _ = try await $0.listConfigs(filters: filters)
         },
-        Call(name: "inspectConfig", method: .get, path: "/v1.41/configs/server.conf", answer: SwarmSamples.config) { _ = try await $0.inspectConfig("server.conf") },
+        Call(name: "inspectConfig", method: .get, path: "/v1.41/configs/server.conf", answer: SwarmSamples.config) {
+            _ = try await $0.inspectConfig("server.conf")
+        },
         Call(name: "createConfig", method: .post, path: "/v1.41/configs/create", answer: #"{"ID":"c1"}"#, status: 201) { client async throws in
             #expect(try await client.createConfig(.init(name: "server.conf", data: Data("x".utf8))).id == "c1")
         },
@@ -77,7 +92,10 @@ struct SwarmClientTests {
             #expect(try await client.createSecret(.init(name: "db-password", data: Data("hunter2".utf8))).id == "s1")
         },
         Call(name: "removeSecret", method: .delete, path: "/v1.41/secrets/s1", answer: "") { try await $0.removeSecret("s1") },
-        Call(name: "tagImage", method: .post, path: "/v1.41/images/stackpilot-test%2Fbusybox/tag", query: ["repo": ["172.30.213.2:5000/stackpilot-test/busybox"], "tag": ["lab"]], answer: "", status: 201) {
+        Call(
+            name: "tagImage", method: .post, path: "/v1.41/images/stackpilot-test%2Fbusybox/tag",
+            query: ["repo": ["172.30.213.2:5000/stackpilot-test/busybox"], "tag": ["lab"]], answer: "", status: 201
+        ) {
             try await $0.tagImage("stackpilot-test/busybox", as: "172.30.213.2:5000/stackpilot-test/busybox:lab")
         },
     ]
@@ -122,7 +140,7 @@ struct SwarmClientTests {
     func staleVersion(status: Int) async throws {
         let transport = RecordingTransport { request in
             if request.method == .post { return .json(#"{"message":"rpc error: code = Unknown desc = update out of sequence"}"#, status: status) }
-            return .json(SwarmSamples.service) // at version 19
+            return .json(SwarmSamples.service)  // at version 19
         }
         let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).updateService("web_api", version: 12, spec: .init()) }
         #expect(error?.status == 409)
@@ -144,16 +162,20 @@ struct SwarmClientTests {
     @Test("a stale node version is reported as 409 too")
     func staleNode() async throws {
         let transport = RecordingTransport { request in
-            request.method == .post ? .json(#"{"message":"update out of sequence"}"#, status: 500) : .json(SwarmSamples.node) // at version 8
+            request.method == .post ? .json(#"{"message":"update out of sequence"}"#, status: 500) : .json(SwarmSamples.node)  // at version 8
         }
-        let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).updateNode("n1", version: 3, spec: .init(availability: .drain)) }
+        let error = await #expect(throws: DockerEngine.Error.self) {
+            try await client(transport).updateNode("n1", version: 3, spec: .init(availability: .drain))
+        }
         #expect(error?.status == 409)
     }
 
     @Test("an engine in no swarm answers 503, kept as .http")
     func notInSwarm() async throws {
         let transport = RecordingTransport { _ in
-            .json(#"{"message":"This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."}"#, status: 503)
+            .json(
+                #"{"message":"This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."}"#,
+                status: 503)
         }
         let error = await #expect(throws: DockerEngine.Error.self) { try await client(transport).listServices() }
         #expect(error?.status == 503)

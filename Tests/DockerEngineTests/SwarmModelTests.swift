@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DockerEngine
 
 /// Swarm payloads as Engine 20.10 (API 1.41) sends them, after the examples of moby's `api/swagger.yaml`.
@@ -181,7 +182,10 @@ struct SwarmModelTests {
         #expect(task.networks == [DockerEngine.NetworkAttachmentConfig(target: "overlay1", aliases: ["cache"], driverOpts: ["k": "v"])])
         #expect(task.logDriver?.name == "json-file")
         #expect(spec.mode == .replicated(3))
-        #expect(spec.updateConfig == DockerEngine.UpdateConfig(parallelism: 2, delay: 1_000_000_000, failureAction: .pause, monitor: 15_000_000_000, maxFailureRatio: 0.15, order: .startFirst))
+        #expect(
+            spec.updateConfig
+                == DockerEngine.UpdateConfig(
+                    parallelism: 2, delay: 1_000_000_000, failureAction: .pause, monitor: 15_000_000_000, maxFailureRatio: 0.15, order: .startFirst))
         #expect(spec.rollbackConfig?.order == .stopFirst)
         #expect(spec.endpointSpec?.mode == .dnsrr)
         #expect(spec.endpointSpec?.ports == [DockerEngine.EndpointPortConfig(targetPort: 6379, publishedPort: 30001, publishMode: .host)])
@@ -222,9 +226,11 @@ struct SwarmModelTests {
         #expect(try roundTrip(secret) == secret)
     }
 
-    @Test("create answers are read with either spelling of the ID", arguments: [
-        #"{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Warning":"unable to pin image"}"#, #"{"Id":"ak7w3gjqoa3kuz8xcpnyy0pvl"}"#,
-    ])
+    @Test(
+        "create answers are read with either spelling of the ID",
+        arguments: [
+            #"{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Warning":"unable to pin image"}"#, #"{"Id":"ak7w3gjqoa3kuz8xcpnyy0pvl"}"#,
+        ])
     func createResponse(json: String) throws {
         #expect(try decode(DockerEngine.SwarmCreateResponse.self, json).id == "ak7w3gjqoa3kuz8xcpnyy0pvl")
     }
@@ -234,10 +240,13 @@ struct SwarmModelTests {
         let spec = DockerEngine.ServiceSpec(
             name: "web", taskTemplate: .init(containerSpec: .init(image: "registry:5000/app:1")), mode: .global, endpointSpec: .init(mode: .dnsrr))
         let body = try #require(String(data: DockerEngine.Client.encoder.encode(spec), encoding: .utf8))
-        #expect(body == #"{"EndpointSpec":{"Mode":"dnsrr"},"Mode":{"Global":{}},"Name":"web","TaskTemplate":{"ContainerSpec":{"Image":"registry:5000\/app:1"}}}"#)
+        #expect(
+            body == #"{"EndpointSpec":{"Mode":"dnsrr"},"Mode":{"Global":{}},"Name":"web","TaskTemplate":{"ContainerSpec":{"Image":"registry:5000\/app:1"}}}"#)
     }
 
-    @Test("every task state keeps its spelling; an unknown one survives a round trip", arguments: DockerEngine.TaskState.spellings.map(\.spelling) + ["hibernating"])
+    @Test(
+        "every task state keeps its spelling; an unknown one survives a round trip",
+        arguments: DockerEngine.TaskState.spellings.map(\.spelling) + ["hibernating"])
     func taskStates(spelling: String) throws {
         let state = try decode(DockerEngine.TaskState.self, "\"\(spelling)\"")
         #expect(state.rawValue == spelling)

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import DockerEngine
 
 @Suite("DockerEngine.TarWriter")
@@ -33,7 +34,9 @@ struct TarWriterTests {
         #expect(listing.contains(longName))
     }
 
-    @Test("absolute paths, '..' and over-long names are refused", arguments: ["/etc/passwd", "../outside", "a/../../b", String(repeating: "n", count: 101), String(repeating: "a/", count: 130)])
+    @Test(
+        "absolute paths, '..' and over-long names are refused",
+        arguments: ["/etc/passwd", "../outside", "a/../../b", String(repeating: "n", count: 101), String(repeating: "a/", count: 130)])
     func refused(_ name: String) {
         var writer = DockerEngine.TarWriter()
         #expect(throws: DockerEngine.TarWriter.Error.self) { try writer.addFile(name, text: "x") }
@@ -89,7 +92,8 @@ struct TarWriterTests {
         return out
     }
 
-    @Test("TarStream reads the same bytes as TarWriter for a directory, whatever the read size, and knows its length", arguments: [1, 511, 4096, 65536, 1 << 20])
+    @Test(
+        "TarStream reads the same bytes as TarWriter for a directory, whatever the read size, and knows its length", arguments: [1, 511, 4096, 65536, 1 << 20])
     func streamMatchesWriter(step: Int) throws {
         let directory = try makeContext()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -121,10 +125,12 @@ struct TarWriterTests {
         var newSize: Int
     }
 
-    @Test("a file whose size changes after the archive was planned fails the read, naming it", arguments: [
-        ChangeCase(description: "shrunk", newSize: 10),
-        ChangeCase(description: "grown", newSize: 1000),
-    ])
+    @Test(
+        "a file whose size changes after the archive was planned fails the read, naming it",
+        arguments: [
+            ChangeCase(description: "shrunk", newSize: 10),
+            ChangeCase(description: "grown", newSize: 1000),
+        ])
     func fileChanged(_ c: ChangeCase) throws {
         let directory = try makeContext()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Doctor
 
 /// Doctor writes sizes with the same formatter as `stackpilot stats` (docker stats' style).

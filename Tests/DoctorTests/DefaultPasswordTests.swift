@@ -4,6 +4,7 @@ import HTTPTransport
 import Logging
 import Synchronization
 import Testing
+
 @testable import Doctor
 
 /// Answers every request with one status and counts the logins tried as admin/admin.
@@ -36,13 +37,15 @@ struct DefaultPasswordTests {
         var description: String { "\(credentials), accepted \(accepted)" }
     }
 
-    @Test("StackPilot's own accepted admin login decides without a failed attempt", arguments: [
-        JudgeCase(credentials: .basic(user: "admin", password: "admin"), accepted: true, verdict: .stillDefault),
-        JudgeCase(credentials: .basic(user: "admin", password: "changed"), accepted: true, verdict: .changed),
-        JudgeCase(credentials: .basic(user: "admin", password: "changed"), accepted: false, verdict: .unknown),
-        JudgeCase(credentials: .basic(user: "ops", password: "x"), accepted: true, verdict: .unknown),
-        JudgeCase(credentials: .bearer(token: "glsa_x"), accepted: true, verdict: .unknown),
-    ])
+    @Test(
+        "StackPilot's own accepted admin login decides without a failed attempt",
+        arguments: [
+            JudgeCase(credentials: .basic(user: "admin", password: "admin"), accepted: true, verdict: .stillDefault),
+            JudgeCase(credentials: .basic(user: "admin", password: "changed"), accepted: true, verdict: .changed),
+            JudgeCase(credentials: .basic(user: "admin", password: "changed"), accepted: false, verdict: .unknown),
+            JudgeCase(credentials: .basic(user: "ops", password: "x"), accepted: true, verdict: .unknown),
+            JudgeCase(credentials: .bearer(token: "glsa_x"), accepted: true, verdict: .unknown),
+        ])
     func judge(_ testCase: JudgeCase) {
         #expect(Doctor.judgeDefaultPassword(credentials: testCase.credentials, accepted: testCase.accepted) == testCase.verdict)
     }
@@ -56,13 +59,15 @@ struct DefaultPasswordTests {
         var description: String { name }
     }
 
-    @Test("admin/admin is tried at most once per 10 minutes per Grafana, never by a periodic run", arguments: [
-        ProbeCase(name: "never tried", mayAttempt: true, secondsAgo: nil, url: "http://g:3000", expected: true),
-        ProbeCase(name: "tried 9 min ago", mayAttempt: true, secondsAgo: 540, url: "http://g:3000", expected: false),
-        ProbeCase(name: "tried 10 min ago", mayAttempt: true, secondsAgo: 600, url: "http://g:3000", expected: true),
-        ProbeCase(name: "tried on another Grafana", mayAttempt: true, secondsAgo: 10, url: "http://other:3000", expected: true),
-        ProbeCase(name: "periodic (supervise)", mayAttempt: false, secondsAgo: nil, url: "http://g:3000", expected: false),
-    ])
+    @Test(
+        "admin/admin is tried at most once per 10 minutes per Grafana, never by a periodic run",
+        arguments: [
+            ProbeCase(name: "never tried", mayAttempt: true, secondsAgo: nil, url: "http://g:3000", expected: true),
+            ProbeCase(name: "tried 9 min ago", mayAttempt: true, secondsAgo: 540, url: "http://g:3000", expected: false),
+            ProbeCase(name: "tried 10 min ago", mayAttempt: true, secondsAgo: 600, url: "http://g:3000", expected: true),
+            ProbeCase(name: "tried on another Grafana", mayAttempt: true, secondsAgo: 10, url: "http://other:3000", expected: true),
+            ProbeCase(name: "periodic (supervise)", mayAttempt: false, secondsAgo: nil, url: "http://g:3000", expected: false),
+        ])
     func probe(_ testCase: ProbeCase) {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let memory = testCase.secondsAgo.map { Doctor.DefaultPasswordMemory(url: "http://g:3000", attemptedAt: now - $0, acceptsDefault: false) }

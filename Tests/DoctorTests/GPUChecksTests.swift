@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import GPU
 import Testing
+
 @testable import Doctor
 
 @Suite("Doctor GPU checks")
@@ -10,19 +11,27 @@ struct GPUChecksTests {
     static let modelID = String(repeating: "d", count: 64)
 
     /// A two-T4 host: GPU 1 nearly full, held by the model-api container.
-    static let twoT4 = GPU.Snapshot(driverVersion: "535.161.08", nvmlVersion: "12.535.161.08", devices: [
-        GPU.Device(index: 0, name: "Tesla T4", uuid: "GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", minorNumber: 0,
-                   memory: .init(totalBytes: 15360 * mib, freeBytes: 14923 * mib, usedBytes: 437 * mib), uncorrectedECCErrors: 0),
-        GPU.Device(index: 1, name: "Tesla T4", uuid: "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0", minorNumber: 1,
-                   memory: .init(totalBytes: 15360 * mib, freeBytes: 1012 * mib, usedBytes: 14348 * mib), uncorrectedECCErrors: 0,
-                   processes: [.init(pid: 2001, usedMemoryBytes: 13_000 * mib)]),
-    ])
-    static let used = [GPU.ContainerMemory(containerID: modelID, gpu: 1, uuid: twoT4.devices[1].uuid, modelName: "Tesla T4", usedBytes: 13_000 * mib, pids: [2001])]
-    static let noLibrary = GPU.Unavailable.libraryNotFound(library: "libnvidia-ml.so.1", reason: "libnvidia-ml.so.1: cannot open shared object file: No such file or directory")
+    static let twoT4 = GPU.Snapshot(
+        driverVersion: "535.161.08", nvmlVersion: "12.535.161.08",
+        devices: [
+            GPU.Device(
+                index: 0, name: "Tesla T4", uuid: "GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", minorNumber: 0,
+                memory: .init(totalBytes: 15360 * mib, freeBytes: 14923 * mib, usedBytes: 437 * mib), uncorrectedECCErrors: 0),
+            GPU.Device(
+                index: 1, name: "Tesla T4", uuid: "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0", minorNumber: 1,
+                memory: .init(totalBytes: 15360 * mib, freeBytes: 1012 * mib, usedBytes: 14348 * mib), uncorrectedECCErrors: 0,
+                processes: [.init(pid: 2001, usedMemoryBytes: 13_000 * mib)]),
+        ])
+    static let used = [
+        GPU.ContainerMemory(containerID: modelID, gpu: 1, uuid: twoT4.devices[1].uuid, modelName: "Tesla T4", usedBytes: 13_000 * mib, pids: [2001])
+    ]
+    static let noLibrary = GPU.Unavailable.libraryNotFound(
+        library: "libnvidia-ml.so.1", reason: "libnvidia-ml.so.1: cannot open shared object file: No such file or directory")
 
     static func request(count: Int? = 1, ids: [String] = [], container: String? = "app-model-api-1", granted: Bool = true) -> Doctor.GPURequest {
-        Doctor.GPURequest(project: "app", service: "model-api", count: count, deviceIDs: ids, container: container,
-                          containerID: container == nil ? nil : modelID, running: container != nil, granted: granted)
+        Doctor.GPURequest(
+            project: "app", service: "model-api", count: count, deviceIDs: ids, container: container,
+            containerID: container == nil ? nil : modelID, running: container != nil, granted: granted)
     }
 
     static func info(_ json: String) throws -> DockerEngine.SystemInfo {
@@ -76,12 +85,14 @@ struct GPUChecksTests {
         var testDescription: String { name }
     }
 
-    @Test("the engine knows an nvidia runtime or CDI devices", arguments: [
-        RuntimeCase(name: "nvidia runtime", info: GPUChecksTests.toolkitEngine, requested: true, status: .ok),
-        RuntimeCase(name: "CDI spec directories", info: GPUChecksTests.cdiEngine, requested: true, status: .ok),
-        RuntimeCase(name: "neither, GPUs requested", info: GPUChecksTests.plainEngine, requested: true, status: .failure),
-        RuntimeCase(name: "neither, nothing requested", info: GPUChecksTests.plainEngine, requested: false, status: .warning),
-    ])
+    @Test(
+        "the engine knows an nvidia runtime or CDI devices",
+        arguments: [
+            RuntimeCase(name: "nvidia runtime", info: GPUChecksTests.toolkitEngine, requested: true, status: .ok),
+            RuntimeCase(name: "CDI spec directories", info: GPUChecksTests.cdiEngine, requested: true, status: .ok),
+            RuntimeCase(name: "neither, GPUs requested", info: GPUChecksTests.plainEngine, requested: true, status: .failure),
+            RuntimeCase(name: "neither, nothing requested", info: GPUChecksTests.plainEngine, requested: false, status: .warning),
+        ])
     func runtime(_ c: RuntimeCase) throws {
         let finding = Doctor.gpuRuntimeFinding(try Self.info(c.info), requested: c.requested)
         #expect(finding.status == c.status)
@@ -107,16 +118,28 @@ struct GPUChecksTests {
         var testDescription: String { name }
     }
 
-    @Test("every service that requests a GPU got one", arguments: [
-        RequestCase(name: "granted and using GPU 1", requests: [GPUChecksTests.request()], status: .ok, summaryPrefix: "every GPU request is met (model-api)"),
-        RequestCase(name: "all GPUs, granted", requests: [GPUChecksTests.request(count: -1)], status: .ok, summaryPrefix: "every GPU request is met"),
-        RequestCase(name: "by UUID", requests: [GPUChecksTests.request(count: nil, ids: ["GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"])], status: .ok, summaryPrefix: "every GPU request is met"),
-        RequestCase(name: "the container lacks the request", requests: [GPUChecksTests.request(granted: false)], status: .failure, summaryPrefix: "app/model-api: container app-model-api-1 was created without the GPU request"),
-        RequestCase(name: "more GPUs than the host has", requests: [GPUChecksTests.request(count: 4)], status: .failure, summaryPrefix: "app/model-api requests 4 GPUs, this host has 2"),
-        RequestCase(name: "a device the host does not have", requests: [GPUChecksTests.request(count: nil, ids: ["3"])], status: .failure, summaryPrefix: "app/model-api requests GPU 3"),
-        RequestCase(name: "no container", requests: [GPUChecksTests.request(container: nil)], status: .failure, summaryPrefix: "app/model-api has no container"),
-        RequestCase(name: "nothing requested", requests: [], status: .ok, summaryPrefix: "no service requests a GPU"),
-    ])
+    @Test(
+        "every service that requests a GPU got one",
+        arguments: [
+            RequestCase(
+                name: "granted and using GPU 1", requests: [GPUChecksTests.request()], status: .ok, summaryPrefix: "every GPU request is met (model-api)"),
+            RequestCase(name: "all GPUs, granted", requests: [GPUChecksTests.request(count: -1)], status: .ok, summaryPrefix: "every GPU request is met"),
+            RequestCase(
+                name: "by UUID", requests: [GPUChecksTests.request(count: nil, ids: ["GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"])], status: .ok,
+                summaryPrefix: "every GPU request is met"),
+            RequestCase(
+                name: "the container lacks the request", requests: [GPUChecksTests.request(granted: false)], status: .failure,
+                summaryPrefix: "app/model-api: container app-model-api-1 was created without the GPU request"),
+            RequestCase(
+                name: "more GPUs than the host has", requests: [GPUChecksTests.request(count: 4)], status: .failure,
+                summaryPrefix: "app/model-api requests 4 GPUs, this host has 2"),
+            RequestCase(
+                name: "a device the host does not have", requests: [GPUChecksTests.request(count: nil, ids: ["3"])], status: .failure,
+                summaryPrefix: "app/model-api requests GPU 3"),
+            RequestCase(
+                name: "no container", requests: [GPUChecksTests.request(container: nil)], status: .failure, summaryPrefix: "app/model-api has no container"),
+            RequestCase(name: "nothing requested", requests: [], status: .ok, summaryPrefix: "no service requests a GPU"),
+        ])
     func requests(_ c: RequestCase) {
         let finding = Doctor.gpuRequestsFinding(c.requests, snapshot: Self.twoT4, containers: Self.used)
         #expect(finding.status == c.status)

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import Doctor
 
 @Suite("Doctor.Runner")
@@ -45,15 +46,18 @@ struct RunnerTests {
         #expect(report.results[0].finding.evidence.contains("engine said no"))
     }
 
-    @Test("the worst status decides, not-applicable is not a problem", arguments: [
-        ([Doctor.Status.ok, .notApplicable], Doctor.Status.notApplicable, false),
-        ([.ok, .warning], .warning, false),
-        ([.warning, .failure, .ok], .failure, true),
-    ])
+    @Test(
+        "the worst status decides, not-applicable is not a problem",
+        arguments: [
+            ([Doctor.Status.ok, .notApplicable], Doctor.Status.notApplicable, false),
+            ([.ok, .warning], .warning, false),
+            ([.warning, .failure, .ok], .failure, true),
+        ])
     func worst(statuses: [Doctor.Status], worst: Doctor.Status, failed: Bool) {
-        let report = Doctor.Report(results: statuses.enumerated().map {
-            Doctor.Result(group: .engine, check: "c\($0.offset)", finding: Doctor.Finding($0.element, "x"), duration: .zero)
-        })
+        let report = Doctor.Report(
+            results: statuses.enumerated().map {
+                Doctor.Result(group: .engine, check: "c\($0.offset)", finding: Doctor.Finding($0.element, "x"), duration: .zero)
+            })
         #expect(report.worst == worst)
         #expect(report.hasFailure == failed)
     }

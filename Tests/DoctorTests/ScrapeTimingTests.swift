@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Doctor
 
 /// The targets check's decision: judge a target that is not up on its last scrape, or wait for
@@ -13,10 +14,13 @@ struct ScrapeTimingTests {
         Doctor.TargetContainer(service: "api (rag-app)", running: true, startedAt: startedSecondsAgo.map { now.addingTimeInterval(-$0) })
     }
 
-    static func timing(_ health: Doctor.ScrapeHealth = .down, lastScrapeSecondsAgo: Double?, container: Doctor.TargetContainer?,
-                       interval: Duration = interval, policy: Doctor.PendingScrapeWait = .init()) -> Doctor.ScrapeTiming {
-        Doctor.scrapeTiming(health: health, lastScrape: lastScrapeSecondsAgo.map { now.addingTimeInterval(-$0) }, container: container,
-                            interval: interval, now: now, policy: policy)
+    static func timing(
+        _ health: Doctor.ScrapeHealth = .down, lastScrapeSecondsAgo: Double?, container: Doctor.TargetContainer?,
+        interval: Duration = interval, policy: Doctor.PendingScrapeWait = .init()
+    ) -> Doctor.ScrapeTiming {
+        Doctor.scrapeTiming(
+            health: health, lastScrape: lastScrapeSecondsAgo.map { now.addingTimeInterval(-$0) }, container: container,
+            interval: interval, now: now, policy: policy)
     }
 
     @Test("recreated 3 s ago, last (failed) scrape 8 s ago: wait for a scrape after the start, at most interval + slack")
@@ -58,12 +62,14 @@ struct ScrapeTimingTests {
     @Test("never scraped (no lastScrape) while the container runs: wait for the first scrape after its start")
     func neverScraped() {
         let started = Self.now.addingTimeInterval(-600)
-        #expect(Self.timing(.unknown, lastScrapeSecondsAgo: nil, container: Self.running(startedSecondsAgo: 600))
+        #expect(
+            Self.timing(.unknown, lastScrapeSecondsAgo: nil, container: Self.running(startedSecondsAgo: 600))
                 == .waitForScrape(after: started + 2, budget: .seconds(20)))
     }
 
-    @Test("clock edges around the start: a scrape at the same instant or within the start-up grace does not count; one just after it does",
-          arguments: [(0.0, true), (0.001, true), (1.999, true), (2.0, false), (2.5, false), (-0.001, true)])
+    @Test(
+        "clock edges around the start: a scrape at the same instant or within the start-up grace does not count; one just after it does",
+        arguments: [(0.0, true), (0.001, true), (1.999, true), (2.0, false), (2.5, false), (-0.001, true)])
     func startupGrace(scrapeAfterStart: Double, waits: Bool) {
         // Started 10 s ago; the last scrape began `scrapeAfterStart` seconds after that.
         let timing = Self.timing(lastScrapeSecondsAgo: 10 - scrapeAfterStart, container: Self.running(startedSecondsAgo: 10))
@@ -83,7 +89,8 @@ struct ScrapeTimingTests {
     func zeroGrace() {
         let policy = Doctor.PendingScrapeWait(startupGrace: .zero)
         #expect(Self.timing(lastScrapeSecondsAgo: 10, container: Self.running(startedSecondsAgo: 10), policy: policy) == .judgeNow)
-        #expect(Self.timing(lastScrapeSecondsAgo: 10.001, container: Self.running(startedSecondsAgo: 10), policy: policy)
+        #expect(
+            Self.timing(lastScrapeSecondsAgo: 10.001, container: Self.running(startedSecondsAgo: 10), policy: policy)
                 == .waitForScrape(after: Self.now.addingTimeInterval(-10), budget: .seconds(20)))
     }
 

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import GPU
 
 @Suite("GPU.containerMemory")
@@ -15,35 +16,43 @@ struct ContainerMemoryTests {
     }
 
     // Recorded /proc/<pid>/cgroup files (ids replaced by the two above).
-    @Test("the container id is found in every cgroup layout the engine makes, and nowhere else", arguments: [
-        CgroupCase(name: "cgroup v1, cgroupfs driver", text: """
-            12:pids:/docker/\(model)
-            11:memory:/docker/\(model)
-            10:cpu,cpuacct:/docker/\(model)
-            1:name=systemd:/docker/\(model)
-            0::/system.slice/containerd.service
+    @Test(
+        "the container id is found in every cgroup layout the engine makes, and nowhere else",
+        arguments: [
+            CgroupCase(
+                name: "cgroup v1, cgroupfs driver",
+                text: """
+                    12:pids:/docker/\(model)
+                    11:memory:/docker/\(model)
+                    10:cpu,cpuacct:/docker/\(model)
+                    1:name=systemd:/docker/\(model)
+                    0::/system.slice/containerd.service
 
-            """, id: model),
-        CgroupCase(name: "cgroup v1, systemd driver", text: """
-            13:blkio:/system.slice/docker-\(model).scope
-            4:memory:/system.slice/docker-\(model).scope
-            1:name=systemd:/system.slice/docker-\(model).scope
-            0::/system.slice/docker-\(model).scope
+                    """, id: model),
+            CgroupCase(
+                name: "cgroup v1, systemd driver",
+                text: """
+                    13:blkio:/system.slice/docker-\(model).scope
+                    4:memory:/system.slice/docker-\(model).scope
+                    1:name=systemd:/system.slice/docker-\(model).scope
+                    0::/system.slice/docker-\(model).scope
 
-            """, id: model),
-        CgroupCase(name: "cgroup v2, cgroupfs driver", text: "0::/docker/\(model)\n", id: model),
-        CgroupCase(name: "cgroup v2, systemd driver", text: "0::/system.slice/docker-\(model).scope\n", id: model),
-        CgroupCase(name: "cgroup v2 seen from the exporter's own cgroup namespace", text: "0::/../../system.slice/docker-\(model).scope\n", id: model),
-        CgroupCase(name: "a cgroup-parent", text: "0::/gpu.slice/\(model)\n", id: model),
-        CgroupCase(name: "an engine inside a container: the inner container", text: "0::/docker/\(api)/docker/\(model)\n", id: model),
-        CgroupCase(name: "v1 where only the memory line names the container", text: "5:cpu,cpuacct:/user.slice\n4:memory:/docker/\(model)\n", id: model),
-        CgroupCase(name: "a process of the host", text: "12:memory:/user.slice/user-1000.slice/session-3.scope\n0::/user.slice/user-1000.slice/session-3.scope\n", id: nil),
-        CgroupCase(name: "the root cgroup", text: "0::/\n", id: nil),
-        CgroupCase(name: "a 63-character id is not an id", text: "0::/docker/\(model.dropLast())\n", id: nil),
-        CgroupCase(name: "upper-case hex is not an engine id", text: "0::/docker/\(model.uppercased())\n", id: nil),
-        CgroupCase(name: "empty", text: "", id: nil),
-        CgroupCase(name: "garbage", text: "not a cgroup file\n::::\n", id: nil),
-    ])
+                    """, id: model),
+            CgroupCase(name: "cgroup v2, cgroupfs driver", text: "0::/docker/\(model)\n", id: model),
+            CgroupCase(name: "cgroup v2, systemd driver", text: "0::/system.slice/docker-\(model).scope\n", id: model),
+            CgroupCase(name: "cgroup v2 seen from the exporter's own cgroup namespace", text: "0::/../../system.slice/docker-\(model).scope\n", id: model),
+            CgroupCase(name: "a cgroup-parent", text: "0::/gpu.slice/\(model)\n", id: model),
+            CgroupCase(name: "an engine inside a container: the inner container", text: "0::/docker/\(api)/docker/\(model)\n", id: model),
+            CgroupCase(name: "v1 where only the memory line names the container", text: "5:cpu,cpuacct:/user.slice\n4:memory:/docker/\(model)\n", id: model),
+            CgroupCase(
+                name: "a process of the host", text: "12:memory:/user.slice/user-1000.slice/session-3.scope\n0::/user.slice/user-1000.slice/session-3.scope\n",
+                id: nil),
+            CgroupCase(name: "the root cgroup", text: "0::/\n", id: nil),
+            CgroupCase(name: "a 63-character id is not an id", text: "0::/docker/\(model.dropLast())\n", id: nil),
+            CgroupCase(name: "upper-case hex is not an engine id", text: "0::/docker/\(model.uppercased())\n", id: nil),
+            CgroupCase(name: "empty", text: "", id: nil),
+            CgroupCase(name: "garbage", text: "not a cgroup file\n::::\n", id: nil),
+        ])
     func containerID(_ c: CgroupCase) {
         #expect(GPU.containerID(procCgroup: c.text) == c.id)
     }
@@ -67,7 +76,9 @@ struct ContainerMemoryTests {
     @Test("one container on eight GPUs gives eight entries; two processes on one GPU add up; unknown usage counts 0")
     func eightAndSums() {
         var nvml = Recorded.eightA100
-        nvml.devices[0].processes = .success([.init(pid: 5000, usedMemoryBytes: 100 * Recorded.mib), .init(pid: 6000, usedMemoryBytes: 28 * Recorded.mib), .init(pid: 7000, usedMemoryBytes: nil)])
+        nvml.devices[0].processes = .success([
+            .init(pid: 5000, usedMemoryBytes: 100 * Recorded.mib), .init(pid: 6000, usedMemoryBytes: 28 * Recorded.mib), .init(pid: 7000, usedMemoryBytes: nil),
+        ])
         let entries = GPU.containerMemory(GPU.snapshot(nvml)) { _ in "0::/docker/\(Self.model)\n" }
         #expect(entries.count == 8)
         #expect(entries.map(\.gpu) == Array(0..<8))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GPU
 
 @Suite("GPU.snapshot")
@@ -15,15 +16,20 @@ struct SnapshotTests {
         var testDescription: String { name }
     }
 
-    @Test("every GPU of a host is read with its memory, utilisation, temperature, power and processes, MIG off", arguments: [
-        HostCase(name: "1 GPU", nvml: Recorded.oneA10G, driver: "550.54.15", gpus: 1, names: ["NVIDIA A10G"],
-                 usedMiB: [14888], freeMiB: [8140], processes: 1),
-        HostCase(name: "2 GPUs", nvml: Recorded.twoT4, driver: "535.161.08", gpus: 2, names: ["Tesla T4"],
-                 usedMiB: [437, 14348], freeMiB: [14923, 1012], processes: 3),
-        HostCase(name: "8 GPUs", nvml: Recorded.eightA100, driver: "550.90.07", gpus: 8, names: ["NVIDIA A100-SXM4-80GB"],
-                 usedMiB: [5000, 10000, 15000, 20000, 25000, 30000, 35000, 40000],
-                 freeMiB: [76920, 71920, 66920, 61920, 56920, 51920, 46920, 41920], processes: 8),
-    ])
+    @Test(
+        "every GPU of a host is read with its memory, utilisation, temperature, power and processes, MIG off",
+        arguments: [
+            HostCase(
+                name: "1 GPU", nvml: Recorded.oneA10G, driver: "550.54.15", gpus: 1, names: ["NVIDIA A10G"],
+                usedMiB: [14888], freeMiB: [8140], processes: 1),
+            HostCase(
+                name: "2 GPUs", nvml: Recorded.twoT4, driver: "535.161.08", gpus: 2, names: ["Tesla T4"],
+                usedMiB: [437, 14348], freeMiB: [14923, 1012], processes: 3),
+            HostCase(
+                name: "8 GPUs", nvml: Recorded.eightA100, driver: "550.90.07", gpus: 8, names: ["NVIDIA A100-SXM4-80GB"],
+                usedMiB: [5000, 10000, 15000, 20000, 25000, 30000, 35000, 40000],
+                freeMiB: [76920, 71920, 66920, 61920, 56920, 51920, 46920, 41920], processes: 8),
+        ])
     func hosts(_ host: HostCase) {
         let snapshot = GPU.snapshot(host.nvml)
         #expect(snapshot.errors.isEmpty)
@@ -65,31 +71,43 @@ struct SnapshotTests {
 
     static let lost = RecordedNVML.error("nvmlDeviceGetName", 1, GPU.NVMLError.gpuIsLost, "GPU is lost")
 
-    @Test("driver errors are kept with the call and the device; the other GPUs are still read", arguments: [
-        DriverErrorCase(name: "a GPU fell off the bus", nvml: {
-            var nvml = Recorded.twoT4
-            nvml.devices[1].name = .failure(SnapshotTests.lost)
-            nvml.devices[1].memory = .failure(RecordedNVML.error("nvmlDeviceGetMemoryInfo", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
-            nvml.devices[1].power = .failure(RecordedNVML.error("nvmlDeviceGetPowerUsage", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
-            nvml.devices[1].processes = .failure(RecordedNVML.error("nvmlDeviceGetComputeRunningProcesses_v3", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
-            return nvml
-        }(), devices: 2, errors: ["nvmlDeviceGetName"], codes: [15]),
-        DriverErrorCase(name: "no permission to read one GPU's processes", nvml: {
-            var nvml = Recorded.twoT4
-            nvml.devices[1].processes = .failure(RecordedNVML.error("nvmlDeviceGetComputeRunningProcesses_v3", 1, GPU.NVMLError.noPermission, "Insufficient Permissions"))
-            return nvml
-        }(), devices: 2, errors: ["nvmlDeviceGetComputeRunningProcesses_v3"], codes: [4]),
-        DriverErrorCase(name: "no permission to count the devices", nvml: {
-            var nvml = Recorded.oneA10G
-            nvml.count = .failure(RecordedNVML.error("nvmlDeviceGetCount_v2", nil, GPU.NVMLError.noPermission, "Insufficient Permissions"))
-            return nvml
-        }(), devices: 0, errors: ["nvmlDeviceGetCount_v2"], codes: [4]),
-        DriverErrorCase(name: "the driver version call is missing from an old library", nvml: {
-            var nvml = Recorded.oneA10G
-            nvml.driver = .failure(RecordedNVML.error("nvmlSystemGetDriverVersion", nil, GPU.NVMLError.functionNotFound, "Function Not Found"))
-            return nvml
-        }(), devices: 1, errors: [], codes: []),
-    ])
+    @Test(
+        "driver errors are kept with the call and the device; the other GPUs are still read",
+        arguments: [
+            DriverErrorCase(
+                name: "a GPU fell off the bus",
+                nvml: {
+                    var nvml = Recorded.twoT4
+                    nvml.devices[1].name = .failure(SnapshotTests.lost)
+                    nvml.devices[1].memory = .failure(RecordedNVML.error("nvmlDeviceGetMemoryInfo", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
+                    nvml.devices[1].power = .failure(RecordedNVML.error("nvmlDeviceGetPowerUsage", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
+                    nvml.devices[1].processes = .failure(
+                        RecordedNVML.error("nvmlDeviceGetComputeRunningProcesses_v3", 1, GPU.NVMLError.gpuIsLost, "GPU is lost"))
+                    return nvml
+                }(), devices: 2, errors: ["nvmlDeviceGetName"], codes: [15]),
+            DriverErrorCase(
+                name: "no permission to read one GPU's processes",
+                nvml: {
+                    var nvml = Recorded.twoT4
+                    nvml.devices[1].processes = .failure(
+                        RecordedNVML.error("nvmlDeviceGetComputeRunningProcesses_v3", 1, GPU.NVMLError.noPermission, "Insufficient Permissions"))
+                    return nvml
+                }(), devices: 2, errors: ["nvmlDeviceGetComputeRunningProcesses_v3"], codes: [4]),
+            DriverErrorCase(
+                name: "no permission to count the devices",
+                nvml: {
+                    var nvml = Recorded.oneA10G
+                    nvml.count = .failure(RecordedNVML.error("nvmlDeviceGetCount_v2", nil, GPU.NVMLError.noPermission, "Insufficient Permissions"))
+                    return nvml
+                }(), devices: 0, errors: ["nvmlDeviceGetCount_v2"], codes: [4]),
+            DriverErrorCase(
+                name: "the driver version call is missing from an old library",
+                nvml: {
+                    var nvml = Recorded.oneA10G
+                    nvml.driver = .failure(RecordedNVML.error("nvmlSystemGetDriverVersion", nil, GPU.NVMLError.functionNotFound, "Function Not Found"))
+                    return nvml
+                }(), devices: 1, errors: [], codes: []),
+        ])
     func driverErrors(_ c: DriverErrorCase) {
         let snapshot = GPU.snapshot(c.nvml)
         #expect(snapshot.devices.count == c.devices)
@@ -125,11 +143,13 @@ struct LibraryTests {
         var testDescription: String { library }
     }
 
-    @Test("an absent or foreign library makes NVML unavailable, with the reason, instead of failing", arguments: [
-        AbsentCase(library: "/nonexistent/libnvidia-ml.so.1", notFound: true),
-        AbsentCase(library: "libnvidia-ml-absent.so.1", notFound: true),
-        AbsentCase(library: "libc.so.6", notFound: false),
-    ])
+    @Test(
+        "an absent or foreign library makes NVML unavailable, with the reason, instead of failing",
+        arguments: [
+            AbsentCase(library: "/nonexistent/libnvidia-ml.so.1", notFound: true),
+            AbsentCase(library: "libnvidia-ml-absent.so.1", notFound: true),
+            AbsentCase(library: "libc.so.6", notFound: false),
+        ])
     func absent(_ c: AbsentCase) throws {
         let result = NVMLLibrary.load(library: c.library)
         guard case .failure(let reason) = result else {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GPU
 
 /// NVMLLibrary through the real dlopen/dlsym path, against the stand-in libnvidia-ml of
@@ -25,10 +26,12 @@ struct StandInLibraryTests {
         return output
     }
 
-    @Test("the stand-in's two GPUs come through with their values, units and processes", .enabled("needs a C compiler") {
-        if compiler() == nil { print("skipping: no C compiler to build the stand-in libnvidia-ml") }
-        return compiler() != nil
-    })
+    @Test(
+        "the stand-in's two GPUs come through with their values, units and processes",
+        .enabled("needs a C compiler") {
+            if compiler() == nil { print("skipping: no C compiler to build the stand-in libnvidia-ml") }
+            return compiler() != nil
+        })
     func standIn() throws {
         let path = try Self.build()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -37,10 +40,11 @@ struct StandInLibraryTests {
         #expect(snapshot.driverVersion == "535.161.08" && snapshot.nvmlVersion == "12.535.161.08")
         #expect(snapshot.devices.map(\.uuid) == ["GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"])
         #expect(snapshot.devices.map(\.deviceFile) == ["nvidia0", "nvidia1"])
-        #expect(snapshot.devices.map(\.memory) == [
-            GPU.Memory(totalBytes: 15360 << 20, freeBytes: 14923 << 20, usedBytes: 437 << 20),
-            GPU.Memory(totalBytes: 15360 << 20, freeBytes: 1012 << 20, usedBytes: 14348 << 20),
-        ])
+        #expect(
+            snapshot.devices.map(\.memory) == [
+                GPU.Memory(totalBytes: 15360 << 20, freeBytes: 14923 << 20, usedBytes: 437 << 20),
+                GPU.Memory(totalBytes: 15360 << 20, freeBytes: 1012 << 20, usedBytes: 14348 << 20),
+            ])
         #expect(snapshot.devices[1].utilization == GPU.Utilization(gpuPercent: 96, memoryPercent: 70))
         #expect(snapshot.devices.map(\.temperatureCelsius) == [33, 74])
         #expect(snapshot.devices.map(\.powerMilliwatts) == [9874, 69412])

@@ -1,20 +1,27 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin alert rule provisioning API")
 struct AlertRuleTests {
-    static func rule(uid: String = "p95", title: String = "High inference latency", folder: String = "alerts",
-                     group: String = "guide", condition: String = "C") -> [String: Any] {
+    static func rule(
+        uid: String = "p95", title: String = "High inference latency", folder: String = "alerts",
+        group: String = "guide", condition: String = "C"
+    ) -> [String: Any] {
         [
             "uid": uid, "title": title, "folderUID": folder, "ruleGroup": group, "condition": condition,
             "for": "5m", "noDataState": "OK", "execErrState": "Error",
             "annotations": ["summary": "p95 latency above 5 s: check GPU utilisation"], "labels": ["severity": "warning"],
             "data": [
-                ["refId": "A", "relativeTimeRange": ["from": 600, "to": 0], "datasourceUid": "prometheus",
-                 "model": ["expr": "histogram_quantile(0.95, sum by (le) (rate(model_inference_latency_seconds_bucket[5m])))"]],
-                ["refId": "C", "datasourceUid": "__expr__",
-                 "model": ["type": "threshold", "expression": "A", "conditions": [["evaluator": ["type": "gt", "params": [5]]]]]],
+                [
+                    "refId": "A", "relativeTimeRange": ["from": 600, "to": 0], "datasourceUid": "prometheus",
+                    "model": ["expr": "histogram_quantile(0.95, sum by (le) (rate(model_inference_latency_seconds_bucket[5m])))"],
+                ],
+                [
+                    "refId": "C", "datasourceUid": "__expr__",
+                    "model": ["type": "threshold", "expression": "A", "conditions": [["evaluator": ["type": "gt", "params": [5]]]]],
+                ],
             ],
         ]
     }
@@ -55,7 +62,8 @@ struct AlertRuleTests {
     @Test("X-Disable-Provenance creates rules without provenance")
     func disableProvenance() async throws {
         try await Self.withFolder { client async throws in
-            let created = try await client.request(.post, "/api/v1/provisioning/alert-rules", json: Self.rule(), headers: [(name: "X-Disable-Provenance", value: "true")])
+            let created = try await client.request(
+                .post, "/api/v1/provisioning/alert-rules", json: Self.rule(), headers: [(name: "X-Disable-Provenance", value: "true")])
             #expect(created.status == 201)
             #expect(created.object["provenance"] as? String == "")
         }
@@ -68,16 +76,18 @@ struct AlertRuleTests {
         var description: String { "\(field)=\(value ?? "nil")" }
     }
 
-    @Test("invalid rules are a 400 naming the problem and nothing is stored", arguments: [
-        Invalid(field: "title", value: "", message: "title is empty"),
-        Invalid(field: "folderUID", value: "", message: "folderUID must be set"),
-        Invalid(field: "folderUID", value: "nope", message: "folder does not exist"),
-        Invalid(field: "ruleGroup", value: "", message: "rule group name must be set"),
-        Invalid(field: "condition", value: "Z", message: "condition Z does not exist, must be one of [A C]"),
-        Invalid(field: "for", value: "five minutes", message: "invalid duration"),
-        Invalid(field: "noDataState", value: "Maybe", message: "unknown NoData state"),
-        Invalid(field: "uid", value: "bad uid!", message: "uid contains illegal characters"),
-    ])
+    @Test(
+        "invalid rules are a 400 naming the problem and nothing is stored",
+        arguments: [
+            Invalid(field: "title", value: "", message: "title is empty"),
+            Invalid(field: "folderUID", value: "", message: "folderUID must be set"),
+            Invalid(field: "folderUID", value: "nope", message: "folder does not exist"),
+            Invalid(field: "ruleGroup", value: "", message: "rule group name must be set"),
+            Invalid(field: "condition", value: "Z", message: "condition Z does not exist, must be one of [A C]"),
+            Invalid(field: "for", value: "five minutes", message: "invalid duration"),
+            Invalid(field: "noDataState", value: "Maybe", message: "unknown NoData state"),
+            Invalid(field: "uid", value: "bad uid!", message: "uid contains illegal characters"),
+        ])
     func invalid(_ invalid: Invalid) async throws {
         try await Self.withFolder { client async throws in
             var body = Self.rule()
@@ -102,10 +112,12 @@ struct AlertRuleTests {
     func ruleGroup() async throws {
         try await Self.withFolder { client async throws in
             _ = try await client.post("/api/v1/provisioning/alert-rules", Self.rule(uid: "old", title: "Old"))
-            let put = try await client.put("/api/v1/provisioning/folder/alerts/rule-groups/guide", [
-                "title": "guide", "interval": 30,
-                "rules": [Self.rule(uid: "cpu", title: "High CPU usage"), Self.rule(uid: "mem", title: "High memory usage")],
-            ])
+            let put = try await client.put(
+                "/api/v1/provisioning/folder/alerts/rule-groups/guide",
+                [
+                    "title": "guide", "interval": 30,
+                    "rules": [Self.rule(uid: "cpu", title: "High CPU usage"), Self.rule(uid: "mem", title: "High memory usage")],
+                ])
             #expect(put.status == 200)
             let group = try await client.get("/api/v1/provisioning/folder/alerts/rule-groups/guide")
             #expect(group.status == 200)

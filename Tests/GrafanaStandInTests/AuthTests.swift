@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin authentication")
@@ -26,13 +27,15 @@ struct AuthTests {
         var description: String { messageId + " for " + (authorization ?? "no header") }
     }
 
-    @Test("requests without valid credentials get Grafana's 401 body", arguments: [
-        Denied(authorization: nil, messageId: "auth.unauthorized", message: "Unauthorized"),
-        Denied(authorization: StandInClient.basic("admin", "wrong"), messageId: "password-auth.failed", message: "Invalid username or password"),
-        Denied(authorization: StandInClient.basic("nobody", "admin"), messageId: "password-auth.failed", message: "Invalid username or password"),
-        Denied(authorization: "Bearer glsa_not_a_token", messageId: "api-key.invalid", message: "Invalid API key"),
-        Denied(authorization: "Token abc", messageId: "auth.unauthorized", message: "Unauthorized"),
-    ])
+    @Test(
+        "requests without valid credentials get Grafana's 401 body",
+        arguments: [
+            Denied(authorization: nil, messageId: "auth.unauthorized", message: "Unauthorized"),
+            Denied(authorization: StandInClient.basic("admin", "wrong"), messageId: "password-auth.failed", message: "Invalid username or password"),
+            Denied(authorization: StandInClient.basic("nobody", "admin"), messageId: "password-auth.failed", message: "Invalid username or password"),
+            Denied(authorization: "Bearer glsa_not_a_token", messageId: "api-key.invalid", message: "Invalid API key"),
+            Denied(authorization: "Token abc", messageId: "auth.unauthorized", message: "Unauthorized"),
+        ])
     func unauthorized(_ denied: Denied) async throws {
         try await Fixture.withStandIn { client async throws in
             for path in ["/api/datasources", "/api/search", "/api/folders", "/api/user"] {

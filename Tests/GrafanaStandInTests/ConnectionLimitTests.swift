@@ -4,7 +4,7 @@ import HTTPTransport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A plain TCP connection to 127.0.0.1, closed in `deinit` (or by `close()`).
@@ -128,16 +128,19 @@ struct ConnectionLimitTests {
         var testDescription: String { "\(environment)" }
     }
 
-    @Test("listen address, idle timeout and cap come from the environment; the default address is loopback", arguments: [
-        Setting(environment: [:], host: "127.0.0.1", idleTimeout: StandInConfiguration.defaultIdleTimeout,
+    @Test(
+        "listen address, idle timeout and cap come from the environment; the default address is loopback",
+        arguments: [
+            Setting(
+                environment: [:], host: "127.0.0.1", idleTimeout: StandInConfiguration.defaultIdleTimeout,
                 maxConnections: StandInConfiguration.defaultMaxConnections),
-        Setting(environment: ["GF_SERVER_HTTP_ADDR": "0.0.0.0"], host: "0.0.0.0"),
-        Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "5", "STANDIN_MAX_CONNECTIONS": "10"], idleTimeout: .seconds(5), maxConnections: 10),
-        Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "0"]),
-        Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "soon"]),
-        Setting(environment: ["STANDIN_MAX_CONNECTIONS": "0"]),
-        Setting(environment: ["STANDIN_MAX_CONNECTIONS": "-3"]),
-    ])
+            Setting(environment: ["GF_SERVER_HTTP_ADDR": "0.0.0.0"], host: "0.0.0.0"),
+            Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "5", "STANDIN_MAX_CONNECTIONS": "10"], idleTimeout: .seconds(5), maxConnections: 10),
+            Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "0"]),
+            Setting(environment: ["STANDIN_IDLE_TIMEOUT_SECONDS": "soon"]),
+            Setting(environment: ["STANDIN_MAX_CONNECTIONS": "0"]),
+            Setting(environment: ["STANDIN_MAX_CONNECTIONS": "-3"]),
+        ])
     func settings(_ s: Setting) throws {
         let valid = s.host != nil || s.idleTimeout != nil || s.maxConnections != nil
         guard valid else {
@@ -165,13 +168,15 @@ struct HostileQueryTests {
         var testDescription: String { query }
     }
 
-    @Test("paging values whose product or sum overflows answer a page (empty past the end) and the server keeps serving", arguments: [
-        Paging(query: "limit=9223372036854775807&page=2", count: 0),
-        Paging(query: "limit=1000&page=9223372036854775807", count: 0),
-        Paging(query: "limit=9223372036854775807&page=9223372036854775807", count: 0),
-        Paging(query: "limit=9223372036854775807&page=1", count: 1),
-        Paging(query: "limit=-5&page=-5", count: 1),
-    ])
+    @Test(
+        "paging values whose product or sum overflows answer a page (empty past the end) and the server keeps serving",
+        arguments: [
+            Paging(query: "limit=9223372036854775807&page=2", count: 0),
+            Paging(query: "limit=1000&page=9223372036854775807", count: 0),
+            Paging(query: "limit=9223372036854775807&page=9223372036854775807", count: 0),
+            Paging(query: "limit=9223372036854775807&page=1", count: 1),
+            Paging(query: "limit=-5&page=-5", count: 1),
+        ])
     func paging(_ c: Paging) async throws {
         try await Fixture.withStandIn { client in
             #expect(try await client.post("/api/folders", ["title": "one"]).status == 200)

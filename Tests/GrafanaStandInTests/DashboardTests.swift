@@ -1,6 +1,7 @@
 import Foundation
 import JSONDocument
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin dashboards")
@@ -8,10 +9,12 @@ struct DashboardTests {
     @Test("a new dashboard gets id, version 1, url and slug; GET returns it with meta")
     func create() async throws {
         try await Fixture.withStandIn { client async throws in
-            let saved = try await client.post("/api/dashboards/db", [
-                "dashboard": ["id": NSNull(), "uid": "prod", "title": "Production Overview", "tags": ["templated"]],
-                "message": "first", "overwrite": false,
-            ])
+            let saved = try await client.post(
+                "/api/dashboards/db",
+                [
+                    "dashboard": ["id": NSNull(), "uid": "prod", "title": "Production Overview", "tags": ["templated"]],
+                    "message": "first", "overwrite": false,
+                ])
             #expect(saved.status == 200)
             #expect(saved.object["status"] as? String == "success")
             #expect(saved.object["uid"] as? String == "prod")
@@ -93,14 +96,16 @@ struct DashboardTests {
         }
     }
 
-    @Test("bad dashboard input is a 400 with Grafana's message", arguments: [
-        (#"{"dashboard":{"uid":"x"}}"#, "Dashboard title cannot be empty"),
-        (#"{"dashboard":{"title":"  "}}"#, "Dashboard title cannot be empty"),
-        (#"{"dashboard":{"title":"t","uid":"bad uid"}}"#, "uid contains illegal characters"),
-        (#"{"dashboard":{"title":"t"},"folderUid":"missing"}"#, "folder not found"),
-        (#"{"title":"no envelope"}"#, "bad request data"),
-        (#"{"dashboard":"#, "bad request data"),
-    ])
+    @Test(
+        "bad dashboard input is a 400 with Grafana's message",
+        arguments: [
+            (#"{"dashboard":{"uid":"x"}}"#, "Dashboard title cannot be empty"),
+            (#"{"dashboard":{"title":"  "}}"#, "Dashboard title cannot be empty"),
+            (#"{"dashboard":{"title":"t","uid":"bad uid"}}"#, "uid contains illegal characters"),
+            (#"{"dashboard":{"title":"t"},"folderUid":"missing"}"#, "folder not found"),
+            (#"{"title":"no envelope"}"#, "bad request data"),
+            (#"{"dashboard":"#, "bad request data"),
+        ])
     func badInput(body: String, message: String) async throws {
         try await Fixture.withStandIn { client async throws in
             let reply = try await client.request(.post, "/api/dashboards/db", raw: body)
@@ -137,7 +142,8 @@ struct DashboardTests {
     func search() async throws {
         try await Fixture.withStandIn { client async throws in
             _ = try await client.post("/api/folders", ["uid": "mon", "title": "Monitoring"])
-            _ = try await client.post("/api/dashboards/db", ["dashboard": ["uid": "model", "title": "Model Performance", "tags": ["model", "gpu"]], "folderUid": "mon"])
+            _ = try await client.post(
+                "/api/dashboards/db", ["dashboard": ["uid": "model", "title": "Model Performance", "tags": ["model", "gpu"]], "folderUid": "mon"])
             _ = try await client.post("/api/dashboards/db", ["dashboard": ["uid": "system", "title": "System Performance", "tags": ["system"]]])
             func uids(_ query: String) async throws -> [String] {
                 try await client.get("/api/search\(query)").array.compactMap { $0["uid"] as? String }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 /// State kept in the data directory across restarts (as Grafana keeps grafana.db in
@@ -87,15 +88,17 @@ struct DataDirectoryTests {
         Issue.record("timed out waiting for \(what)")
     }
 
-    @Test("changed files are saved again, removed ones deleted; API saves of a provisioned dashboard get Grafana's answers",
-          arguments: [false, true])
+    @Test(
+        "changed files are saved again, removed ones deleted; API saves of a provisioned dashboard get Grafana's answers",
+        arguments: [false, true])
     func rescan(disableDeletion: Bool) async throws {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let files = root.appendingPathComponent("files")
         try Fixture.write(#"{"title":"Board","uid":"board","panels":[]}"#, to: files.appendingPathComponent("board.json"))
-        try Fixture.write(Self.provider(files, allowUiUpdates: false, disableDeletion: disableDeletion),
-                          to: root.appendingPathComponent("provisioning/dashboards/files.yaml"))
+        try Fixture.write(
+            Self.provider(files, allowUiUpdates: false, disableDeletion: disableDeletion),
+            to: root.appendingPathComponent("provisioning/dashboards/files.yaml"))
         var configuration = Fixture.configuration(provisioning: root.appendingPathComponent("provisioning").path)
         configuration.dataPath = root.appendingPathComponent("data").path
         try await Fixture.withStandIn(configuration) { client async throws in
@@ -120,7 +123,8 @@ struct DataDirectoryTests {
             if disableDeletion {
                 // Kept, no longer provisioned: the API may save it again.
                 try await Self.waitFor("the dashboard to be unprovisioned") {
-                    try await client.get("/api/dashboards/uid/board").object["meta"].flatMap { ($0 as? [String: Any])?["provisionedExternalId"] as? String } == ""
+                    try await client.get("/api/dashboards/uid/board").object["meta"].flatMap { ($0 as? [String: Any])?["provisionedExternalId"] as? String }
+                        == ""
                 }
                 #expect(try await client.post("/api/dashboards/db", ["dashboard": ["title": "Board v2", "uid": "board", "version": 2]]).status == 200)
             } else {

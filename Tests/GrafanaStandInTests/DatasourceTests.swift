@@ -1,15 +1,18 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin datasources")
 struct DatasourceTests {
-    static var prometheus: [String: Any] { [
-        "name": "Prometheus", "type": "prometheus", "uid": "prometheus", "url": "http://prometheus:9090",
-        "access": "proxy", "isDefault": true, "jsonData": ["timeInterval": "15s"],
-        "secureJsonData": ["httpHeaderValue1": "never-shown"],
-    ] }
+    static var prometheus: [String: Any] {
+        [
+            "name": "Prometheus", "type": "prometheus", "uid": "prometheus", "url": "http://prometheus:9090",
+            "access": "proxy", "isDefault": true, "jsonData": ["timeInterval": "15s"],
+            "secureJsonData": ["httpHeaderValue1": "never-shown"],
+        ]
+    }
 
     @Test("POST creates; GET by uid and by name return it without secrets; the list has it")
     func createAndRead() async throws {
@@ -47,9 +50,11 @@ struct DatasourceTests {
         }
     }
 
-    @Test("bad bodies are 400 and unknown uids and names are 404", arguments: [
-        #"{"type":"prometheus"}"#, #"{"name":"x"}"#, #"{"name":"#, "[]",
-    ])
+    @Test(
+        "bad bodies are 400 and unknown uids and names are 404",
+        arguments: [
+            #"{"type":"prometheus"}"#, #"{"name":"x"}"#, #"{"name":"#, "[]",
+        ])
     func badInput(body: String) async throws {
         try await Fixture.withStandIn { client async throws in
             let reply = try await client.request(.post, "/api/datasources", raw: body)
@@ -97,7 +102,11 @@ struct DatasourceTests {
         }
     }
 
-    @Test("health of a Prometheus datasource queries the real Prometheus", .enabled(if: ToolGate.runs(needing: LocalPrometheus.binary, for: "the datasource health test"), "Debian's prometheus is not installed (scripts/setup installs it)"))
+    @Test(
+        "health of a Prometheus datasource queries the real Prometheus",
+        .enabled(
+            if: ToolGate.runs(needing: LocalPrometheus.binary, for: "the datasource health test"),
+            "Debian's prometheus is not installed (scripts/setup installs it)"))
     func healthAgainstRealPrometheus() async throws {
         try ToolGate.require(LocalPrometheus.binary)
         let prometheus = try await LocalPrometheus()
@@ -140,7 +149,8 @@ struct DatasourceTests {
     func healthRedactsCredentials() async throws {
         let port = try TestServers.freePort()
         try await Fixture.withStandIn { client async throws in
-            _ = try await client.post("/api/datasources", ["name": "Creds", "type": "prometheus", "uid": "creds", "url": "http://user:hunter2@127.0.0.1:\(port)"])
+            _ = try await client.post(
+                "/api/datasources", ["name": "Creds", "type": "prometheus", "uid": "creds", "url": "http://user:hunter2@127.0.0.1:\(port)"])
             let health = try await client.get("/api/datasources/uid/creds/health")
             #expect(health.status == 400)
             #expect(!health.text.contains("hunter2"))

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import GrafanaStandIn
 
 /// The `grafana-standin` executable, as `scripts/up` and the image run it.
@@ -55,8 +56,9 @@ struct ExecutableTests {
 
     @Test("starts, says it is not Grafana, and stops cleanly with exit 0 on SIGTERM", .enabled(if: Self.built, "grafana-standin is not built beside the tests"))
     func sigterm() async throws {
-        let run = try await Self.run(["--host", "127.0.0.1", "--port", "0", "--provisioning", "/nonexistent"],
-                                     environment: ["GF_SECURITY_ADMIN_PASSWORD": "never-logged-secret"], terminateWhenListening: true)
+        let run = try await Self.run(
+            ["--host", "127.0.0.1", "--port", "0", "--provisioning", "/nonexistent"],
+            environment: ["GF_SECURITY_ADMIN_PASSWORD": "never-logged-secret"], terminateWhenListening: true)
         #expect(run.stderr.contains("not Grafana"))
         #expect(run.stderr.contains("listening on http://127.0.0.1:"))
         #expect(run.stderr.contains("grafana-standin stopped"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin folders")
@@ -38,11 +39,13 @@ struct FolderTests {
         }
     }
 
-    @Test("bad folder input is a 400 naming the problem", arguments: [
-        (["title": ""], "folder title cannot be empty"),
-        (["title": "x", "uid": "has space"], "uid contains illegal characters"),
-        (["title": "x", "uid": String(repeating: "u", count: 41)], "uid too long, max 40 characters"),
-    ])
+    @Test(
+        "bad folder input is a 400 naming the problem",
+        arguments: [
+            (["title": ""], "folder title cannot be empty"),
+            (["title": "x", "uid": "has space"], "uid contains illegal characters"),
+            (["title": "x", "uid": String(repeating: "u", count: 41)], "uid too long, max 40 characters"),
+        ])
     func badInput(body: [String: String], message: String) async throws {
         try await Fixture.withStandIn { client async throws in
             let reply = try await client.post("/api/folders", body)
@@ -72,8 +75,10 @@ struct FolderTests {
     @Test("unknown folders are 404 with status not-found")
     func notFound() async throws {
         try await Fixture.withStandIn { client async throws in
-            for reply in [try await client.get("/api/folders/nope"), try await client.put("/api/folders/nope", ["title": "x", "overwrite": true]),
-                          try await client.delete("/api/folders/nope")] {
+            for reply in [
+                try await client.get("/api/folders/nope"), try await client.put("/api/folders/nope", ["title": "x", "overwrite": true]),
+                try await client.delete("/api/folders/nope"),
+            ] {
                 #expect(reply.status == 404)
                 #expect(reply.object["status"] as? String == "not-found")
                 #expect(reply.message == "folder not found")

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 /// Grafana reads `for` and rule-group intervals with Prometheus' model.ParseDuration and answers
 /// `for` as model.Duration prints it; the stand-in does the same through Durations.PrometheusDuration.
 @Suite("grafana-standin `for` and interval durations")
 struct StandInForDurationTests {
-    @Test("`for` is answered in Prometheus' form", arguments: [
-        ("5m0s", "5m"), ("90s", "1m30s"), ("24h", "1d"), ("1500ms", "1s500ms"), ("0", "0s"), ("2w", "2w"), ("1h30m", "1h30m"),
-    ])
+    @Test(
+        "`for` is answered in Prometheus' form",
+        arguments: [
+            ("5m0s", "5m"), ("90s", "1m30s"), ("24h", "1d"), ("1500ms", "1s500ms"), ("0", "0s"), ("2w", "2w"), ("1h30m", "1h30m"),
+        ])
     func canonical(_ sent: String, _ answered: String) async throws {
         try await AlertRuleTests.withFolder { client async throws in
             var body = AlertRuleTests.rule()
@@ -32,13 +35,16 @@ struct StandInForDurationTests {
         }
     }
 
-    @Test("a provisioned rule group's interval is read as a Prometheus duration, in whole seconds", arguments: [
-        ("1m30s", 90), ("2m", 120), ("90s", 90), ("1h", 3600), ("10s500ms", 10),
-    ])
+    @Test(
+        "a provisioned rule group's interval is read as a Prometheus duration, in whole seconds",
+        arguments: [
+            ("1m30s", 90), ("2m", 120), ("90s", 90), ("1h", 3600), ("10s500ms", 10),
+        ])
     func provisionedInterval(_ interval: String, _ seconds: Int) async throws {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        try Fixture.write("""
+        try Fixture.write(
+            """
             apiVersion: 1
             groups:
               - orgId: 1

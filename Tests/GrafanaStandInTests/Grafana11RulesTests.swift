@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 /// The stand-in's rules where Grafana 11 is strict: provenance, provisioning reloads, brute-force
@@ -47,17 +48,19 @@ struct Grafana11RulesTests {
         var description: String { "'\(stored)' -> '\(requested)'" }
     }
 
-    @Test("provenance changes follow CanUpdateProvenanceInRuleGroup", arguments: [
-        ProvenanceCase(stored: "", requested: "", allowed: true),
-        ProvenanceCase(stored: "", requested: "api", allowed: true),
-        ProvenanceCase(stored: "", requested: "file", allowed: true),
-        ProvenanceCase(stored: "api", requested: "api", allowed: true),
-        ProvenanceCase(stored: "api", requested: "", allowed: true),
-        ProvenanceCase(stored: "api", requested: "file", allowed: false),
-        ProvenanceCase(stored: "file", requested: "file", allowed: true),
-        ProvenanceCase(stored: "file", requested: "", allowed: false),
-        ProvenanceCase(stored: "file", requested: "api", allowed: false),
-    ])
+    @Test(
+        "provenance changes follow CanUpdateProvenanceInRuleGroup",
+        arguments: [
+            ProvenanceCase(stored: "", requested: "", allowed: true),
+            ProvenanceCase(stored: "", requested: "api", allowed: true),
+            ProvenanceCase(stored: "", requested: "file", allowed: true),
+            ProvenanceCase(stored: "api", requested: "api", allowed: true),
+            ProvenanceCase(stored: "api", requested: "", allowed: true),
+            ProvenanceCase(stored: "api", requested: "file", allowed: false),
+            ProvenanceCase(stored: "file", requested: "file", allowed: true),
+            ProvenanceCase(stored: "file", requested: "", allowed: false),
+            ProvenanceCase(stored: "file", requested: "api", allowed: false),
+        ])
     func provenanceTable(_ testCase: ProvenanceCase) {
         #expect(GrafanaStore.canChangeProvenance(from: testCase.stored, to: testCase.requested) == testCase.allowed)
     }
@@ -126,8 +129,9 @@ struct Grafana11RulesTests {
         try await Self.withProvisioned { client, root async throws in
             let folder = try #require(try await client.get("/api/v1/provisioning/alert-rules/p95").object["folderUID"] as? String)
             #expect(try await client.get("/api/v1/provisioning/folder/\(folder)/rule-groups/guide").object["interval"] as? Int == 120)
-            try Fixture.write(Self.alertingFile(title: "Renamed").replacingOccurrences(of: "uid: p95", with: "uid: p99"),
-                              to: root.appendingPathComponent("alerting/rules.yaml"))
+            try Fixture.write(
+                Self.alertingFile(title: "Renamed").replacingOccurrences(of: "uid: p95", with: "uid: p99"),
+                to: root.appendingPathComponent("alerting/rules.yaml"))
             let reload = try await client.request(.post, "/api/admin/provisioning/alerting/reload")
             #expect(reload.status == 200)
             #expect(reload.message == "Alerting config reloaded")
@@ -149,8 +153,9 @@ struct Grafana11RulesTests {
     func groupWithoutFolder() async throws {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        try Fixture.write(Self.alertingFile().replacingOccurrences(of: "folder: Alerts", with: "folderUID: alerts"),
-                          to: root.appendingPathComponent("alerting/rules.yaml"))
+        try Fixture.write(
+            Self.alertingFile().replacingOccurrences(of: "folder: Alerts", with: "folderUID: alerts"),
+            to: root.appendingPathComponent("alerting/rules.yaml"))
         await #expect(throws: StandInError.self) {
             try await Fixture.withStandIn(Fixture.configuration(provisioning: root.path)) { _ async throws in }
         }
@@ -191,19 +196,21 @@ struct Grafana11RulesTests {
         var description: String { "\(role) \(method) \(path)" }
     }
 
-    @Test("basic-role permissions", arguments: [
-        PermissionCase(role: "Editor", method: "POST", path: "/api/datasources", needed: "datasources:create"),
-        PermissionCase(role: "Editor", method: "PUT", path: "/api/datasources/uid/x", needed: "datasources:write"),
-        PermissionCase(role: "Editor", method: "GET", path: "/api/datasources/uid/x", needed: nil),
-        PermissionCase(role: "Editor", method: "POST", path: "/api/folders", needed: nil),
-        PermissionCase(role: "Editor", method: "POST", path: "/api/dashboards/db", needed: nil),
-        PermissionCase(role: "Editor", method: "POST", path: "/api/v1/provisioning/alert-rules", needed: "alert.provisioning:write"),
-        PermissionCase(role: "Admin", method: "POST", path: "/api/admin/provisioning/alerting/reload", needed: "provisioning:reload"),
-        PermissionCase(role: "Admin", method: "POST", path: "/api/datasources", needed: nil),
-        PermissionCase(role: "Viewer", method: "POST", path: "/api/folders", needed: "folders:create"),
-        PermissionCase(role: "Viewer", method: "DELETE", path: "/api/dashboards/uid/x", needed: "dashboards:delete"),
-        PermissionCase(role: "Viewer", method: "GET", path: "/api/v1/provisioning/alert-rules", needed: nil),
-    ])
+    @Test(
+        "basic-role permissions",
+        arguments: [
+            PermissionCase(role: "Editor", method: "POST", path: "/api/datasources", needed: "datasources:create"),
+            PermissionCase(role: "Editor", method: "PUT", path: "/api/datasources/uid/x", needed: "datasources:write"),
+            PermissionCase(role: "Editor", method: "GET", path: "/api/datasources/uid/x", needed: nil),
+            PermissionCase(role: "Editor", method: "POST", path: "/api/folders", needed: nil),
+            PermissionCase(role: "Editor", method: "POST", path: "/api/dashboards/db", needed: nil),
+            PermissionCase(role: "Editor", method: "POST", path: "/api/v1/provisioning/alert-rules", needed: "alert.provisioning:write"),
+            PermissionCase(role: "Admin", method: "POST", path: "/api/admin/provisioning/alerting/reload", needed: "provisioning:reload"),
+            PermissionCase(role: "Admin", method: "POST", path: "/api/datasources", needed: nil),
+            PermissionCase(role: "Viewer", method: "POST", path: "/api/folders", needed: "folders:create"),
+            PermissionCase(role: "Viewer", method: "DELETE", path: "/api/dashboards/uid/x", needed: "dashboards:delete"),
+            PermissionCase(role: "Viewer", method: "GET", path: "/api/v1/provisioning/alert-rules", needed: nil),
+        ])
     func permissions(_ testCase: PermissionCase) {
         let identity = Identity.serviceAccount(id: 2, login: "sa", role: testCase.role)
         #expect(requiredPermission(method: testCase.method, path: testCase.path, identity: identity) == testCase.needed)
@@ -241,4 +248,3 @@ final class TestClock: @unchecked Sendable {
     var now: Date { lock.withLock { current } }
     func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
-

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import GrafanaStandIn
 
 /// A third-party client against the stand-in: the PyPI package grafana-client (installed by
@@ -41,9 +42,10 @@ struct GrafanaClientTests {
         return (status, steps)
     }
 
-    @Test("grafana-client connects, reads health, writes a datasource, a folder and a dashboard, reads the provisioned rules",
-          .enabled(if: ToolGate.runs(needing: GrafanaClientTests.venvPython, for: "grafana-client against grafana-standin")),
-          arguments: ["basic", "token"])
+    @Test(
+        "grafana-client connects, reads health, writes a datasource, a folder and a dashboard, reads the provisioned rules",
+        .enabled(if: ToolGate.runs(needing: GrafanaClientTests.venvPython, for: "grafana-client against grafana-standin")),
+        arguments: ["basic", "token"])
     func operations(mode: String) async throws {
         try ToolGate.require(Self.venvPython)
         let provisioning = Self.root.appendingPathComponent("stacks/grafana/provisioning").path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GrafanaStandIn
 
 @Suite("grafana-standin file provisioning")
@@ -15,12 +16,15 @@ struct ProvisioningTests {
     }
 
     static let stacks: [Stack] = [
-        Stack(name: "dockprom", path: "dockprom/grafana/provisioning", mountedAsDatasources: false,
-              dashboards: ["Docker Containers", "Docker Host", "Monitor Services", "Nginx"]),
-        Stack(name: "vegasbrianc-prometheus", path: "vegasbrianc-prometheus/grafana/provisioning", mountedAsDatasources: false,
-              dashboards: ["Docker Prometheus Monitoring"]),
-        Stack(name: "awesome-compose-prometheus-grafana", path: "awesome-compose-prometheus-grafana/prometheus-grafana/grafana",
-              mountedAsDatasources: true, dashboards: []),
+        Stack(
+            name: "dockprom", path: "dockprom/grafana/provisioning", mountedAsDatasources: false,
+            dashboards: ["Docker Containers", "Docker Host", "Monitor Services", "Nginx"]),
+        Stack(
+            name: "vegasbrianc-prometheus", path: "vegasbrianc-prometheus/grafana/provisioning", mountedAsDatasources: false,
+            dashboards: ["Docker Prometheus Monitoring"]),
+        Stack(
+            name: "awesome-compose-prometheus-grafana", path: "awesome-compose-prometheus-grafana/prometheus-grafana/grafana",
+            mountedAsDatasources: true, dashboards: []),
     ]
 
     @Test("starts on each acceptance stack's provisioning files and serves what they define", arguments: stacks)
@@ -76,7 +80,8 @@ struct ProvisioningTests {
     /// A provisioning tree of our own: datasource with env interpolation, a read-only provider
     /// with a sub-folder structure, and an alert rule group.
     static func writeTree(at root: URL, allowUiUpdates: Bool = false) throws {
-        try Fixture.write("""
+        try Fixture.write(
+            """
             apiVersion: 1
             datasources:
               - name: Prometheus
@@ -88,7 +93,8 @@ struct ProvisioningTests {
                   timeInterval: $INTERVAL
                   note: "costs $$5"
             """, to: root.appendingPathComponent("datasources/prometheus.yaml"))
-        try Fixture.write("""
+        try Fixture.write(
+            """
             apiVersion: 1
             providers:
               - name: repo
@@ -98,13 +104,17 @@ struct ProvisioningTests {
                   path: \(root.appendingPathComponent("json").path)
                   foldersFromFilesStructure: true
             """, to: root.appendingPathComponent("dashboards/provider.yml"))
-        try Fixture.write(#"{"title":"Root Board","uid":"root-board","id":99,"version":7,"panels":[]}"#,
-                          to: root.appendingPathComponent("json/root.json"))
-        try Fixture.write(#"{"title":"Model Performance","uid":"model","panels":[]}"#,
-                          to: root.appendingPathComponent("json/MultimodalRAG/model.json"))
-        try Fixture.write(#"{"__inputs":[{"name":"DS_PROMETHEUS","type":"datasource"}],"title":"Exported","panels":[{"datasource":"${DS_PROMETHEUS}"}]}"#,
-                          to: root.appendingPathComponent("json/exported.json"))
-        try Fixture.write("""
+        try Fixture.write(
+            #"{"title":"Root Board","uid":"root-board","id":99,"version":7,"panels":[]}"#,
+            to: root.appendingPathComponent("json/root.json"))
+        try Fixture.write(
+            #"{"title":"Model Performance","uid":"model","panels":[]}"#,
+            to: root.appendingPathComponent("json/MultimodalRAG/model.json"))
+        try Fixture.write(
+            #"{"__inputs":[{"name":"DS_PROMETHEUS","type":"datasource"}],"title":"Exported","panels":[{"datasource":"${DS_PROMETHEUS}"}]}"#,
+            to: root.appendingPathComponent("json/exported.json"))
+        try Fixture.write(
+            """
             apiVersion: 1
             groups:
               - orgId: 1
@@ -192,7 +202,8 @@ struct ProvisioningTests {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         try Self.writeTree(at: root)
-        try await Fixture.withStandIn(Fixture.configuration(provisioning: root.path, environment: ["PROM_URL": "http://p:9090", "TEAM": "ops"])) { client async throws in
+        try await Fixture.withStandIn(Fixture.configuration(provisioning: root.path, environment: ["PROM_URL": "http://p:9090", "TEAM": "ops"])) {
+            client async throws in
             let rule = try await client.get("/api/v1/provisioning/alert-rules/high-cpu")
             #expect(rule.status == 200)
             #expect(rule.object["provenance"] as? String == "file")
@@ -237,13 +248,22 @@ struct ProvisioningTests {
         var description: String { file }
     }
 
-    @Test("a broken provisioning file stops the start with an error naming the file", arguments: [
-        Broken(file: "datasources/bad.yaml", text: "apiVersion: 1\ndatasources:\n  - name: [unclosed\n", reason: "line"),
-        Broken(file: "datasources/two-defaults.yaml", text: "apiVersion: 1\ndatasources:\n  - {name: A, type: prometheus, isDefault: true}\n  - {name: B, type: prometheus, isDefault: true}\n", reason: "Only one datasource per organization can be marked as default"),
-        Broken(file: "datasources/no-type.yaml", text: "apiVersion: 1\ndatasources:\n  - name: A\n", reason: "datasource A has no type"),
-        Broken(file: "dashboards/no-path.yaml", text: "apiVersion: 1\nproviders:\n  - name: p\n    type: file\n", reason: "has no options.path"),
-        Broken(file: "alerting/bad-rule.yaml", text: "apiVersion: 1\ngroups:\n  - name: g\n    folder: F\n    rules:\n      - uid: r\n        title: R\n        condition: B\n        data:\n          - refId: A\n            datasourceUid: x\n            model: {}\n", reason: "condition B does not exist"),
-    ])
+    @Test(
+        "a broken provisioning file stops the start with an error naming the file",
+        arguments: [
+            Broken(file: "datasources/bad.yaml", text: "apiVersion: 1\ndatasources:\n  - name: [unclosed\n", reason: "line"),
+            Broken(
+                file: "datasources/two-defaults.yaml",
+                text: "apiVersion: 1\ndatasources:\n  - {name: A, type: prometheus, isDefault: true}\n  - {name: B, type: prometheus, isDefault: true}\n",
+                reason: "Only one datasource per organization can be marked as default"),
+            Broken(file: "datasources/no-type.yaml", text: "apiVersion: 1\ndatasources:\n  - name: A\n", reason: "datasource A has no type"),
+            Broken(file: "dashboards/no-path.yaml", text: "apiVersion: 1\nproviders:\n  - name: p\n    type: file\n", reason: "has no options.path"),
+            Broken(
+                file: "alerting/bad-rule.yaml",
+                text:
+                    "apiVersion: 1\ngroups:\n  - name: g\n    folder: F\n    rules:\n      - uid: r\n        title: R\n        condition: B\n        data:\n          - refId: A\n            datasourceUid: x\n            model: {}\n",
+                reason: "condition B does not exist"),
+        ])
     func brokenFile(_ broken: Broken) async throws {
         let root = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

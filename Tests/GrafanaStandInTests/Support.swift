@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Talks to an in-process stand-in over real HTTP through CurlTransport.
@@ -39,8 +39,10 @@ struct StandInClient {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, json: Any? = nil, raw: String? = nil,
-                 headers: [(name: String, value: String)] = []) async throws -> Reply {
+    func request(
+        _ method: HTTPMethod, _ path: String, json: Any? = nil, raw: String? = nil,
+        headers: [(name: String, value: String)] = []
+    ) async throws -> Reply {
         var allHeaders = headers
         if let authorization { allHeaders.append((name: "Authorization", value: authorization)) }
         var body: Data?
@@ -64,15 +66,20 @@ enum Fixture {
         return logger
     }()
 
-    static func configuration(password: String = "admin", provisioning: String? = nil, token: String? = nil,
-                              environment: [String: String] = [:]) -> StandInConfiguration {
-        StandInConfiguration(host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password,
-                             provisioningPath: provisioning, serviceAccountToken: token, environment: environment)
+    static func configuration(
+        password: String = "admin", provisioning: String? = nil, token: String? = nil,
+        environment: [String: String] = [:]
+    ) -> StandInConfiguration {
+        StandInConfiguration(
+            host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password,
+            provisioningPath: provisioning, serviceAccountToken: token, environment: environment)
     }
 
     /// Runs a stand-in and hands the test a client logged in as admin.
-    static func withStandIn<T: Sendable>(_ configuration: StandInConfiguration = Fixture.configuration(),
-                                         _ body: @Sendable (StandInClient) async throws -> T) async throws -> T {
+    static func withStandIn<T: Sendable>(
+        _ configuration: StandInConfiguration = Fixture.configuration(),
+        _ body: @Sendable (StandInClient) async throws -> T
+    ) async throws -> T {
         try await withRunningStandIn(configuration, logger: logger) { url async throws in
             try await body(try StandInClient(url: url, password: configuration.adminPassword))
         }
@@ -92,7 +99,6 @@ enum Fixture {
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 }
-
 
 /// Debian's Prometheus on 127.0.0.1 and a free port, with a temporary config and storage.
 final class LocalPrometheus {

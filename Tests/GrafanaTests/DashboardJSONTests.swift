@@ -1,6 +1,7 @@
 import Foundation
 import JSONDocument
 import Testing
+
 @testable import Grafana
 
 @Suite("Grafana.DashboardJSON")
@@ -21,7 +22,10 @@ struct DashboardJSONTests {
         let text = #"{"zeta": 1, "id": 9, "alpha": {"b": [1, 2.5, "x\n"], "a": null, "id": 3}, "version": 4, "mid": true}"#
         let dashboard = try Grafana.DashboardJSON(data: Data(text.utf8))
         let out = String(decoding: dashboard.exported(), as: UTF8.self)
-        #expect(out == "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"b\": [\n      1,\n      2.5,\n      \"x\\n\"\n    ],\n    \"a\": null,\n    \"id\": 3\n  },\n  \"mid\": true\n}\n")
+        #expect(
+            out
+                == "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"b\": [\n      1,\n      2.5,\n      \"x\\n\"\n    ],\n    \"a\": null,\n    \"id\": 3\n  },\n  \"mid\": true\n}\n"
+        )
     }
 
     @Test("invalid JSON names line and column")
@@ -49,23 +53,24 @@ struct DashboardJSONTests {
     @Test("dangling datasource uids and ${DS_} inputs are repaired; variables and other types are not")
     func repair() throws {
         let text = #"""
-        {"__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource"}], "uid": "r",
-         "templating": {"list": [{"name": "ds", "type": "datasource"}]},
-         "panels": [
-           {"datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}, "targets": [{"datasource": {"type": "prometheus", "uid": "gone"}}]},
-           {"datasource": {"type": "prometheus", "uid": "stackpilot-prometheus"}},
-           {"datasource": {"type": "loki", "uid": "gone-loki"}},
-           {"datasource": "${ds}"},
-           {"datasource": "-- Grafana --"},
-           {"datasource": {"type": "prometheus", "uid": "gone"}}
-         ]}
-        """#
+            {"__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource"}], "uid": "r",
+             "templating": {"list": [{"name": "ds", "type": "datasource"}]},
+             "panels": [
+               {"datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}, "targets": [{"datasource": {"type": "prometheus", "uid": "gone"}}]},
+               {"datasource": {"type": "prometheus", "uid": "stackpilot-prometheus"}},
+               {"datasource": {"type": "loki", "uid": "gone-loki"}},
+               {"datasource": "${ds}"},
+               {"datasource": "-- Grafana --"},
+               {"datasource": {"type": "prometheus", "uid": "gone"}}
+             ]}
+            """#
         var dashboard = try Grafana.DashboardJSON(data: Data(text.utf8))
         let repairs = dashboard.repairDatasources(existingUIDs: ["stackpilot-prometheus"], existingNames: ["Prometheus"], target: "stackpilot-prometheus")
-        #expect(repairs == [
-            Grafana.DatasourceRepair(reference: "${DS_PROMETHEUS}", count: 1, target: "stackpilot-prometheus"),
-            Grafana.DatasourceRepair(reference: "gone", count: 2, target: "stackpilot-prometheus"),
-        ])
+        #expect(
+            repairs == [
+                Grafana.DatasourceRepair(reference: "${DS_PROMETHEUS}", count: 1, target: "stackpilot-prometheus"),
+                Grafana.DatasourceRepair(reference: "gone", count: 2, target: "stackpilot-prometheus"),
+            ])
         #expect(dashboard.model["__inputs"] == nil)
         let out = String(decoding: dashboard.exported(), as: UTF8.self)
         #expect(!out.contains("DS_PROMETHEUS"))

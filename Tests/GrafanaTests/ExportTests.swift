@@ -1,6 +1,7 @@
 import Foundation
 import GrafanaStandIn
 import Testing
+
 @testable import Grafana
 
 @Suite("Grafana.Exporter against grafana-standin")
@@ -35,7 +36,8 @@ struct ExportTests {
             try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
                 let (client, _) = try Fixture.client(url: url)
                 try await client.createFolder(uid: "ops", title: "Ops Team")
-                let body = #"{"dashboard": {"uid": "sptest-ops", "title": "Queue Depth / Ops", "zeta": 1, "panels": [{"id": 4, "type": "stat"}], "alpha": true}, "folderUid": "ops"}"#
+                let body =
+                    #"{"dashboard": {"uid": "sptest-ops", "title": "Queue Depth / Ops", "zeta": 1, "panels": [{"id": 4, "type": "stat"}], "alpha": true}, "folderUid": "ops"}"#
                 _ = try await client.saveDashboard(body: Data(body.utf8))
                 let general = #"{"dashboard": {"uid": "sptest-general", "title": "Loose Ends"}}"#
                 _ = try await client.saveDashboard(body: Data(general.utf8))
@@ -44,21 +46,22 @@ struct ExportTests {
                 #expect(report.items.map(\.action) == [.created, .created])
                 let file = dashboards.appendingPathComponent("Ops Team/queue-depth-ops.json")
                 let text = try String(contentsOf: file, encoding: .utf8)
-                #expect(text == """
-                {
-                  "uid": "sptest-ops",
-                  "title": "Queue Depth / Ops",
-                  "zeta": 1,
-                  "panels": [
-                    {
-                      "id": 4,
-                      "type": "stat"
-                    }
-                  ],
-                  "alpha": true
-                }
+                #expect(
+                    text == """
+                        {
+                          "uid": "sptest-ops",
+                          "title": "Queue Depth / Ops",
+                          "zeta": 1,
+                          "panels": [
+                            {
+                              "id": 4,
+                              "type": "stat"
+                            }
+                          ],
+                          "alpha": true
+                        }
 
-                """)
+                        """)
                 #expect(FileManager.default.fileExists(atPath: dashboards.appendingPathComponent("General/loose-ends.json").path))
                 let again = try await Grafana.Exporter(client: client).export(uids: ["sptest-ops"], into: dashboards)
                 #expect(again.items.map(\.action) == [.unchanged])

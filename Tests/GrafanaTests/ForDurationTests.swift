@@ -1,5 +1,6 @@
 import JSONDocument
 import Testing
+
 @testable import Grafana
 
 /// How Grafana's `for` durations (Prometheus' grammar, `Durations.PrometheusDuration`) reach the
@@ -12,12 +13,14 @@ struct ForDurationTests {
         return .object(fields)
     }
 
-    @Test("a desired `for` matches Grafana's answer when both are the same length", arguments: [
-        ("5m", "5m0s", true), ("5m0s", "5m", true), ("90s", "1m30s", true), ("1d", "24h", true), ("0", "0s", true),
-        ("5m", "10m", false), ("0s", "1ms", false),
-        // Not durations at all: equal only as text (before, any two malformed values compared equal).
-        ("soon", "soon", true), ("soon", "later", false), ("soon", "5m", false), ("1s1m", "61s", false),
-    ])
+    @Test(
+        "a desired `for` matches Grafana's answer when both are the same length",
+        arguments: [
+            ("5m", "5m0s", true), ("5m0s", "5m", true), ("90s", "1m30s", true), ("1d", "24h", true), ("0", "0s", true),
+            ("5m", "10m", false), ("0s", "1ms", false),
+            // Not durations at all: equal only as text (before, any two malformed values compared equal).
+            ("soon", "soon", true), ("soon", "later", false), ("soon", "5m", false), ("1s1m", "61s", false),
+        ])
     func subset(_ desired: String, _ stored: String, _ same: Bool) {
         #expect(Self.rule(for: desired).isSubset(of: Self.rule(for: stored)) == same)
     }
@@ -27,21 +30,26 @@ struct ForDurationTests {
         guard case .object(var fields) = rule else { return rule }
         fields["data"] = .array([
             .object(["refId": .string("A"), "datasourceUid": .string("prometheus"), "model": .object(["expr": .string("up")])]),
-            .object(["refId": .string("C"), "datasourceUid": .string("__expr__"), "model": .object([
-                "type": .string("threshold"),
-                "conditions": .array([.object(["evaluator": .object(["type": .string("lt"), "params": .array([.int(1)])])])]),
-            ])]),
+            .object([
+                "refId": .string("C"), "datasourceUid": .string("__expr__"),
+                "model": .object([
+                    "type": .string("threshold"),
+                    "conditions": .array([.object(["evaluator": .object(["type": .string("lt"), "params": .array([.int(1)])])])]),
+                ]),
+            ]),
         ])
         rule = .object(fields)
         return rule
     }
 
-    @Test("a guide alert holds for its `for`, written back in Prometheus' form in the held expression", arguments: [
-        ("5m", Duration.seconds(300), "max_over_time((up)[5m:15s])"),
-        ("5m0s", .seconds(300), "max_over_time((up)[5m:15s])"),
-        ("1h30m", .seconds(5400), "max_over_time((up)[1h30m:15s])"),
-        ("90s", .seconds(90), "max_over_time((up)[1m30s:15s])"),
-    ])
+    @Test(
+        "a guide alert holds for its `for`, written back in Prometheus' form in the held expression",
+        arguments: [
+            ("5m", Duration.seconds(300), "max_over_time((up)[5m:15s])"),
+            ("5m0s", .seconds(300), "max_over_time((up)[5m:15s])"),
+            ("1h30m", .seconds(5400), "max_over_time((up)[1h30m:15s])"),
+            ("90s", .seconds(90), "max_over_time((up)[1m30s:15s])"),
+        ])
     func held(_ text: String, _ holdFor: Duration, _ expression: String) throws {
         let alert = try #require(GuideAlert(rule: Self.guideRule(for: text)))
         #expect(alert.holdFor == holdFor)

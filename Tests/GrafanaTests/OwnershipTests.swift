@@ -4,6 +4,7 @@ import HTTPTransport
 import JSONDocument
 import TestSupport
 import Testing
+
 @testable import Grafana
 
 /// Issue 14's breaks against a stand-in as strict as Grafana 11: alert rules and the provisioned
@@ -110,9 +111,11 @@ struct OwnershipTests {
         try await Fixture.withRepositoryCopy { root in
             try await withRunningStandIn(Fixture.standIn(), logger: Fixture.logger) { url in
                 let (admin, _) = try Fixture.client(url: url)
-                let account = try JSONDecoder().decode(JSONValue.self, from: try await admin.send(.post, "/api/serviceaccounts", json: Data(#"{"name":"ci","role":"Editor"}"#.utf8)).body)
+                let account = try JSONDecoder().decode(
+                    JSONValue.self, from: try await admin.send(.post, "/api/serviceaccounts", json: Data(#"{"name":"ci","role":"Editor"}"#.utf8)).body)
                 let id = try #require(account["id"]?.intValue)
-                let token = try JSONDecoder().decode(JSONValue.self, from: try await admin.send(.post, "/api/serviceaccounts/\(id)/tokens", json: Data(#"{"name":"ci"}"#.utf8)).body)
+                let token = try JSONDecoder().decode(
+                    JSONValue.self, from: try await admin.send(.post, "/api/serviceaccounts/\(id)/tokens", json: Data(#"{"name":"ci"}"#.utf8)).body)
                 let key = try #require(token["key"]?.stringValue)
                 let (editor, _) = try Fixture.client(url: url, credentials: .bearer(token: key))
                 let report = try await Fixture.provisioner(editor, root: root).sync()

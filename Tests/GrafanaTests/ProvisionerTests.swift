@@ -3,6 +3,7 @@ import GrafanaStandIn
 import HTTPTransport
 import TestSupport
 import Testing
+
 @testable import Grafana
 
 @Suite("Grafana.Provisioner against grafana-standin")
@@ -130,7 +131,10 @@ struct ProvisionerTests {
                 let (client, _) = try Fixture.client(url: url)
                 _ = try await Fixture.provisioner(client, root: root).sync()
                 let rules = try await client.alertRules()
-                #expect(Set(rules.compactMap { $0["uid"]?.stringValue }) == ["high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space"])
+                #expect(
+                    Set(rules.compactMap { $0["uid"]?.stringValue }) == [
+                        "high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space",
+                    ])
                 let alertsFolder = try #require(try await client.folders().first { $0.title == "StackPilot Alerts" })
                 for rule in rules {
                     #expect(rule["ruleGroup"]?.stringValue == "stackpilot")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Grafana
 
 @Suite("Grafana.Sources and Connection")
@@ -26,14 +27,16 @@ struct SourcesTests {
         var testDescription: String { uid }
     }
 
-    @Test("each of the guide's six alerts has its threshold, direction, duration and metric", arguments: [
-        GuideCase(uid: "high-inference-latency", comparison: "gt", threshold: 5, forSeconds: 0, metric: "model_inference_latency_seconds_bucket"),
-        GuideCase(uid: "high-error-rate", comparison: "gt", threshold: 5, forSeconds: 0, metric: "model_errors_total"),
-        GuideCase(uid: "low-gpu-memory", comparison: "lt", threshold: 10, forSeconds: 0, metric: "gpu_memory_reserved_mb"),
-        GuideCase(uid: "high-cpu-usage", comparison: "gt", threshold: 90, forSeconds: 300, metric: "node_cpu_seconds_total"),
-        GuideCase(uid: "high-memory-usage", comparison: "gt", threshold: 90, forSeconds: 300, metric: "node_memory_MemAvailable_bytes"),
-        GuideCase(uid: "low-disk-space", comparison: "lt", threshold: 10, forSeconds: 0, metric: "node_filesystem_avail_bytes"),
-    ])
+    @Test(
+        "each of the guide's six alerts has its threshold, direction, duration and metric",
+        arguments: [
+            GuideCase(uid: "high-inference-latency", comparison: "gt", threshold: 5, forSeconds: 0, metric: "model_inference_latency_seconds_bucket"),
+            GuideCase(uid: "high-error-rate", comparison: "gt", threshold: 5, forSeconds: 0, metric: "model_errors_total"),
+            GuideCase(uid: "low-gpu-memory", comparison: "lt", threshold: 10, forSeconds: 0, metric: "gpu_memory_reserved_mb"),
+            GuideCase(uid: "high-cpu-usage", comparison: "gt", threshold: 90, forSeconds: 300, metric: "node_cpu_seconds_total"),
+            GuideCase(uid: "high-memory-usage", comparison: "gt", threshold: 90, forSeconds: 300, metric: "node_memory_MemAvailable_bytes"),
+            GuideCase(uid: "low-disk-space", comparison: "lt", threshold: 10, forSeconds: 0, metric: "node_filesystem_avail_bytes"),
+        ])
     func guideAlerts(_ expected: GuideCase) throws {
         let rules = try #require(try Grafana.Sources(repositoryRoot: Fixture.repositoryRoot).load().alertGroups.first?.rules)
         let rule = try #require(rules.first { $0["uid"]?.stringValue == expected.uid })
@@ -57,15 +60,25 @@ struct SourcesTests {
         var testDescription: String { name }
     }
 
-    @Test("invalid source files are bad input that names the file and the problem", arguments: [
-        BadSourceCase(name: "dashboard without uid", file: "dashboards/no-uid.json", content: #"{"title": "No uid"}"#, expected: "has no \"uid\""),
-        BadSourceCase(name: "duplicate dashboard uid", file: "dashboards/copy.json", content: #"{"title": "Copy", "uid": "model-performance"}"#, expected: "also used by"),
-        BadSourceCase(name: "alert rule with unknown condition", file: "stacks/grafana/provisioning/alerting/extra.yml",
-                      content: "apiVersion: 1\ngroups:\n  - name: g\n    folder: F\n    rules:\n      - uid: r1\n        title: R\n        condition: Z\n        data:\n          - refId: A\n", expected: "no query with that refId"),
-        BadSourceCase(name: "datasource without uid", file: "stacks/grafana/provisioning/datasources/extra.yml",
-                      content: "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n", expected: "has no \"uid\""),
-        BadSourceCase(name: "YAML syntax error", file: "stacks/grafana/provisioning/alerting/broken.yml", content: "groups: [\n  - name: x\n", expected: "invalid YAML"),
-    ])
+    @Test(
+        "invalid source files are bad input that names the file and the problem",
+        arguments: [
+            BadSourceCase(name: "dashboard without uid", file: "dashboards/no-uid.json", content: #"{"title": "No uid"}"#, expected: "has no \"uid\""),
+            BadSourceCase(
+                name: "duplicate dashboard uid", file: "dashboards/copy.json", content: #"{"title": "Copy", "uid": "model-performance"}"#,
+                expected: "also used by"),
+            BadSourceCase(
+                name: "alert rule with unknown condition", file: "stacks/grafana/provisioning/alerting/extra.yml",
+                content:
+                    "apiVersion: 1\ngroups:\n  - name: g\n    folder: F\n    rules:\n      - uid: r1\n        title: R\n        condition: Z\n        data:\n          - refId: A\n",
+                expected: "no query with that refId"),
+            BadSourceCase(
+                name: "datasource without uid", file: "stacks/grafana/provisioning/datasources/extra.yml",
+                content: "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n", expected: "has no \"uid\""),
+            BadSourceCase(
+                name: "YAML syntax error", file: "stacks/grafana/provisioning/alerting/broken.yml", content: "groups: [\n  - name: x\n",
+                expected: "invalid YAML"),
+        ])
     func badSources(_ testCase: BadSourceCase) async throws {
         try await Fixture.withRepositoryCopy { root in
             let file = root.appendingPathComponent(testCase.file)

@@ -3,6 +3,7 @@ import GrafanaStandIn
 import HTTPTransport
 import Logging
 import TestSupport
+
 @testable import Grafana
 
 /// The name `SpyTransport` had here before the test doubles moved to TestSupport, kept only so that
@@ -26,12 +27,15 @@ enum Fixture {
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root.appendingPathComponent("stacks/grafana"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("dashboards"), to: root.appendingPathComponent("dashboards"))
-        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("stacks/grafana/provisioning"),
-                                         to: root.appendingPathComponent("stacks/grafana/provisioning"))
+        try FileManager.default.copyItem(
+            at: repositoryRoot.appendingPathComponent("stacks/grafana/provisioning"),
+            to: root.appendingPathComponent("stacks/grafana/provisioning"))
         return try await body(root)
     }
 
-    static func client(url: String, credentials: Grafana.Credentials = .basic(user: "admin", password: "admin"), record: Bool = false) throws -> (Grafana.Client, SpyTransport) {
+    static func client(
+        url: String, credentials: Grafana.Credentials = .basic(user: "admin", password: "admin"), record: Bool = false
+    ) throws -> (Grafana.Client, SpyTransport) {
         let transport = SpyTransport(try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))))
         let connection = try Grafana.Connection(url: url, credentials: credentials)
         return (Grafana.Client(transport: transport, connection: connection, logger: logger, requestTimeout: .seconds(10)), transport)
@@ -41,9 +45,10 @@ enum Fixture {
     /// Grafana does when stacks/monitoring.yml mounts it at /etc/grafana/provisioning (and as a
     /// reload reads it again after the test changed a file).
     static func standIn(sortKeys: Bool = false, password: String = "admin", token: String? = nil, mounting root: URL? = nil) -> StandInConfiguration {
-        StandInConfiguration(host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password,
-                             provisioningPath: root?.appendingPathComponent("stacks/grafana/provisioning").path,
-                             serviceAccountToken: token, sortDashboardKeys: sortKeys, environment: [:])
+        StandInConfiguration(
+            host: "127.0.0.1", port: 0, adminUser: "admin", adminPassword: password,
+            provisioningPath: root?.appendingPathComponent("stacks/grafana/provisioning").path,
+            serviceAccountToken: token, sortDashboardKeys: sortKeys, environment: [:])
     }
 
     static func provisioner(_ client: Grafana.Client, root: URL) -> Grafana.Provisioner {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import HTTPTransport
 
 private func transport(_ server: StubServer, options: CurlTransport.Options = .init()) throws -> CurlTransport {
@@ -16,21 +17,24 @@ struct CurlTransportTests {
         var description: String { "\(method.rawValue) body=\(body ?? "none")" }
     }
 
-    @Test("request shapes: method, path and query, headers with the default User-Agent, body", arguments: [
-        ShapeCase(method: .get, body: nil, contentType: nil),
-        ShapeCase(method: .post, body: #"{"Image":"busybox"}"#, contentType: "application/json"),
-        ShapeCase(method: .post, body: nil, contentType: nil),
-        ShapeCase(method: .put, body: "tar-bytes", contentType: "application/x-tar"),
-        ShapeCase(method: .patch, body: "{}", contentType: "application/json"),
-        ShapeCase(method: .delete, body: nil, contentType: nil),
-    ])
+    @Test(
+        "request shapes: method, path and query, headers with the default User-Agent, body",
+        arguments: [
+            ShapeCase(method: .get, body: nil, contentType: nil),
+            ShapeCase(method: .post, body: #"{"Image":"busybox"}"#, contentType: "application/json"),
+            ShapeCase(method: .post, body: nil, contentType: nil),
+            ShapeCase(method: .put, body: "tar-bytes", contentType: "application/x-tar"),
+            ShapeCase(method: .patch, body: "{}", contentType: "application/json"),
+            ShapeCase(method: .delete, body: nil, contentType: nil),
+        ])
     func requestShape(_ shape: ShapeCase) async throws {
         try await StubServer.run { server in
             let client = try transport(server)
             var headers: [(name: String, value: String)] = [(name: "X-Registry-Auth", value: "e30=")]
             if let contentType = shape.contentType { headers.append((name: "Content-Type", value: contentType)) }
-            let response = try await client.send(HTTPRequest(
-                method: shape.method, path: "/echo?all=1&filters=%7B%7D", headers: headers, body: shape.body.map { Data($0.utf8) }))
+            let response = try await client.send(
+                HTTPRequest(
+                    method: shape.method, path: "/echo?all=1&filters=%7B%7D", headers: headers, body: shape.body.map { Data($0.utf8) }))
             #expect(response.status == 200)
 
             let seen = try #require(server.recorder.requests.first)
@@ -301,12 +305,14 @@ struct CurlTransportErrorTests {
 
 @Suite("HTTPEndpoint descriptions")
 struct EndpointDescriptionTests {
-    @Test("credentials in a URL never reach descriptions or errors", arguments: [
-        ("http://admin:s3cret@127.0.0.1:1/grafana", "http://***@127.0.0.1:1/grafana"),
-        ("https://token@host:2376", "https://***@host:2376"),
-        ("http://127.0.0.1:3000/a@b", "http://127.0.0.1:3000/a@b"),
-        ("http://localhost:9090", "http://localhost:9090"),
-    ])
+    @Test(
+        "credentials in a URL never reach descriptions or errors",
+        arguments: [
+            ("http://admin:s3cret@127.0.0.1:1/grafana", "http://***@127.0.0.1:1/grafana"),
+            ("https://token@host:2376", "https://***@host:2376"),
+            ("http://127.0.0.1:3000/a@b", "http://127.0.0.1:3000/a@b"),
+            ("http://localhost:9090", "http://localhost:9090"),
+        ])
     func redaction(_ url: String, _ expected: String) async throws {
         let endpoint = HTTPEndpoint(address: .url(url))
         #expect(endpoint.description == expected)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HTTPTransport
 
 @Suite("HTTPBodyLines")
@@ -17,16 +18,18 @@ struct LinesTests {
         }
     }
 
-    @Test("lines come out whole whatever the chunk boundaries", arguments: [
-        SplitCase(chunks: ["a\nb\n"], lines: ["a", "b"]),
-        SplitCase(chunks: ["{\"stat", "us\":\"pull\"}\n{\"st", "atus\":\"done\"}\n"], lines: [#"{"status":"pull"}"#, #"{"status":"done"}"#]),
-        SplitCase(chunks: ["a", "", "b", "\n"], lines: ["ab"]),
-        SplitCase(chunks: ["one\r", "\ntwo\r\n"], lines: ["one", "two"]),
-        SplitCase(chunks: ["no newline at the end"], lines: ["no newline at the end"]),
-        SplitCase(chunks: ["x\n\ny\n"], lines: ["x", "", "y"]),
-        SplitCase(chunks: ["é", "\u{00A0}\n"], lines: ["é\u{00A0}"]),
-        SplitCase(chunks: [], lines: []),
-    ])
+    @Test(
+        "lines come out whole whatever the chunk boundaries",
+        arguments: [
+            SplitCase(chunks: ["a\nb\n"], lines: ["a", "b"]),
+            SplitCase(chunks: ["{\"stat", "us\":\"pull\"}\n{\"st", "atus\":\"done\"}\n"], lines: [#"{"status":"pull"}"#, #"{"status":"done"}"#]),
+            SplitCase(chunks: ["a", "", "b", "\n"], lines: ["ab"]),
+            SplitCase(chunks: ["one\r", "\ntwo\r\n"], lines: ["one", "two"]),
+            SplitCase(chunks: ["no newline at the end"], lines: ["no newline at the end"]),
+            SplitCase(chunks: ["x\n\ny\n"], lines: ["x", "", "y"]),
+            SplitCase(chunks: ["é", "\u{00A0}\n"], lines: ["é\u{00A0}"]),
+            SplitCase(chunks: [], lines: []),
+        ])
     func split(_ testCase: SplitCase) async throws {
         var lines: [String] = []
         for try await line in stream(testCase.chunks).lines {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HTTPTransport
 
 /// Produces `total` bytes of a counting pattern (byte i is i % 251) in reads of at most `step`
@@ -42,18 +43,21 @@ struct StreamedBodyTests {
         var description: String { "\(method.rawValue) \(total) bytes in reads of \(step), \(knownLength ? "Content-Length" : "chunked")" }
     }
 
-    @Test("the server gets every byte the reader produced, with Content-Length when known, chunked otherwise", arguments: [
-        UploadCase(total: 3 << 20, step: 65536, knownLength: true),
-        UploadCase(total: 3 << 20, step: 1000, knownLength: false),
-        UploadCase(total: 100_003, step: 7, knownLength: true, method: .put),
-        UploadCase(total: 0, step: 1, knownLength: true),
-        UploadCase(total: 0, step: 1, knownLength: false),
-    ])
+    @Test(
+        "the server gets every byte the reader produced, with Content-Length when known, chunked otherwise",
+        arguments: [
+            UploadCase(total: 3 << 20, step: 65536, knownLength: true),
+            UploadCase(total: 3 << 20, step: 1000, knownLength: false),
+            UploadCase(total: 100_003, step: 7, knownLength: true, method: .put),
+            UploadCase(total: 0, step: 1, knownLength: true),
+            UploadCase(total: 0, step: 1, knownLength: false),
+        ])
     func upload(_ c: UploadCase) async throws {
         try await StubServer.run { server in
             let body = HTTPBodyStream(length: c.knownLength ? Int64(c.total) : nil) { PatternReader(total: c.total, step: c.step) }
-            let response = try await transport(server).send(HTTPRequest(
-                method: c.method, path: "/echo", headers: [(name: "Content-Type", value: "application/x-tar")], bodyStream: body))
+            let response = try await transport(server).send(
+                HTTPRequest(
+                    method: c.method, path: "/echo", headers: [(name: "Content-Type", value: "application/x-tar")], bodyStream: body))
             #expect(response.status == 200)
             let seen = try #require(server.recorder.requests.first)
             #expect(seen.method == c.method.rawValue)
@@ -115,12 +119,14 @@ struct StreamedBodyTests {
         var description: String { "\(bytes) bytes under a cap of \(cap)" }
     }
 
-    @Test("a collected answer larger than maxResponseBody throws .responseTooLarge; one at the cap is whole", arguments: [
-        CapCase(bytes: 1 << 20, cap: 1 << 20, fits: true),
-        CapCase(bytes: (1 << 20) + 1, cap: 1 << 20, fits: false),
-        CapCase(bytes: 8 << 20, cap: 1 << 20, fits: false),
-        CapCase(bytes: 100, cap: 0, fits: false),
-    ])
+    @Test(
+        "a collected answer larger than maxResponseBody throws .responseTooLarge; one at the cap is whole",
+        arguments: [
+            CapCase(bytes: 1 << 20, cap: 1 << 20, fits: true),
+            CapCase(bytes: (1 << 20) + 1, cap: 1 << 20, fits: false),
+            CapCase(bytes: 8 << 20, cap: 1 << 20, fits: false),
+            CapCase(bytes: 100, cap: 0, fits: false),
+        ])
     func cap(_ c: CapCase) async throws {
         try await StubServer.run { server in
             let client = try transport(server, maxResponseBody: c.cap)

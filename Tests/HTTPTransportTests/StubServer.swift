@@ -177,45 +177,51 @@ struct StubServer: Sendable {
         // Two chunks with a line split between them; the second waits until the test opens the gate.
         router.get("/gated") { request, context in
             _ = try await record(request, context)
-            return Response(status: .ok, body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "first\npar"))
-                await recorder.waitForGate()
-                try await writer.write(ByteBuffer(string: "tial\nlast"))
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "first\npar"))
+                    await recorder.waitForGate()
+                    try await writer.write(ByteBuffer(string: "tial\nlast"))
+                    try await writer.finish(nil)
+                })
         }
 
         // Never ends: a line every 10 ms until the client goes away.
         router.get("/endless") { request, context in
             _ = try await record(request, context)
-            return Response(status: .ok, body: ResponseBody { writer in
-                var n = 0
-                do {
-                    while true {
-                        try await writer.write(ByteBuffer(string: "{\"tick\":\(n)}\n"))
-                        n += 1
-                        try await Task.sleep(for: .milliseconds(10))
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    var n = 0
+                    do {
+                        while true {
+                            try await writer.write(ByteBuffer(string: "{\"tick\":\(n)}\n"))
+                            n += 1
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                    } catch {
+                        recorder.noteWriterFailure()
+                        throw error
                     }
-                } catch {
-                    recorder.noteWriterFailure()
-                    throw error
-                }
-            })
+                })
         }
 
         // `bytes` bytes of a counting pattern (byte i is i % 251), in 32 KiB writes.
         router.get("/big") { request, context in
             _ = try await record(request, context)
             let total = request.uri.queryParameters.get("bytes", as: Int.self) ?? 1 << 20
-            return Response(status: .ok, body: ResponseBody { writer in
-                var sent = 0
-                while sent < total {
-                    let count = min(32 << 10, total - sent)
-                    try await writer.write(ByteBuffer(bytes: (sent..<(sent + count)).map { UInt8($0 % 251) }))
-                    sent += count
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    var sent = 0
+                    while sent < total {
+                        let count = min(32 << 10, total - sent)
+                        try await writer.write(ByteBuffer(bytes: (sent..<(sent + count)).map { UInt8($0 % 251) }))
+                        sent += count
+                    }
+                    try await writer.finish(nil)
+                })
         }
         return router
     }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import HTTPTransport
 
 /// A throw-away PKI (CA, server certificate for 127.0.0.1, client certificate) made with the
@@ -28,44 +29,59 @@ private struct TLSServer {
     }
 
     static let serverScript = """
-    import http.server, ssl, sys
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def do_GET(self):
-            peer = self.connection.getpeercert() or {}
-            cn = [v for rdn in peer.get("subject", ()) for (k, v) in rdn if k == "commonName"]
-            body = ("client=" + (cn[0] if cn else "none")).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *args):
-            pass
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain("server-cert.pem", "server-key.pem")
-    context.load_verify_locations("ca.pem")
-    context.verify_mode = ssl.CERT_REQUIRED
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """
+        import http.server, ssl, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                peer = self.connection.getpeercert() or {}
+                cn = [v for rdn in peer.get("subject", ()) for (k, v) in rdn if k == "commonName"]
+                body = ("client=" + (cn[0] if cn else "none")).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain("server-cert.pem", "server-key.pem")
+        context.load_verify_locations("ca.pem")
+        context.verify_mode = ssl.CERT_REQUIRED
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
 
     static func start() throws -> TLSServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-transport-tls-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let days = "2"
-        try run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
-                 "-days", days, "-subj", "/CN=sptest-ca"], in: directory)
+        try run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
+                "-days", days, "-subj", "/CN=sptest-ca",
+            ], in: directory)
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
-        try run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
-                 "-subj", "/CN=127.0.0.1"], in: directory)
-        try run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                 "-out", "server-cert.pem", "-days", days, "-extfile", "server.ext"], in: directory)
-        try run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client-key.pem", "-out", "client.csr",
-                 "-subj", "/CN=sptest-client"], in: directory)
-        try run(["openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                 "-out", "client-cert.pem", "-days", days], in: directory)
+        try run(
+            [
+                "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
+                "-subj", "/CN=127.0.0.1",
+            ], in: directory)
+        try run(
+            [
+                "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-out", "server-cert.pem", "-days", days, "-extfile", "server.ext",
+            ], in: directory)
+        try run(
+            [
+                "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client-key.pem", "-out", "client.csr",
+                "-subj", "/CN=sptest-client",
+            ], in: directory)
+        try run(
+            [
+                "openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-out", "client-cert.pem", "-days", days,
+            ], in: directory)
         try serverScript.write(to: directory.appendingPathComponent("server.py"), atomically: true, encoding: .utf8)
 
         let process = Process()
@@ -98,8 +114,9 @@ private struct TLSServer {
     }
 
     func transport(_ tls: HTTPEndpoint.TLS) throws -> CurlTransport {
-        try CurlTransport(endpoint: HTTPEndpoint(address: .url("https://127.0.0.1:\(port)"), tls: tls),
-                          options: .init(connectTimeout: .seconds(5), timeout: .seconds(10)))
+        try CurlTransport(
+            endpoint: HTTPEndpoint(address: .url("https://127.0.0.1:\(port)"), tls: tls),
+            options: .init(connectTimeout: .seconds(5), timeout: .seconds(10)))
     }
 }
 

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Compose
 import Foundation
-@testable import StackPilotCommands
 import TestSupport
 import Testing
 import Yams
+
+@testable import StackPilotCommands
 
 /// Where Debian's docker-compose is, and whether the parity suite runs.
 enum DockerComposePeer {
@@ -43,8 +44,9 @@ enum DockerComposePeer {
 /// 7. command/entrypoint: 1.29 keeps the string form as a string; StackPilot splits it as compose v2
 ///    does. The 1.29 string is split with the same shell-word rules before comparing.
 /// 8. Environment values: 1.29 may print a number or boolean unquoted; compared as strings.
-@Suite("Compose parity with docker-compose config", .serialized,
-       .enabled(if: DockerComposePeer.ready, "docker-compose is not installed (apt-get install docker-compose)"))
+@Suite(
+    "Compose parity with docker-compose config", .serialized,
+    .enabled(if: DockerComposePeer.ready, "docker-compose is not installed (apt-get install docker-compose)"))
 struct ComposeParityTests {
     static var dockerCompose: String? { DockerComposePeer.executable }
 
@@ -61,7 +63,8 @@ struct ComposeParityTests {
             for case let relative as String in walker {
                 let name = (relative as NSString).lastPathComponent
                 if (name.hasPrefix("compose") || name.hasPrefix("docker-compose") || name.hasPrefix("docker-stack")),
-                   name.hasSuffix(".yml") || name.hasSuffix(".yaml") {
+                    name.hasSuffix(".yml") || name.hasSuffix(".yaml")
+                {
                     out.append(acceptance + "/" + relative)
                 }
             }
@@ -181,8 +184,9 @@ struct ComposeParityTests {
 
     static func compare(file: String, environment: [String: String]) throws {
         let executable = try #require(Self.dockerCompose, "docker-compose is required (STACKPILOT_REQUIRE_ENGINE=1) but not installed")
-        let peerText = try Self.run(executable, ["-p", "sptest", "-f", file, "config"], in: (file as NSString).deletingLastPathComponent,
-                                    environment: environment)
+        let peerText = try Self.run(
+            executable, ["-p", "sptest", "-f", file, "config"], in: (file as NSString).deletingLastPathComponent,
+            environment: environment)
         let peer = try #require(try Yams.load(yaml: peerText) as? [String: Any])
         let peerServices = try #require(peer["services"] as? [String: Any])
 
@@ -262,7 +266,9 @@ struct ComposeParityTests {
                 let ip = parts.joined(separator: ":")
                 c.ports.insert("\(ip):\(published):\(target)/\(proto)")
             } else if let long = port as? [String: Any] {
-                c.ports.insert("\(unescape(long["host_ip"]) ?? ""):\(unescape(long["published"]) ?? ""):\(unescape(long["target"]) ?? "")/\(unescape(long["protocol"]) ?? "tcp")")
+                c.ports.insert(
+                    "\(unescape(long["host_ip"]) ?? ""):\(unescape(long["published"]) ?? ""):\(unescape(long["target"]) ?? "")/\(unescape(long["protocol"]) ?? "tcp")"
+                )
             }
         }
         for volume in s["volumes"] as? [Any] ?? [] {
@@ -284,7 +290,11 @@ struct ComposeParityTests {
             c.dependsOn[k] = unescape((v as? [String: Any])?["condition"]) ?? "service_started"
         }
         if let h = s["healthcheck"] as? [String: Any] {
-            if let list = h["test"] as? [Any] { c.healthTest = list.compactMap { unescape($0) } } else if let t = unescape(h["test"]) { c.healthTest = ["CMD-SHELL", t] }
+            if let list = h["test"] as? [Any] {
+                c.healthTest = list.compactMap { unescape($0) }
+            } else if let t = unescape(h["test"]) {
+                c.healthTest = ["CMD-SHELL", t]
+            }
             for key in ["interval", "timeout", "start_period", "start_interval"] {
                 if let text = unescape(h[key]) { c.healthDurations[key] = try #require(ComposeDuration(parsing: text)).nanoseconds }
             }
@@ -301,10 +311,13 @@ struct ComposeParityTests {
         c.entrypoint = s["entrypoint"] as? [String]
         c.environment = s["environment"] as? [String: String] ?? [:]
         for case let port as [String: Any] in s["ports"] as? [Any] ?? [] {
-            c.ports.insert("\(port["host_ip"] as? String ?? ""):\(port["published"] as? String ?? ""):\(port["target"] as? Int ?? 0)/\(port["protocol"] as? String ?? "")")
+            c.ports.insert(
+                "\(port["host_ip"] as? String ?? ""):\(port["published"] as? String ?? ""):\(port["target"] as? Int ?? 0)/\(port["protocol"] as? String ?? "")")
         }
         for case let v as [String: Any] in s["volumes"] as? [Any] ?? [] {
-            c.volumes.insert("\(v["type"] as? String ?? "")|\(v["source"] as? String ?? "")|\(v["target"] as? String ?? "")|\((v["read_only"] as? Bool) == true ? "ro" : "rw")")
+            c.volumes.insert(
+                "\(v["type"] as? String ?? "")|\(v["source"] as? String ?? "")|\(v["target"] as? String ?? "")|\((v["read_only"] as? Bool) == true ? "ro" : "rw")"
+            )
         }
         c.networks = Set((s["networks"] as? [String: Any] ?? [:]).keys)
         c.networks.remove("default")

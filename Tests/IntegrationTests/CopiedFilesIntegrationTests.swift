@@ -48,8 +48,9 @@ struct CopiedFilesIntegrationTests {
         try Self.compose(image: image).write(to: file, atomically: true, encoding: .utf8)
         let executor = Orchestration.Executor(engine: Orchestration.DockerEngineBackend(client: client)) { _ in }
         func load(_ token: String) throws -> Orchestration.DesiredProject {
-            let project = try ComposeLoader().load(ComposeLoadOptions(
-                files: [file.path], projectName: name, environment: ["SP_TEST_TOKEN": token, "SP_TEST_CONFIG": "from the environment"]))
+            let project = try ComposeLoader().load(
+                ComposeLoadOptions(
+                    files: [file.path], projectName: name, environment: ["SP_TEST_TOKEN": token, "SP_TEST_CONFIG": "from the environment"]))
             return Orchestration.DesiredProject(compose: project)
         }
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -38,8 +38,9 @@ import Testing
 /// 8. `Config.Volumes`: v2 semantics. 1.29 declares each short-syntax mount target as an image-style
 ///    volume; compose v2 sends none (the mounts carry them).
 /// 9. Container IDs (1.29 resolves `volumes_from` to an ID) become the container's normalised name.
-@Suite("Create-body parity with docker-compose up --no-start", .serialized, .requiresEngine,
-       .enabled(if: DockerComposePeer.ready, "docker-compose is not installed (apt-get install docker-compose)"))
+@Suite(
+    "Create-body parity with docker-compose up --no-start", .serialized, .requiresEngine,
+    .enabled(if: DockerComposePeer.ready, "docker-compose is not installed (apt-get install docker-compose)"))
 struct CreateBodyParityTests {
     static let declaredAliases: Set<String> = ["db"]
 
@@ -174,8 +175,9 @@ struct CreateBodyParityTests {
             let plan = try Orchestration.Planner.plan(desired, observed: try await executor.observe(desired))
             try await executor.up(desired, plan: plan, options: .init(start: false))
             // docker-compose's.
-            _ = try ComposeParityTests.run(DockerComposePeer.executable ?? "docker-compose", ["-p", dcName, "-f", file.path, "up", "--no-start"],
-                                          in: dir.path, environment: environment)
+            _ = try ComposeParityTests.run(
+                DockerComposePeer.executable ?? "docker-compose", ["-p", dcName, "-f", file.path, "up", "--no-start"],
+                in: dir.path, environment: environment)
 
             // Every container of both projects by ID, named as v2 names them, for the IDs the engine reports.
             var names: [String: String] = [:]
@@ -274,7 +276,9 @@ struct CreateBodyParityTests {
             let filter = DockerEngine.Filters().label("\(DockerEngine.ComposeLabels.project)=\(name)")
             for c in (try? await client.listContainers(all: true, filters: filter)) ?? [] { try? await client.removeContainer(c.id, force: true) }
             for n in (try? await client.listNetworks(filters: filter)) ?? [] { try? await client.removeNetwork(n.id) }
-            for v in (try? await client.listVolumes()) ?? [] where v.labels?[DockerEngine.ComposeLabels.project] == name { try? await client.removeVolume(v.name, force: true) }
+            for v in (try? await client.listVolumes()) ?? [] where v.labels?[DockerEngine.ComposeLabels.project] == name {
+                try? await client.removeVolume(v.name, force: true)
+            }
         }
         try? FileManager.default.removeItem(at: directory)
     }

@@ -144,25 +144,27 @@ struct LocalPrometheus: Sendable {
                 defer { stop(node) }
                 let prometheusPort = try TestServers.freePort()
                 let config = """
-                global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
-                scrape_configs:
-                  - job_name: prometheus
-                    static_configs: [{targets: ["127.0.0.1:\(prometheusPort)"]}]
-                  - job_name: model-api
-                    static_configs: [{targets: ["127.0.0.1:\(modelPort)"]}]
-                  - job_name: api
-                    static_configs: [{targets: ["127.0.0.1:\(apiPort)"]}]
-                  - job_name: node-exporter
-                    static_configs: [{targets: ["127.0.0.1:\(nodePort)"]}]
-                """
+                    global:
+                      scrape_interval: 1s
+                      evaluation_interval: 1s
+                    scrape_configs:
+                      - job_name: prometheus
+                        static_configs: [{targets: ["127.0.0.1:\(prometheusPort)"]}]
+                      - job_name: model-api
+                        static_configs: [{targets: ["127.0.0.1:\(modelPort)"]}]
+                      - job_name: api
+                        static_configs: [{targets: ["127.0.0.1:\(apiPort)"]}]
+                      - job_name: node-exporter
+                        static_configs: [{targets: ["127.0.0.1:\(nodePort)"]}]
+                    """
                 let configFile = directory.appendingPathComponent("prometheus.yml")
                 try Data(config.utf8).write(to: configFile)
-                let prometheus = try launch(prometheusBinary, [
-                    "--config.file=\(configFile.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                    "--web.listen-address=127.0.0.1:\(prometheusPort)",
-                ], directory: directory, name: "prometheus")
+                let prometheus = try launch(
+                    prometheusBinary,
+                    [
+                        "--config.file=\(configFile.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                        "--web.listen-address=127.0.0.1:\(prometheusPort)",
+                    ], directory: directory, name: "prometheus")
                 defer { stop(prometheus) }
                 let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(prometheusPort)")))
                 let client = PrometheusAPI.Client(transport: transport, endpoint: "http://127.0.0.1:\(prometheusPort)", logger: logger)
@@ -182,7 +184,9 @@ struct LocalPrometheus: Sendable {
     }
 
     /// Runs a workload-sim role in process on a free port, with a 20 % error ratio on the model API.
-    static func withWorkload(role: WorkloadRole, modelAPIURL: String, loadRate: Double, logger: Logger, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func withWorkload(
+        role: WorkloadRole, modelAPIURL: String, loadRate: Double, logger: Logger, _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         let faults = role == .modelAPI ? Faults(errorRatio: 0.2) : Faults.none
         let configuration = WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: loadRate, faults: faults)
         let server = WorkloadServer(configuration: configuration, logger: logger, makeTransport: defaultTransportFactory)
@@ -215,16 +219,20 @@ struct LocalPrometheus: Sendable {
     /// model-api target on 127.0.0.1:`modelAPIPort` every second. Stop the process with `stop`.
     static func launchScraping(modelAPIPort: Int, directory: URL, logger: Logger) throws -> (process: Process, client: PrometheusAPI.Client) {
         let port = try TestServers.freePort()
-        try Data("""
+        try Data(
+            """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
             scrape_configs:
               - job_name: model-api
                 static_configs: [{targets: ["127.0.0.1:\(modelAPIPort)"]}]
-            """.utf8).write(to: directory.appendingPathComponent("prometheus.yml"))
-        let process = try launch(prometheusBinary, [
-            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-            "--web.listen-address=127.0.0.1:\(port)",
-        ], directory: directory, name: "prometheus")
+            """.utf8
+        ).write(to: directory.appendingPathComponent("prometheus.yml"))
+        let process = try launch(
+            prometheusBinary,
+            [
+                "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+                "--web.listen-address=127.0.0.1:\(port)",
+            ], directory: directory, name: "prometheus")
         let url = "http://127.0.0.1:\(port)"
         do {
             return (process, PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: logger))

@@ -8,6 +8,7 @@ import PrometheusAPI
 import TestSupport
 import Testing
 import WorkloadSim
+
 @testable import Doctor
 
 /// Doctor's checks against real parts: workload-sim in process, Debian's Prometheus scraping it,
@@ -15,11 +16,15 @@ import WorkloadSim
 @Suite("Doctor, against real Prometheus, workload-sim and the Grafana stand-in", .serialized, .requiresEngine)
 struct DoctorIntegrationTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let logger: Logger = { var l = Logger(label: "doctor-test"); l.logLevel = .error; return l }()
+    static let logger: Logger = {
+        var l = Logger(label: "doctor-test"); l.logLevel = .error; return l
+    }()
 
     static func target(_ job: String, port: Int, path: String = "/metrics", metrics: [String]) throws -> Manifest.Target {
-        let object: [String: Any] = ["job": job, "service": job, "project": "p", "address": "\(job):1",
-                                     "metricsURL": "http://127.0.0.1:\(port)\(path)", "metrics": metrics]
+        let object: [String: Any] = [
+            "job": job, "service": job, "project": "p", "address": "\(job):1",
+            "metricsURL": "http://127.0.0.1:\(port)\(path)", "metrics": metrics,
+        ]
         let json = try JSONSerialization.data(withJSONObject: object)
         return try JSONDecoder().decode(Manifest.Target.self, from: json)
     }
@@ -32,7 +37,8 @@ struct DoctorIntegrationTests {
     @Test("the repository's six alert rules are all understood by doctor")
     func sixAlerts() throws {
         let alerts = try Self.alerts()
-        #expect(Set(alerts.map(\.uid)) == ["high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space"])
+        #expect(
+            Set(alerts.map(\.uid)) == ["high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space"])
         #expect(alerts.first { $0.uid == "high-inference-latency" }?.threshold == 5)
         #expect(alerts.first { $0.uid == "high-cpu-usage" }?.holdFor == .seconds(300))
     }
@@ -44,21 +50,25 @@ struct DoctorIntegrationTests {
     @Test("metrics checks: all expected metrics pass; a missing metric, a non-metrics endpoint and a dead port fail with a remedy")
     func metricsChecks() async throws {
         try await LocalPrometheus.withWorkload(role: .modelAPI, modelAPIURL: "http://127.0.0.1:9", loadRate: 5, logger: Self.logger) { port in
-            let healthy = try Self.target("model-api", port: port, metrics: ["model_inference_latency_seconds", "model_inference_total", "model_tokens_total", "gpu_memory_allocated_mb"])
+            let healthy = try Self.target(
+                "model-api", port: port, metrics: ["model_inference_latency_seconds", "model_inference_total", "model_tokens_total", "gpu_memory_allocated_mb"])
             let ok = try await Doctor.metricsFinding(healthy, timeout: Self.patient)
             #expect(ok.status == .ok, "\(ok)")
 
-            let missing = try await Doctor.metricsFinding(try Self.target("model-api", port: port, metrics: ["model_inference_total", "rag_cache_hits_total"]), timeout: Self.patient)
+            let missing = try await Doctor.metricsFinding(
+                try Self.target("model-api", port: port, metrics: ["model_inference_total", "rag_cache_hits_total"]), timeout: Self.patient)
             #expect(missing.status == .failure)
             #expect(missing.code == "metrics.missing")
             #expect(missing.summary.contains("rag_cache_hits_total"), "names the missing metric")
             #expect(!missing.remedy.isEmpty)
 
-            let notMetrics = try await Doctor.metricsFinding(try Self.target("model-api", port: port, path: "/no-such-page", metrics: ["model_inference_total"]), timeout: Self.patient)
+            let notMetrics = try await Doctor.metricsFinding(
+                try Self.target("model-api", port: port, path: "/no-such-page", metrics: ["model_inference_total"]), timeout: Self.patient)
             #expect(notMetrics.status == .failure)
             #expect(notMetrics.code == "metrics.status")
 
-            let dead = try await Doctor.metricsFinding(try Self.target("api", port: try TestServers.freePort(), metrics: ["http_requests_total"]), timeout: Self.patient)
+            let dead = try await Doctor.metricsFinding(
+                try Self.target("api", port: try TestServers.freePort(), metrics: ["http_requests_total"]), timeout: Self.patient)
             #expect(dead.status == .failure)
             #expect(dead.code == "metrics.unreachable")
         }
@@ -117,11 +127,14 @@ struct DoctorIntegrationTests {
 
             // The same Prometheus: ready, and its 1 s scrape interval is flagged against the guide's 15 s.
             let manifestTargets = [try Self.target("model-api", port: 1, metrics: ["model_inference_total"])]
-            let manifest = try JSONDecoder().decode(Manifest.self, from: Data("""
-                {"path":"/m","directory":"/","deployment":[],"network":"n","prometheus":{"url":"\(prometheus.endpoint)"},
-                 "grafana":{"url":"http://127.0.0.1:1","credentials":{"userEnv":"U","passwordEnv":"P","defaultUser":"admin","defaultPassword":"admin"}},
-                 "dashboardsDirectory":"/d","targets":\(String(decoding: try JSONEncoder().encode(manifestTargets), as: UTF8.self))}
-                """.utf8))
+            let manifest = try JSONDecoder().decode(
+                Manifest.self,
+                from: Data(
+                    """
+                    {"path":"/m","directory":"/","deployment":[],"network":"n","prometheus":{"url":"\(prometheus.endpoint)"},
+                     "grafana":{"url":"http://127.0.0.1:1","credentials":{"userEnv":"U","passwordEnv":"P","defaultUser":"admin","defaultPassword":"admin"}},
+                     "dashboardsDirectory":"/d","targets":\(String(decoding: try JSONEncoder().encode(manifestTargets), as: UTF8.self))}
+                    """.utf8))
             let report = await Doctor.Runner().run(Doctor.prometheusChecks(prometheus, manifest: manifest))
             let byName = Dictionary(uniqueKeysWithValues: report.results.map { ($0.check, $0.finding) })
             #expect(byName["ready"]?.status == .ok)
@@ -134,17 +147,22 @@ struct DoctorIntegrationTests {
     func prometheusDown() async throws {
         let url = "http://127.0.0.1:\(try TestServers.freePort())"
         let prometheus = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: Self.logger)
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data("""
-            {"path":"/m","directory":"/","deployment":[],"network":"n","prometheus":{"url":"\(url)"},
-             "grafana":{"url":"http://127.0.0.1:1","credentials":{"userEnv":"U","passwordEnv":"P","defaultUser":"admin","defaultPassword":"admin"}},
-             "dashboardsDirectory":"/d","targets":[]}
-            """.utf8))
-        let report = await Doctor.Runner().run(Doctor.prometheusChecks(prometheus, manifest: manifest) + Doctor.alertChecks(prometheus, alerts: try Self.alerts()))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self,
+            from: Data(
+                """
+                {"path":"/m","directory":"/","deployment":[],"network":"n","prometheus":{"url":"\(url)"},
+                 "grafana":{"url":"http://127.0.0.1:1","credentials":{"userEnv":"U","passwordEnv":"P","defaultUser":"admin","defaultPassword":"admin"}},
+                 "dashboardsDirectory":"/d","targets":[]}
+                """.utf8))
+        let report = await Doctor.Runner().run(
+            Doctor.prometheusChecks(prometheus, manifest: manifest) + Doctor.alertChecks(prometheus, alerts: try Self.alerts()))
         #expect(report.results.first { $0.check == "ready" }?.finding.status == .failure)
         #expect(report.results.filter { $0.group == .alerts }.allSatisfy { $0.finding.status == .notApplicable })
     }
 
-    @Test("Grafana: datasource, dashboards and alert rules missing are failures that --fix can provision; after provisioning they pass; admin/admin is a warning")
+    @Test(
+        "Grafana: datasource, dashboards and alert rules missing are failures that --fix can provision; after provisioning they pass; admin/admin is a warning")
     func grafanaChecks() async throws {
         // Grafana's provisioning folder starts empty; the files arrive while it runs.
         let mount = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-doctor-grafana-\(UUID().uuidString.prefix(8))")
@@ -155,8 +173,9 @@ struct DoctorIntegrationTests {
             let client = Grafana.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), connection: connection, logger: Self.logger)
             let sources = Grafana.Sources(repositoryRoot: Self.repositoryRoot)
             let desired = try sources.load()
-            let setup = Doctor.GrafanaSetup(client: client, dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
-                                            alertRuleUIDs: desired.alertGroups.flatMap(\.rules).compactMap { $0["uid"]?.stringValue })
+            let setup = Doctor.GrafanaSetup(
+                client: client, dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
+                alertRuleUIDs: desired.alertGroups.flatMap(\.rules).compactMap { $0["uid"]?.stringValue })
             func run() async -> [String: Doctor.Finding] {
                 let report = await Doctor.Runner().run(Doctor.grafanaChecks(setup))
                 return Dictionary(uniqueKeysWithValues: report.results.map { ($0.check, $0.finding) })
@@ -171,8 +190,9 @@ struct DoctorIntegrationTests {
             }
             // Datasource and alert rules belong to Grafana's file provisioning: provision asks Grafana to read them.
             for kind in ["datasources", "alerting"] {
-                try FileManager.default.copyItem(at: Self.repositoryRoot.appendingPathComponent("stacks/grafana/provisioning/\(kind)"),
-                                                 to: mount.appendingPathComponent(kind))
+                try FileManager.default.copyItem(
+                    at: Self.repositoryRoot.appendingPathComponent("stacks/grafana/provisioning/\(kind)"),
+                    to: mount.appendingPathComponent(kind))
             }
             let provisioned = try await Grafana.Provisioner(client: client, sources: sources, healthTimeout: .seconds(10)).sync()
             #expect(provisioned.succeeded)

@@ -6,6 +6,7 @@ import Logging
 import PrometheusAPI
 import TestSupport
 import Testing
+
 @testable import Doctor
 
 /// Doctor's targets check right after a container came back: Prometheus' last scrape of it failed
@@ -17,7 +18,9 @@ import Testing
 /// Prometheus scraping them every 2 s.
 @Suite("Doctor targets check: a target whose container restarted after its last scrape is pending", .serialized, .requiresEngine, .requiresPrometheus)
 struct DoctorPendingTargetTests {
-    static let logger: Logger = { var l = Logger(label: "doctor-pending-test"); l.logLevel = .error; return l }()
+    static let logger: Logger = {
+        var l = Logger(label: "doctor-pending-test"); l.logLevel = .error; return l
+    }()
 
     /// For the tests that need the check to find targets pending: a scrape counts only from 6 s
     /// after the container's start, so a check that begins within 6 s of the start (not only 2 s,
@@ -76,8 +79,10 @@ struct DoctorPendingTargetTests {
         /// loaded machine Prometheus may scrape a restarted target before the check begins, which
         /// leaves nothing to wait for. Every attempt's finding goes through `expectations`.
         /// Returns whether an attempt waited.
-        func restartUntilPending(_ services: [String], expectations: (Doctor.Finding) -> Void,
-                                 waited: (Doctor.Finding) -> Bool) async throws -> Bool {
+        func restartUntilPending(
+            _ services: [String], expectations: (Doctor.Finding) -> Void,
+            waited: (Doctor.Finding) -> Bool
+        ) async throws -> Bool {
             for _ in 0..<6 {  // the check must start within one 2 s scrape of the restarts; under load that takes tries
                 for service in services { try await killAndWaitUntilDown(service) }
                 for service in services { try await start(service) }
@@ -106,29 +111,37 @@ struct DoctorPendingTargetTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let prometheusPort = try TestServers.freePort()
-            try Data("""
+            try Data(
+                """
                 global: {scrape_interval: 2s, scrape_timeout: 1s, evaluation_interval: 2s}
                 scrape_configs:
                   - job_name: api
                     static_configs: [{targets: ["127.0.0.1:\(ports["api"]!)"]}]
                   - job_name: model-api
                     static_configs: [{targets: ["127.0.0.1:\(ports["model-api"]!)"]}]
-                """.utf8).write(to: directory.appendingPathComponent("prometheus.yml"))
-            let process = try LocalPrometheus.launch(LocalPrometheus.prometheusBinary, [
-                "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
-                "--web.listen-address=127.0.0.1:\(prometheusPort)",
-            ], directory: directory, name: "prometheus")
+                """.utf8
+            ).write(to: directory.appendingPathComponent("prometheus.yml"))
+            let process = try LocalPrometheus.launch(
+                LocalPrometheus.prometheusBinary,
+                [
+                    "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+                    "--web.listen-address=127.0.0.1:\(prometheusPort)",
+                ], directory: directory, name: "prometheus")
             defer { LocalPrometheus.stop(process) }
             let url = "http://127.0.0.1:\(prometheusPort)"
             let prometheus = PrometheusAPI.Client(transport: try CurlTransport(endpoint: HTTPEndpoint(address: .url(url))), endpoint: url, logger: logger)
 
             let manifestTargets = ["api", "model-api"].map { service in
-                ["job": service, "service": service, "project": fixture.prefix, "address": "\(service):8080",
-                 "metricsURL": "http://127.0.0.1:\(ports[service]!)/metrics", "metrics": ["sptest_pending_up"]] as [String: Any]
+                [
+                    "job": service, "service": service, "project": fixture.prefix, "address": "\(service):8080",
+                    "metricsURL": "http://127.0.0.1:\(ports[service]!)/metrics", "metrics": ["sptest_pending_up"],
+                ] as [String: Any]
             }
             let manifestObject: [String: Any] = [
                 "path": "/m", "directory": "/", "deployment": [], "network": fixture.name("net"), "prometheus": ["url": url],
-                "grafana": ["url": "http://127.0.0.1:1", "credentials": ["userEnv": "U", "passwordEnv": "P", "defaultUser": "admin", "defaultPassword": "admin"]],
+                "grafana": [
+                    "url": "http://127.0.0.1:1", "credentials": ["userEnv": "U", "passwordEnv": "P", "defaultUser": "admin", "defaultPassword": "admin"],
+                ],
                 "dashboardsDirectory": "/d", "targets": manifestTargets,
             ]
             let manifest = try JSONDecoder().decode(Manifest.self, from: try JSONSerialization.data(withJSONObject: manifestObject))
@@ -153,9 +166,11 @@ struct DoctorPendingTargetTests {
             var labels = fixture.labels
             labels["com.docker.compose.project"] = fixture.prefix
             labels["com.docker.compose.service"] = service
-            var config = DockerEngine.ContainerConfig(image: image, cmd: [
-                "sh", "-c", "mkdir -p /www && echo 'sptest_pending_up 1' > /www/metrics && exec httpd -f -p 8080 -h /www",
-            ], labels: labels)
+            var config = DockerEngine.ContainerConfig(
+                image: image,
+                cmd: [
+                    "sh", "-c", "mkdir -p /www && echo 'sptest_pending_up 1' > /www/metrics && exec httpd -f -p 8080 -h /www",
+                ], labels: labels)
             config.exposedPorts = ["8080/tcp": .init()]
             config.hostConfig = DockerEngine.HostConfig()
             config.hostConfig?.portBindings = ["8080/tcp": [.init(hostIP: "127.0.0.1", hostPort: "\(port)")]]

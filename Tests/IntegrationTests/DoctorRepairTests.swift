@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Doctor
 
 /// `doctor --fix`'s re-checking after a repair (no engine needed: the checks are closures whose
@@ -15,7 +16,9 @@ struct DoctorRepairTests {
 
         func check(_ group: Doctor.Group, _ name: String) -> Doctor.Check {
             Doctor.Check(group, name) {
-                let run = self.runs.withLock { $0 += 1; return $0 }
+                let run = self.runs.withLock {
+                    $0 += 1; return $0
+                }
                 return run <= self.failures ? .failure("not yet (run \(run))") : .ok("fine (run \(run))")
             }
         }
@@ -32,7 +35,8 @@ struct DoctorRepairTests {
         let first = await runner.run(checks)
         #expect(first.results.map(\.finding.status) == [.failure, .ok, .failure])
 
-        let report = await runner.recheckFailures(first, checks: checks, groups: [.stacks, .prometheus], timeout: .seconds(60), pollInterval: .milliseconds(10))
+        let report = await runner.recheckFailures(
+            first, checks: checks, groups: [.stacks, .prometheus], timeout: .seconds(60), pollInterval: .milliseconds(10))
         #expect(report.results.map(\.check) == ["targets", "p/api", "high-cpu-usage"])
         #expect(report.results[0].finding.status == .ok)
         #expect(report.results[0].finding.summary == "fine (run 4)")

@@ -7,6 +7,7 @@ import Logging
 import PrometheusAPI
 import TestSupport
 import Testing
+
 @testable import Doctor
 
 /// The repository's own deployment (stacks/stackpilot.yml, monitoring.yml, app.yml) brought up on
@@ -30,9 +31,11 @@ final class DoctorStackDeployment: Sendable {
     /// The host ports the repository's stacks publish (see the shared contracts).
     static let fixedPorts = [9090, 3000, 9100, 9338, 5000, 5001]
     /// Variables that would point the commands elsewhere than this deployment.
-    static let clearedVariables = ["GRAFANA_URL", "GRAFANA_USER", "GRAFANA_USER_FILE", "GRAFANA_PASSWORD", "GRAFANA_PASSWORD_FILE",
-                                   "GRAFANA_TOKEN", "GRAFANA_TOKEN_FILE", "GRAFANA_ADMIN_USER", "GRAFANA_ADMIN_PASSWORD",
-                                   "COMPOSE_PROJECT_NAME", "COMPOSE_FILE", "STACKPILOT_DEBUG"]
+    static let clearedVariables = [
+        "GRAFANA_URL", "GRAFANA_USER", "GRAFANA_USER_FILE", "GRAFANA_PASSWORD", "GRAFANA_PASSWORD_FILE",
+        "GRAFANA_TOKEN", "GRAFANA_TOKEN_FILE", "GRAFANA_ADMIN_USER", "GRAFANA_ADMIN_PASSWORD",
+        "COMPOSE_PROJECT_NAME", "COMPOSE_FILE", "STACKPILOT_DEBUG",
+    ]
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -44,7 +47,9 @@ final class DoctorStackDeployment: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
-        var description: String { "stackpilot \(arguments.joined(separator: " ")) → exit \(status)\nstdout:\n\(stdout.suffix(6000))\nstderr:\n\(stderr.suffix(3000))" }
+        var description: String {
+            "stackpilot \(arguments.joined(separator: " ")) → exit \(status)\nstdout:\n\(stdout.suffix(6000))\nstderr:\n\(stderr.suffix(3000))"
+        }
     }
 
     let engine: DockerEngine.Client
@@ -116,14 +121,18 @@ final class DoctorStackDeployment: Sendable {
                     defer { watchdog.cancel() }
                     // stderr on its own thread, so neither pipe can fill up and block the child.
                     let errBox = DataBox()
-                    let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
+                    let reader = Thread {
+                        errBox.data = err.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal()
+                    }
                     reader.start()
                     let stdout = out.fileHandleForReading.readDataToEndOfFile()
                     errBox.done.wait()
                     process.waitUntilExit()
-                    continuation.resume(returning: Run(arguments: arguments, status: process.terminationStatus,
-                                                       stdout: String(decoding: stdout, as: UTF8.self),
-                                                       stderr: String(decoding: errBox.data, as: UTF8.self)))
+                    continuation.resume(
+                        returning: Run(
+                            arguments: arguments, status: process.terminationStatus,
+                            stdout: String(decoding: stdout, as: UTF8.self),
+                            stderr: String(decoding: errBox.data, as: UTF8.self)))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -163,7 +172,9 @@ final class DoctorStackDeployment: Sendable {
             }
         }
         guard missing.isEmpty else {
-            throw Failure(description: "the local images are missing: \(missing.joined(separator: ", ")); build them with scripts/images (scripts/test does before the tests)")
+            throw Failure(
+                description:
+                    "the local images are missing: \(missing.joined(separator: ", ")); build them with scripts/images (scripts/test does before the tests)")
         }
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw Failure(description: "no stackpilot binary at \(binary.path): build it first (swift build --build-tests builds it)")
@@ -182,7 +193,10 @@ final class DoctorStackDeployment: Sendable {
             try deployment.verifyCopy()
             let up = try await deployment.stackpilot(["up", "--wait", "--wait-timeout", "300s", "--progress", "plain"], timeout: .seconds(420))
             guard up.status == 0 else {
-                throw Failure(description: "stackpilot up failed (exit \(up.status); 15 is the test's own 420 s limit):\n\(up)\ncontainers:\n\(await deployment.containerStates())")
+                throw Failure(
+                    description:
+                        "stackpilot up failed (exit \(up.status); 15 is the test's own 420 s limit):\n\(up)\ncontainers:\n\(await deployment.containerStates())"
+                )
             }
             try await deployment.waitForAllTargetsUp()
             return deployment
@@ -262,7 +276,10 @@ final class DoctorStackDeployment: Sendable {
             }
         }
         guard problems.isEmpty else {
-            throw Failure(description: "the test copy of stacks/ in \(directory.path) is not isolated from a user deployment: \(problems.joined(separator: "; ")) — adapt DoctorStackDeployment.writeCopy to the stack files")
+            throw Failure(
+                description:
+                    "the test copy of stacks/ in \(directory.path) is not isolated from a user deployment: \(problems.joined(separator: "; ")) — adapt DoctorStackDeployment.writeCopy to the stack files"
+            )
         }
     }
 
@@ -273,7 +290,9 @@ final class DoctorStackDeployment: Sendable {
             let filter = DockerEngine.Filters().label("com.docker.compose.project=\(project)")
             for summary in (try? await engine.listContainers(all: true, filters: filter)) ?? [] {
                 let state = (try? await engine.inspectContainer(summary.id))?.state
-                lines.append("\(summary.name): \(state?.status?.rawValue ?? "?") exit \(state?.exitCode ?? 0)\(state?.health?.status.map { ", health \($0.rawValue)" } ?? "")")
+                lines.append(
+                    "\(summary.name): \(state?.status?.rawValue ?? "?") exit \(state?.exitCode ?? 0)\(state?.health?.status.map { ", health \($0.rawValue)" } ?? "")"
+                )
                 if let tail = try? await Doctor.logTail(engine, id: summary.id, lines: 3) { lines += tail.map { "  \($0)" } }
             }
         }
@@ -312,11 +331,14 @@ final class DoctorStackDeployment: Sendable {
 
     // MARK: Talking to its parts
 
-    static let logger: Logger = { var l = Logger(label: "doctor-stack-test"); l.logLevel = .error; return l }()
+    static let logger: Logger = {
+        var l = Logger(label: "doctor-stack-test"); l.logLevel = .error; return l
+    }()
 
     func prometheus() -> PrometheusAPI.Client {
-        PrometheusAPI.Client(transport: try! CurlTransport(endpoint: HTTPEndpoint(address: .url(prometheusURL))),
-                             endpoint: prometheusURL, logger: Self.logger)
+        PrometheusAPI.Client(
+            transport: try! CurlTransport(endpoint: HTTPEndpoint(address: .url(prometheusURL))),
+            endpoint: prometheusURL, logger: Self.logger)
     }
 
     /// Grafana (the stand-in) as admin/admin, the stack's default credentials.
@@ -329,7 +351,8 @@ final class DoctorStackDeployment: Sendable {
     func deleteDatasource(uid: String) async throws {
         let transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(grafanaURL)))
         let auth = Data("admin:admin".utf8).base64EncodedString()
-        let response = try await transport.send(HTTPRequest(method: .delete, path: "/api/datasources/uid/\(uid)", headers: [("Authorization", "Basic \(auth)")]))
+        let response = try await transport.send(
+            HTTPRequest(method: .delete, path: "/api/datasources/uid/\(uid)", headers: [("Authorization", "Basic \(auth)")]))
         guard response.status == 200 else {
             throw Failure(description: "DELETE datasource \(uid) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
         }
@@ -337,8 +360,10 @@ final class DoctorStackDeployment: Sendable {
 
     /// The one container of `service` in `project`.
     func container(_ service: String, project: String) async throws -> DockerEngine.ContainerInspect {
-        let found = try await engine.listContainers(all: true, filters: DockerEngine.Filters()
-            .label("com.docker.compose.project=\(project)").label("com.docker.compose.service=\(service)"))
+        let found = try await engine.listContainers(
+            all: true,
+            filters: DockerEngine.Filters()
+                .label("com.docker.compose.project=\(project)").label("com.docker.compose.service=\(service)"))
         guard let summary = found.first else { throw Failure(description: "no container of \(project)/\(service)") }
         return try await engine.inspectContainer(summary.id)
     }
@@ -393,7 +418,9 @@ struct DoctorStackDeploymentTrait: SuiteTrait, TestScoping {
         let deployment: DoctorStackDeployment
         do {
             deployment = try await DoctorStackDeployment.start()
-        } catch let error as DoctorStackDeployment.Failure where error.description.contains("already allocated") || error.description.contains("address already in use") {
+        } catch let error as DoctorStackDeployment.Failure
+            where error.description.contains("already allocated") || error.description.contains("address already in use")
+        {
             // A free port taken by someone else between choosing and publishing it: once more, with others.
             deployment = try await DoctorStackDeployment.start()
         }

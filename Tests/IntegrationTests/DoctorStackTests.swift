@@ -4,6 +4,7 @@ import Grafana
 import PrometheusAPI
 import TestSupport
 import Testing
+
 @testable import Doctor
 
 /// `stackpilot doctor` as a user runs it (the binary, its exit code, its JSON report) against the
@@ -11,8 +12,9 @@ import Testing
 /// stand-in provisioned by `stackpilot up`. One deployment serves the whole suite (see
 /// `DoctorStackDeployment`: own project names, network and ports, so a user deployment on the same
 /// machine is never touched); every test that breaks something puts it back.
-@Suite("Doctor on the repository's stacks (real engine, Prometheus, Grafana stand-in)",
-       .serialized, .requiresEngine, .doctorStackDeployment, .timeLimit(.minutes(30)))
+@Suite(
+    "Doctor on the repository's stacks (real engine, Prometheus, Grafana stand-in)",
+    .serialized, .requiresEngine, .doctorStackDeployment, .timeLimit(.minutes(30)))
 struct DoctorStackTests {
     /// Checks whose verdict is about the machine that runs the tests, not about the deployment: a
     /// loaded CI machine really is above 90 % CPU, and doctor is right to say so.
@@ -48,7 +50,8 @@ struct DoctorStackTests {
         #expect(run.status == 0, "\(run)")
 
         let stacks = report.results.filter { $0.group == .stacks }
-        let expectedServices = ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"].map { "\(deployment.monitoringProject)/\($0)" }
+        let expectedServices =
+            ["engine-proxy", "exporter", "grafana", "node-exporter", "prometheus"].map { "\(deployment.monitoringProject)/\($0)" }
             + ["api", "model-api"].map { "\(deployment.appProject)/\($0)" }
         #expect(Set(stacks.map(\.check)) == Set(expectedServices))
         for result in stacks {
@@ -75,7 +78,10 @@ struct DoctorStackTests {
         #expect(password.status == .warning && password.summary.contains("admin/admin") && !password.remedy.isEmpty)
 
         let alerts = report.results.filter { $0.group == .alerts }
-        #expect(Set(alerts.map(\.check)) == ["high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space"])
+        #expect(
+            Set(alerts.map(\.check)) == [
+                "high-inference-latency", "high-error-rate", "low-gpu-memory", "high-cpu-usage", "high-memory-usage", "low-disk-space",
+            ])
         #expect(report.finding(.alerts, "high-inference-latency")?.status == .ok)
         #expect(report.finding(.alerts, "high-error-rate")?.status == .ok)
         #expect([.ok, .notApplicable].contains(report.finding(.alerts, "low-gpu-memory")?.status))
@@ -89,7 +95,9 @@ struct DoctorStackTests {
 
         // Exactly which warnings: the default password; host conditions only when the host is in that state.
         let warnings = Set(report.results.filter { $0.finding.status == .warning }.map(Self.key))
-        #expect(warnings.subtracting(Self.hostConditions) == ["grafana/default-password"], "\(Self.describe(report.results.filter { $0.finding.status == .warning }))")
+        #expect(
+            warnings.subtracting(Self.hostConditions) == ["grafana/default-password"],
+            "\(Self.describe(report.results.filter { $0.finding.status == .warning }))")
         for result in report.results where result.finding.status == .warning && Self.hostConditions.contains(Self.key(result)) {
             #expect(!result.finding.remedy.isEmpty, "\(Self.describe([result]))")
         }
@@ -116,8 +124,9 @@ struct DoctorStackTests {
         let deployment = try DoctorStackDeployment.shared()
         let prometheus = deployment.prometheus()
         func alert(holdFor: Duration) -> GuideAlert {
-            GuideAlert(uid: "test-up", title: "Prometheus up", expression: "100 * up{job=\"prometheus\"}", comparison: .above,
-                       threshold: 90, holdFor: holdFor, summary: "Prometheus has been up", hints: "")
+            GuideAlert(
+                uid: "test-up", title: "Prometheus up", expression: "100 * up{job=\"prometheus\"}", comparison: .above,
+                threshold: 90, holdFor: holdFor, summary: "Prometheus has been up", hints: "")
         }
         // The deployment is younger than an hour: the condition holds for all the data there is.
         let hour = try await Doctor.alertFinding(prometheus, alert(holdFor: .seconds(3600)))
@@ -199,8 +208,9 @@ struct DoctorStackTests {
             #expect(stack.status == .failure && stack.fix == .startContainer(id: grafana.id, service: "grafana"), "\(stack)")
             // Nothing else is dragged down with it.
             #expect(report.finding(.prometheus, "targets")?.status == .ok)
-            #expect(Self.deploymentFailures(report).map(Self.key).sorted() == ["grafana/health", "stacks/\(deployment.monitoringProject)/grafana"],
-                    "\(Self.describe(Self.deploymentFailures(report)))")
+            #expect(
+                Self.deploymentFailures(report).map(Self.key).sorted() == ["grafana/health", "stacks/\(deployment.monitoringProject)/grafana"],
+                "\(Self.describe(Self.deploymentFailures(report)))")
         } catch {
             try? await deployment.restore("grafana", project: deployment.monitoringProject)
             throw error
@@ -292,7 +302,8 @@ struct DoctorStackTests {
             let (before, broken) = try await deployment.doctor(["--only", "grafana"])
             #expect(before.status == 1)
             let dashboards = try #require(broken.finding(.grafana, "dashboards"))
-            #expect(dashboards.status == .failure && dashboards.summary == "dashboards missing in Grafana: model-performance, system-performance", "\(dashboards)")
+            #expect(
+                dashboards.status == .failure && dashboards.summary == "dashboards missing in Grafana: model-performance, system-performance", "\(dashboards)")
             #expect(dashboards.fix == .provisionGrafana)
             let datasource = try #require(broken.finding(.grafana, "datasource"))
             #expect(datasource.status == .failure && datasource.summary == "the Prometheus datasource \(Grafana.datasourceUID) is missing", "\(datasource)")

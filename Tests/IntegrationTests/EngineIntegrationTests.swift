@@ -1,9 +1,10 @@
 import DockerEngine
-@testable import StackPilotCommands
 import Foundation
 import HTTPTransport
 import TestSupport
 import Testing
+
+@testable import StackPilotCommands
 
 @Suite("Docker engine, for real", .serialized, .requiresEngine)
 struct EngineIntegrationTests {
@@ -30,7 +31,8 @@ struct EngineIntegrationTests {
             let inspectedImage = try await engine.inspectImage(image)
             #expect(inspectedImage.config?.labels?["stackpilot.test.image"] == "busybox")
 
-            var config = DockerEngine.ContainerConfig(image: image, cmd: ["sh", "-c", "echo hello from $GREETING; echo to-stderr >&2; exit 3"], env: ["GREETING=stackpilot"], labels: fixture.labels)
+            var config = DockerEngine.ContainerConfig(
+                image: image, cmd: ["sh", "-c", "echo hello from $GREETING; echo to-stderr >&2; exit 3"], env: ["GREETING=stackpilot"], labels: fixture.labels)
             config.hostConfig = DockerEngine.HostConfig()
             config.hostConfig?.memory = 64 << 20
             config.hostConfig?.tmpfs = ["/scratch": "size=1m"]
@@ -76,7 +78,7 @@ struct EngineIntegrationTests {
             let created = try await engine.createContainer(name: fixture.name("sleeper"), config)
             fixture.removeContainerLater(created.id)
             try await engine.startContainer(created.id)
-            try await engine.startContainer(created.id) // already running: not an error (304)
+            try await engine.startContainer(created.id)  // already running: not an error (304)
             #expect(try await engine.inspectContainer(created.id).state?.running == true)
 
             try await engine.restartContainer(created.id, timeout: 1)
@@ -103,7 +105,8 @@ struct EngineIntegrationTests {
         try await EngineFixture.with(area: "engine") { fixture in
             let engine = fixture.engine
             let image = try await TestImages.busybox(engine)
-            let config = DockerEngine.ContainerConfig(image: image, cmd: ["sh", "-c", "for i in 1 2 3; do echo line-$i; sleep 0.2; done"], labels: fixture.labels)
+            let config = DockerEngine.ContainerConfig(
+                image: image, cmd: ["sh", "-c", "for i in 1 2 3; do echo line-$i; sleep 0.2; done"], labels: fixture.labels)
             let created = try await engine.createContainer(name: fixture.name("follow"), config)
             fixture.removeContainerLater(created.id)
             try await engine.startContainer(created.id)
@@ -127,7 +130,8 @@ struct EngineIntegrationTests {
             let listed = try await engine.listNetworks(filters: .init().label("\(EngineFixture.labelKey)=\(fixture.prefix)"))
             #expect(listed.map(\.name) == [fixture.name("net")])
 
-            let container = try await engine.createContainer(name: fixture.name("member"), DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "600"], labels: fixture.labels))
+            let container = try await engine.createContainer(
+                name: fixture.name("member"), DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "600"], labels: fixture.labels))
             fixture.removeContainerLater(container.id)
             try await engine.startContainer(container.id)
             try await engine.connectNetwork(network.id, container: container.id, endpoint: .init(aliases: ["db"]))
@@ -169,7 +173,8 @@ struct EngineIntegrationTests {
             let engine = fixture.engine
             let image = try await TestImages.busybox(engine)
             let since = Date()
-            let created = try await engine.createContainer(name: fixture.name("evt"), DockerEngine.ContainerConfig(image: image, cmd: ["true"], labels: fixture.labels))
+            let created = try await engine.createContainer(
+                name: fixture.name("evt"), DockerEngine.ContainerConfig(image: image, cmd: ["true"], labels: fixture.labels))
             fixture.removeContainerLater(created.id)
             let stream = try await engine.events(
                 filters: .init().type("container").label("\(EngineFixture.labelKey)=\(fixture.prefix)"),
@@ -190,7 +195,8 @@ struct EngineIntegrationTests {
         try await EngineFixture.with(area: "engine") { fixture in
             let engine = fixture.engine
             let image = try await TestImages.busybox(engine)
-            let created = try await engine.createContainer(name: fixture.name("stats"), DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "600"], labels: fixture.labels))
+            let created = try await engine.createContainer(
+                name: fixture.name("stats"), DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "600"], labels: fixture.labels))
             fixture.removeContainerLater(created.id)
             try await engine.startContainer(created.id)
             let stats = try await engine.stats(created.id)
@@ -333,13 +339,15 @@ struct VersionCommandTests {
         var testDescription: String { "\(arguments) \(environment)" }
     }
 
-    @Test("bad input exits 2 with the reason, before reaching any engine", arguments: [
-        BadInput(arguments: ["version", "--format", "xml"], environment: [:], mentions: "'xml' is invalid"),
-        BadInput(arguments: ["version", "--no-such-flag"], environment: [:], mentions: "Unknown option"),
-        BadInput(arguments: ["version", "-H", "tcp://127.0.0.1:2375"], environment: [:], mentions: "STACKPILOT_ALLOW_PLAIN_TCP=1"),
-        BadInput(arguments: ["version"], environment: ["DOCKER_HOST": "ftp://x"], mentions: "unknown scheme"),
-        BadInput(arguments: ["version"], environment: ["DOCKER_API_VERSION": "1.12"], mentions: "DOCKER_API_VERSION=1.12"),
-    ])
+    @Test(
+        "bad input exits 2 with the reason, before reaching any engine",
+        arguments: [
+            BadInput(arguments: ["version", "--format", "xml"], environment: [:], mentions: "'xml' is invalid"),
+            BadInput(arguments: ["version", "--no-such-flag"], environment: [:], mentions: "Unknown option"),
+            BadInput(arguments: ["version", "-H", "tcp://127.0.0.1:2375"], environment: [:], mentions: "STACKPILOT_ALLOW_PLAIN_TCP=1"),
+            BadInput(arguments: ["version"], environment: ["DOCKER_HOST": "ftp://x"], mentions: "unknown scheme"),
+            BadInput(arguments: ["version"], environment: ["DOCKER_API_VERSION": "1.12"], mentions: "DOCKER_API_VERSION=1.12"),
+        ])
     func badInput(_ input: BadInput) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
         let run = try Self.run(input.arguments, environment: input.environment)
@@ -361,12 +369,13 @@ struct OutputRenderingTests {
     @Test("tables pad columns to the widest cell, upper-case headers, no trailing spaces")
     func table() throws {
         let text = try OutputRenderer.render(Row(name: "web", state: "running"), format: .table)
-        #expect(text == """
-        NAME                 STATE
-        web                  running
-        a-much-longer-name   exited
+        #expect(
+            text == """
+                NAME                 STATE
+                web                  running
+                a-much-longer-name   exited
 
-        """)
+                """)
     }
 
     @Test("json and yaml come from the payload's Encodable form", arguments: [OutputFormat.json, .yaml])

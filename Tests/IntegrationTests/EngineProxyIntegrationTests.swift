@@ -13,8 +13,10 @@ import Testing
 struct EngineProxyIntegrationTests {
     /// Runs the proxy in this process on a socket of its own in front of the test engine while
     /// `body` runs with a client of that socket.
-    static func withProxy<T>(_ fixture: EngineFixture, policy: EngineProxy.Policy,
-                             _ body: (_ client: DockerEngine.Client, _ socket: String) async throws -> T) async throws -> T {
+    static func withProxy<T>(
+        _ fixture: EngineFixture, policy: EngineProxy.Policy,
+        _ body: (_ client: DockerEngine.Client, _ socket: String) async throws -> T
+    ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(fixture.name("proxy"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         fixture.onCleanup("directory \(directory.path)") { try? FileManager.default.removeItem(at: directory) }
@@ -23,8 +25,9 @@ struct EngineProxyIntegrationTests {
         let running = Mutex(false)
         var logger = Logger(label: "test.engine-proxy")
         logger.logLevel = .critical
-        let service = EngineProxy.Server.makeService(engine: upstream, socketPath: socket, socketMode: 0o600, policy: policy,
-                                                     logger: logger, onRunning: { running.withLock { $0 = true } })
+        let service = EngineProxy.Server.makeService(
+            engine: upstream, socketPath: socket, socketMode: 0o600, policy: policy,
+            logger: logger, onRunning: { running.withLock { $0 = true } })
         return try await TestServers.with({ try await service.run() }) {
             let started = await EngineFixture.eventually(timeout: .seconds(30)) { running.withLock { $0 } }
             try #require(started, "the proxy did not start on \(socket)")
@@ -64,8 +67,9 @@ struct EngineProxyIntegrationTests {
                 // sleeper started on the engine directly after the stream opened is seen starting
                 // (bounded by 30 s). Not a replay with `since`: the engine keeps only its last 256
                 // events, which a busy engine overwrites within seconds.
-                let events = try await client.events(filters: DockerEngine.Filters().type("container")
-                    .label("\(EngineFixture.labelKey)=\(fixture.prefix)"))
+                let events = try await client.events(
+                    filters: DockerEngine.Filters().type("container")
+                        .label("\(EngineFixture.labelKey)=\(fixture.prefix)"))
                 _ = try await fixture.sleeper("second-sleeper", networkMode: "none")
                 let actions = try await withThrowingTaskGroup(of: [String].self) { group in
                     group.addTask {
@@ -87,7 +91,11 @@ struct EngineProxyIntegrationTests {
                 #expect(actions.contains("start"), "\(actions)")
 
                 let image = try await TestImages.busybox(fixture.engine)
-                #expect(await Self.status { _ = try await client.createContainer(name: fixture.name("smuggled"), DockerEngine.ContainerConfig(image: image, cmd: ["true"], labels: fixture.labels)) } == 403)
+                #expect(
+                    await Self.status {
+                        _ = try await client.createContainer(
+                            name: fixture.name("smuggled"), DockerEngine.ContainerConfig(image: image, cmd: ["true"], labels: fixture.labels))
+                    } == 403)
                 #expect(await Self.status { try await client.killContainer(id) } == 403)
                 #expect(await Self.status { try await client.removeContainer(id, force: true) } == 403)
                 #expect(await Self.status { try await client.restartContainer(id, timeout: 1) } == 403)
@@ -96,11 +104,15 @@ struct EngineProxyIntegrationTests {
 
                 // Raw targets a client library would not send: encoded dot segments, exec.
                 let raw = try CurlTransport(endpoint: HTTPEndpoint(address: .unixSocket(path: socket)))
-                for (method, target, reason) in [(HTTPMethod.get, "/v1.41/containers/\(id)/%2e%2e/%2e%2e/images/json", "encoded"),
-                                                 (.post, "/v1.41/containers/\(id)/exec", "not-allowed"),
-                                                 (.post, "/v1.41/containers/create", "not-allowed")] {
-                    let response = try await raw.send(HTTPRequest(method: method, path: target, headers: [(name: "Content-Type", value: "application/json")],
-                                                                  body: Data(#"{"Cmd":["id"],"Image":"x"}"#.utf8)))
+                for (method, target, reason) in [
+                    (HTTPMethod.get, "/v1.41/containers/\(id)/%2e%2e/%2e%2e/images/json", "encoded"),
+                    (.post, "/v1.41/containers/\(id)/exec", "not-allowed"),
+                    (.post, "/v1.41/containers/create", "not-allowed"),
+                ] {
+                    let response = try await raw.send(
+                        HTTPRequest(
+                            method: method, path: target, headers: [(name: "Content-Type", value: "application/json")],
+                            body: Data(#"{"Cmd":["id"],"Image":"x"}"#.utf8)))
                     #expect(response.status == 403, "\(target)")
                     let message = try JSONSerialization.jsonObject(with: response.body) as? [String: String]
                     #expect(message?["message"]?.contains("(\(reason))") == true, "\(String(decoding: response.body, as: UTF8.self))")

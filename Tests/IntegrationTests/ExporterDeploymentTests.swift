@@ -7,6 +7,7 @@ import Logging
 import Prometheus
 import TestSupport
 import Testing
+
 @testable import StackPilotCommands
 @testable import Supervisor
 
@@ -72,10 +73,13 @@ struct ExporterDeploymentTests {
                 environment["DOCKER_HOST"] = "unix://\(socket)"
                 let client = try supervise.engine.makeClient(environment: environment)
                 let registry = PrometheusCollectorRegistry()
-                let built = try supervise.supervisionServices(engine: client, registry: registry, logger: Logger(label: "test.supervise"), environment: environment)
+                let built = try supervise.supervisionServices(
+                    engine: client, registry: registry, logger: Logger(label: "test.supervise"), environment: environment)
                 let healer = try #require(built.compactMap { $0 as? Healer }.first, "supervise built no healer from \(arguments)")
                 try await HealerIntegrationTests.whileRunning(healer) {
-                    let connected = await EngineFixture.eventually(timeout: .seconds(30)) { HealerIntegrationTests.value(registry, "stackpilot_events_connected") == 1 }
+                    let connected = await EngineFixture.eventually(timeout: .seconds(30)) {
+                        HealerIntegrationTests.value(registry, "stackpilot_events_connected") == 1
+                    }
                     try #require(connected, "the healer did not get the engine's events through the proxy")
                     try Data().write(to: control.appendingPathComponent("fail"))
                     let restarted = await EngineFixture.eventually(timeout: .seconds(90)) { healer.snapshot().first { $0.service == "api" }?.restarts == 1 }
@@ -101,8 +105,10 @@ struct ExporterDeploymentTests {
     /// A container of `service` as compose would create it, in the test's names; named volumes
     /// become `volume`; bind mounts are left out (their sources are this checkout's paths, which
     /// the engine may not see under the same names).
-    static func container(_ fixture: EngineFixture, _ service: ServiceConfig, image: String, command: [String], volume: String,
-                          environment: [String: String] = [:]) async throws -> String {
+    static func container(
+        _ fixture: EngineFixture, _ service: ServiceConfig, image: String, command: [String], volume: String,
+        environment: [String: String] = [:]
+    ) async throws -> String {
         var host = DockerEngine.HostConfig()
         host.binds = service.volumes.compactMap { mount in
             switch mount.type {
@@ -118,9 +124,10 @@ struct ExporterDeploymentTests {
         // healthcheck by loopback; nothing is published.
         host.networkMode = service.networkMode ?? "none"
         host.pidMode = service.pid
-        var config = DockerEngine.ContainerConfig(image: image, cmd: command,
-                                                  env: service.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }.sorted(),
-                                                  labels: fixture.labels, hostConfig: host)
+        var config = DockerEngine.ContainerConfig(
+            image: image, cmd: command,
+            env: service.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }.sorted(),
+            labels: fixture.labels, hostConfig: host)
         config.user = service.user
         let test = try #require(service.healthcheck?.test, "\(service.name) has no healthcheck")
         config.healthcheck = DockerEngine.HealthConfig(test: test, interval: .milliseconds(500), timeout: .seconds(3), retries: 120)

@@ -3,6 +3,7 @@ import DockerEngine
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Doctor
 @testable import Orchestration
 
@@ -20,9 +21,11 @@ struct GPURequestIntegrationTests {
                 return
             }
             let image = try await TestImages.busybox(engine)
-            var config = DockerEngine.ContainerConfig(image: image, cmd: ["sleep", "60"], labels: fixture.labels.merging([
-                "com.docker.compose.project": fixture.prefix, "com.docker.compose.service": "model-api",
-            ]) { $1 })
+            var config = DockerEngine.ContainerConfig(
+                image: image, cmd: ["sleep", "60"],
+                labels: fixture.labels.merging([
+                    "com.docker.compose.project": fixture.prefix, "com.docker.compose.service": "model-api",
+                ]) { $1 })
             config.hostConfig = DockerEngine.HostConfig()
             config.hostConfig?.deviceRequests = [DockerEngine.DeviceRequest(driver: "nvidia", count: -1, capabilities: [["gpu"]])]
             let name = fixture.name("model-api")

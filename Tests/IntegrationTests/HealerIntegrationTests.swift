@@ -6,25 +6,34 @@ import PrometheusAPI
 import Synchronization
 import TestSupport
 import Testing
+
 @testable import Supervisor
 
 @Suite("Healer, against the real engine", .serialized, .requiresEngine)
 struct HealerIntegrationTests {
     /// A busybox container that turns unhealthy `after` seconds after it starts and stays so
     /// across restarts (the marker file lives in its writable layer).
-    static func turnsUnhealthy(_ fixture: EngineFixture, image: String, project: String, service: String, after: Int = 2, labels extra: [String: String] = [:],
-                               networkMode: String? = nil) async throws -> String {
-        try await fixture.sleeper(service, image: image, project: project, command: ["sh", "-c", "sleep \(after); touch /tmp/fail; exec sleep 3600"],
-                                  labels: extra, networkMode: networkMode) {
-            $0.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /tmp/fail"], interval: .milliseconds(500), timeout: .seconds(1), retries: 1)
+    static func turnsUnhealthy(
+        _ fixture: EngineFixture, image: String, project: String, service: String, after: Int = 2, labels extra: [String: String] = [:],
+        networkMode: String? = nil
+    ) async throws -> String {
+        try await fixture.sleeper(
+            service, image: image, project: project, command: ["sh", "-c", "sleep \(after); touch /tmp/fail; exec sleep 3600"],
+            labels: extra, networkMode: networkMode
+        ) {
+            $0.healthcheck = DockerEngine.HealthConfig(
+                test: ["CMD-SHELL", "test ! -f /tmp/fail"], interval: .milliseconds(500), timeout: .seconds(1), retries: 1)
         }
     }
 
-    static func healer(_ fixture: EngineFixture, project: String, policy: HealPolicy, registry: PrometheusCollectorRegistry,
-                       onGrafanaStart: @escaping @Sendable () async -> Void = {}) -> Healer {
-        Healer(engine: fixture.engine,
-               configuration: .init(projects: [project], policy: policy, tick: .milliseconds(200)),
-               registry: registry, logger: Logger(label: "test.healer"), onGrafanaStart: onGrafanaStart)
+    static func healer(
+        _ fixture: EngineFixture, project: String, policy: HealPolicy, registry: PrometheusCollectorRegistry,
+        onGrafanaStart: @escaping @Sendable () async -> Void = {}
+    ) -> Healer {
+        Healer(
+            engine: fixture.engine,
+            configuration: .init(projects: [project], policy: policy, tick: .milliseconds(200)),
+            registry: registry, logger: Logger(label: "test.healer"), onGrafanaStart: onGrafanaStart)
     }
 
     /// The value of the series `name{labels}` in `registry`, read as Prometheus would.
@@ -51,13 +60,18 @@ struct HealerIntegrationTests {
 
     /// A busybox container that is healthy until `control/fail` exists. Its command removes the
     /// marker when it starts, so a restart makes it healthy again (as a restart cures a wedged service).
-    static func controlled(_ fixture: EngineFixture, image: String, project: String, service: String, control: URL,
-                           restartPolicy: String? = nil, networkMode: String? = nil) async throws -> String {
-        try await fixture.sleeper(service, image: image, project: project, command: ["sh", "-c", "rm -f /ctl/fail; exec sleep 3600"],
-                                  networkMode: networkMode) {
+    static func controlled(
+        _ fixture: EngineFixture, image: String, project: String, service: String, control: URL,
+        restartPolicy: String? = nil, networkMode: String? = nil
+    ) async throws -> String {
+        try await fixture.sleeper(
+            service, image: image, project: project, command: ["sh", "-c", "rm -f /ctl/fail; exec sleep 3600"],
+            networkMode: networkMode
+        ) {
             $0.hostConfig?.binds = ["\(control.path):/ctl"]
             if let restartPolicy { $0.hostConfig?.restartPolicy = DockerEngine.RestartPolicy(name: restartPolicy) }
-            $0.healthcheck = DockerEngine.HealthConfig(test: ["CMD-SHELL", "test ! -f /ctl/fail"], interval: .milliseconds(500), timeout: .seconds(2), retries: 1)
+            $0.healthcheck = DockerEngine.HealthConfig(
+                test: ["CMD-SHELL", "test ! -f /ctl/fail"], interval: .milliseconds(500), timeout: .seconds(2), retries: 1)
         }
     }
 
@@ -76,9 +90,10 @@ struct HealerIntegrationTests {
             try #require(healthy, "the test container never became healthy")
             let startedBefore = try await fixture.engine.inspectContainer(id).state?.startedAt
             let registry = PrometheusCollectorRegistry()
-            let healer = Self.healer(fixture, project: project,
-                                     policy: HealPolicy(gracePeriod: .seconds(1), initialBackoff: .seconds(2), maxRestarts: 3),
-                                     registry: registry)
+            let healer = Self.healer(
+                fixture, project: project,
+                policy: HealPolicy(gracePeriod: .seconds(1), initialBackoff: .seconds(2), maxRestarts: 3),
+                registry: registry)
             try await Self.whileRunning(healer) {
                 let connected = await EngineFixture.eventually(timeout: .seconds(30)) { Self.value(registry, "stackpilot_events_connected") == 1 }
                 try #require(connected, "the healer did not connect to the engine's events")
@@ -103,7 +118,8 @@ struct HealerIntegrationTests {
             let entry = try #require(healer.snapshot().first { $0.service == "api" })
             #expect(entry.restarts == 1)
             #expect(!entry.givenUp)
-            #expect(!FileManager.default.fileExists(atPath: control.appendingPathComponent("fail").path), "the restarted container's command removes the marker")
+            #expect(
+                !FileManager.default.fileExists(atPath: control.appendingPathComponent("fail").path), "the restarted container's command removes the marker")
             let series = ["project": project, "service": "api"]
             #expect(Self.value(registry, "stackpilot_heal_restarts_total", series) == 1)
             #expect(Self.value(registry, "stackpilot_heal_given_up", series) == 0)
@@ -152,11 +168,13 @@ struct HealerIntegrationTests {
             let image = try await TestImages.busybox(fixture.engine)
             let project = fixture.name("p")
             let stopped = try await Self.turnsUnhealthy(fixture, image: image, project: project, service: "api", after: 1)
-            let optedOut = try await Self.turnsUnhealthy(fixture, image: image, project: project, service: "worker", after: 1, labels: ["io.stackpilot.heal": "false"])
+            let optedOut = try await Self.turnsUnhealthy(
+                fixture, image: image, project: project, service: "worker", after: 1, labels: ["io.stackpilot.heal": "false"])
             let registry = PrometheusCollectorRegistry()
-            let healer = Self.healer(fixture, project: project,
-                                     policy: HealPolicy(gracePeriod: .seconds(3), initialBackoff: .seconds(1), maxRestarts: 5),
-                                     registry: registry)
+            let healer = Self.healer(
+                fixture, project: project,
+                policy: HealPolicy(gracePeriod: .seconds(3), initialBackoff: .seconds(1), maxRestarts: 5),
+                registry: registry)
             try await Self.whileRunning(healer) {
                 // The user stops `api` while it is unhealthy, inside the grace period.
                 let unhealthy = await EngineFixture.eventually(timeout: .seconds(30)) {

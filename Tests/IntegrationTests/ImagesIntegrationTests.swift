@@ -57,11 +57,13 @@ struct ImagesIntegrationTests {
         }
     }
 
-    @Test("each image starts and its compose healthcheck (busybox wget) passes", arguments: [
-        ("node-exporter", [String](), "http://localhost:9100/metrics"),
-        ("prometheus", [String](), "http://localhost:9090/-/ready"),
-        ("workload-sim", ["WORKLOAD_ROLE=model-api", "LOAD_RATE=0"], "http://localhost:5001/health"),
-    ])
+    @Test(
+        "each image starts and its compose healthcheck (busybox wget) passes",
+        arguments: [
+            ("node-exporter", [String](), "http://localhost:9100/metrics"),
+            ("prometheus", [String](), "http://localhost:9090/-/ready"),
+            ("workload-sim", ["WORKLOAD_ROLE=model-api", "LOAD_RATE=0"], "http://localhost:5001/health"),
+        ])
     func startsHealthy(name: String, env: [String], url: String) async throws {
         try LocalImages.ensure([name])
         try await EngineFixture.with(area: "images") { fixture in

@@ -10,7 +10,7 @@ import Testing
 @Suite("Docker engine, for real: API version negotiation", .requiresEngine)
 struct NegotiationIntegrationTests {
     static func freshClient() async throws -> (DockerEngine.Client, SpyTransport) {
-        _ = try await TestEngine.client() // fails with the reason when no engine answers
+        _ = try await TestEngine.client()  // fails with the reason when no engine answers
         let host = try DockerEngine.Host.resolve()
         let transport = SpyTransport(try CurlTransport(endpoint: host.endpoint, options: .init(connectTimeout: .seconds(5))))
         return (DockerEngine.Client(endpoint: host.endpoint, transport: transport), transport)

@@ -37,7 +37,9 @@ struct OrchestrationFixture {
         let executor = Orchestration.Executor(engine: Orchestration.DockerEngineBackend(client: client)) { event in
             events.append("\(event)")
         }
-        return OrchestrationFixture(name: name, directory: directory, file: directory.appendingPathComponent("compose.yml"), transport: transport, client: client, executor: executor, events: events)
+        return OrchestrationFixture(
+            name: name, directory: directory, file: directory.appendingPathComponent("compose.yml"), transport: transport, client: client, executor: executor,
+            events: events)
     }
 
     func write(_ yaml: String) throws {
@@ -224,18 +226,19 @@ struct OrchestrationIntegrationTests {
             let image = try await TestImages.busybox(f.client)
             // db's sleep is PID 1 without a SIGTERM handler, so its stop lasts the whole grace period:
             // a lower bound, which is what the order below relies on (no upper bound on anything).
-            try f.write("""
-            services:
-              db:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_grace_period: 5s
-              web:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_signal: SIGKILL
-                depends_on: [db]
-            """)
+            try f.write(
+                """
+                services:
+                  db:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    stop_grace_period: 5s
+                  web:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    stop_signal: SIGKILL
+                    depends_on: [db]
+                """)
             try await f.up()
             let desired = try f.load()
             let before = f.events.all.count
@@ -269,25 +272,29 @@ struct OrchestrationIntegrationTests {
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0)
+            try #require(
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                } == 0)
             try #require(listen(fd, 1) == 0)
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
             let port = Int(UInt16(bigEndian: addr.sin_port))
-            try f.write("""
-            services:
-              web:
-                image: \(image)
-                command: ["sleep", "3600"]
-                ports: ["127.0.0.1:\(port):80"]
-              data:
-                image: \(image)
-                command: ["sleep", "3600"]
-                volumes:
-                  - type: bind
-                    source: ./missing-dir
-                    target: /data
-            """)
+            try f.write(
+                """
+                services:
+                  web:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    ports: ["127.0.0.1:\(port):80"]
+                  data:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    volumes:
+                      - type: bind
+                        source: ./missing-dir
+                        target: /data
+                """)
             f.transport.reset()
             let error = await #expect(throws: OrchestrationError.self) { try await f.up() }
             guard case .preflight(let problems)? = error else {
@@ -347,17 +354,19 @@ struct OrchestrationIntegrationTests {
             let image = try await TestImages.busybox(f.client)
             let ctx = f.directory.appendingPathComponent("app")
             try FileManager.default.createDirectory(at: ctx, withIntermediateDirectories: true)
-            try "FROM \(image)\nCOPY . /ctx/\nCMD [\"sleep\", \"3600\"]\n".write(to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
+            try "FROM \(image)\nCOPY . /ctx/\nCMD [\"sleep\", \"3600\"]\n".write(
+                to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
             try "ignored.txt\n".write(to: ctx.appendingPathComponent(".dockerignore"), atomically: true, encoding: .utf8)
             try "keep".write(to: ctx.appendingPathComponent("kept.txt"), atomically: true, encoding: .utf8)
             try "drop".write(to: ctx.appendingPathComponent("ignored.txt"), atomically: true, encoding: .utf8)
-            try f.write("""
-            services:
-              app:
-                build: ./app
-                command: ["sh", "-c", "test -f /ctx/kept.txt && test ! -f /ctx/ignored.txt && exec sleep 3600"]
-                stop_signal: SIGKILL
-            """)
+            try f.write(
+                """
+                services:
+                  app:
+                    build: ./app
+                    command: ["sh", "-c", "test -f /ctx/kept.txt && test ! -f /ctx/ignored.txt && exec sleep 3600"]
+                    stop_signal: SIGKILL
+                """)
             let built = "\(f.name)-app"
             defer { Task { [client = f.client] in _ = try? await client.removeImage(built, force: true) } }
             let plan = try await f.up(.init(wait: true, waitTimeout: .seconds(30)))
@@ -379,8 +388,9 @@ struct OrchestrationIntegrationTests {
         return (result.status, result.output)
     }
 
-    @Test("docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",
-          .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose ps parity")))
+    @Test(
+        "docker-compose ps (Debian's 1.29.2) lists the containers StackPilot started",
+        .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose ps parity")))
     func dockerComposeSeesUs() async throws {
         try ToolGate.require("/usr/bin/docker-compose")
         try await OrchestrationFixture.with { f in
@@ -395,23 +405,25 @@ struct OrchestrationIntegrationTests {
         }
     }
 
-    @Test("a stack started with docker-compose up -d is seen by stackpilot's status and removed by its down",
-          .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose up parity")))
+    @Test(
+        "a stack started with docker-compose up -d is seen by stackpilot's status and removed by its down",
+        .enabled(if: ToolGate.runs(needing: "/usr/bin/docker-compose", for: "docker-compose up parity")))
     func weSeeDockerCompose() async throws {
         try ToolGate.require("/usr/bin/docker-compose")
         try await OrchestrationFixture.with { f in
             let image = try await TestImages.busybox(f.client)
-            try f.write("""
-            version: "3.8"
-            services:
-              alpha:
-                image: \(image)
-                command: ["sleep", "3600"]
-              beta:
-                image: \(image)
-                command: ["sleep", "3600"]
-                depends_on: [alpha]
-            """)
+            try f.write(
+                """
+                version: "3.8"
+                services:
+                  alpha:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                  beta:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    depends_on: [alpha]
+                """)
             let (status, output) = try Self.dockerCompose(["-f", f.file.path, "-p", f.name, "up", "-d"], in: f.directory)
             try #require(status == 0, "docker-compose up failed: \(output)")
             let rows = try await f.executor.status(projectName: f.name)

@@ -130,11 +130,13 @@ struct RecreateFaultTests {
         var description: String { "engine dies after \(after)" }
     }
 
-    @Test("a recreate cut off at any step leaves the service a container, and the next up converges with no leftovers", arguments: [
-        DeathCase(after: "/rename", oldRunning: true),
-        DeathCase(after: "/containers/create", oldRunning: true),
-        DeathCase(after: "/stop", oldRunning: false),
-    ])
+    @Test(
+        "a recreate cut off at any step leaves the service a container, and the next up converges with no leftovers",
+        arguments: [
+            DeathCase(after: "/rename", oldRunning: true),
+            DeathCase(after: "/containers/create", oldRunning: true),
+            DeathCase(after: "/stop", oldRunning: false),
+        ])
     func interrupted(_ c: DeathCase) async throws {
         try await OrchestrationFixture.with { f in
             let image = try await TestImages.busybox(f.client)

@@ -51,24 +51,25 @@ struct SignalIntegrationTests {
         try await OrchestrationFixture.with { f in
             let image = try await TestImages.busybox(f.client)
             // web waits for db's health, which comes after a few seconds: up is mid-way for a while.
-            try f.write("""
-            services:
-              db:
-                image: \(image)
-                command: ["sh", "-c", "sleep 5; touch /tmp/ready; exec sleep 3600"]
-                stop_grace_period: 4s
-                healthcheck:
-                  test: ["CMD", "sh", "-c", "test -f /tmp/ready"]
-                  interval: 1s
-                  retries: 60
-              web:
-                image: \(image)
-                command: ["sleep", "3600"]
-                stop_grace_period: 4s
-                depends_on:
+            try f.write(
+                """
+                services:
                   db:
-                    condition: service_healthy
-            """)
+                    image: \(image)
+                    command: ["sh", "-c", "sleep 5; touch /tmp/ready; exec sleep 3600"]
+                    stop_grace_period: 4s
+                    healthcheck:
+                      test: ["CMD", "sh", "-c", "test -f /tmp/ready"]
+                      interval: 1s
+                      retries: 60
+                  web:
+                    image: \(image)
+                    command: ["sleep", "3600"]
+                    stop_grace_period: 4s
+                    depends_on:
+                      db:
+                        condition: service_healthy
+                """)
             let args = ["-f", f.file.path, "-p", f.name, "--progress", "plain"]
             let up = try Self.start(["up"] + args + ["--no-provision"], in: f.directory)
             try await Self.eventually { try await f.containers().contains { $0.state == .running } }

@@ -68,7 +68,9 @@ struct StackHardeningTests {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }
 
-    @Test("scripts/up's env file (scripts/stack-env) is created 0600, keeps the mode it has, keeps other lines, and generates the admin token once without printing it")
+    @Test(
+        "scripts/up's env file (scripts/stack-env) is created 0600, keeps the mode it has, keeps other lines, and generates the admin token once without printing it"
+    )
     func envFile() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sptest-stackenv-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -78,14 +80,16 @@ struct StackHardeningTests {
         let first = try Self.stackEnv([file, "--drop", "PROMETHEUS_IMAGE", "--generate", "WORKLOAD_ADMIN_TOKEN", "API_IMAGE=local/api:1"])
         #expect(first.status == 0, "\(first.output)")
         #expect(try Self.mode(file) == 0o600)
-        let token = try #require(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
-            .first { $0.hasPrefix("WORKLOAD_ADMIN_TOKEN=") }?.dropFirst("WORKLOAD_ADMIN_TOKEN=".count))
+        let token = try #require(
+            try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("WORKLOAD_ADMIN_TOKEN=") }?.dropFirst("WORKLOAD_ADMIN_TOKEN=".count))
         #expect(token.count == 64)
         #expect(!first.output.contains(token))
 
         // A file the user made 0640, with lines of their own: the mode, their lines and the token stay.
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file)
-        try (String(contentsOfFile: file, encoding: .utf8) + "GRAFANA_ADMIN_PASSWORD=kept\nPROMETHEUS_IMAGE=old\n").write(toFile: file, atomically: false, encoding: .utf8)
+        try (String(contentsOfFile: file, encoding: .utf8) + "GRAFANA_ADMIN_PASSWORD=kept\nPROMETHEUS_IMAGE=old\n").write(
+            toFile: file, atomically: false, encoding: .utf8)
         let second = try Self.stackEnv([file, "--drop", "PROMETHEUS_IMAGE", "--generate", "WORKLOAD_ADMIN_TOKEN", "API_IMAGE=local/api:2"])
         #expect(second.status == 0, "\(second.output)")
         #expect(try Self.mode(file) == 0o640)

@@ -33,7 +33,8 @@ struct StatsIntegrationTests {
             host.memory = memory
             host.nanoCpus = nanoCPUs
             let name = fixture.name(service)
-            let created = try await fixture.engine.createContainer(name: name, .init(image: image, cmd: ["sh", "-c", script], labels: labels, hostConfig: host))
+            let created = try await fixture.engine.createContainer(
+                name: name, .init(image: image, cmd: ["sh", "-c", script], labels: labels, hostConfig: host))
             fixture.removeContainerLater(created.id)
             try await fixture.engine.startContainer(created.id)
             return StatsTarget(id: created.id, name: name, image: image, labels: labels)
@@ -68,7 +69,9 @@ struct StatsIntegrationTests {
         var memoryLimit: Double? { Self.bytes(MemUsage.components(separatedBy: " / ").last ?? "") }
 
         static func bytes(_ text: String) -> Double? {
-            let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("B", 1)]
+            let units: [(String, Double)] = [
+                ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("B", 1),
+            ]
             for (suffix, scale) in units where text.hasSuffix(suffix) {
                 return Double(text.dropLast(suffix.count)).map { $0 * scale }
             }
@@ -120,7 +123,9 @@ struct StatsIntegrationTests {
             // The holder holds ~100 MiB: memory within 5 % of docker's figure, and the limit is the 512 MiB we set.
             let peerMemory = try #require(peerHolder.memoryUsed)
             #expect(Double(holder.memoryUsedBytes) > 100 * 1_048_576 && Double(holder.memoryUsedBytes) < 120 * 1_048_576)
-            #expect(abs(Double(holder.memoryUsedBytes) - peerMemory) / peerMemory < 0.05, "holder memory \(holder.memoryUsedBytes) vs docker \(peerHolder.MemUsage)")
+            #expect(
+                abs(Double(holder.memoryUsedBytes) - peerMemory) / peerMemory < 0.05, "holder memory \(holder.memoryUsedBytes) vs docker \(peerHolder.MemUsage)"
+            )
             #expect(holder.memoryLimitBytes == 512 << 20)
             #expect(peerHolder.memoryLimit == Double(512 << 20))
             let peerPercent = try #require(Double(peerHolder.MemPerc.dropLast()))
@@ -132,7 +137,9 @@ struct StatsIntegrationTests {
         }
     }
 
-    @Test("stats --no-stream through the binary: the first sample is taken (CPU % over the window, not 0), figures as the library's", arguments: ["cgroup", "api"])
+    @Test(
+        "stats --no-stream through the binary: the first sample is taken (CPU % over the window, not 0), figures as the library's",
+        arguments: ["cgroup", "api"])
     func command(source: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: VersionCommandTests.binary.path), "build the stackpilot product first (swift build)")
         try await EngineFixture.with(area: "stats") { fixture in
@@ -176,7 +183,9 @@ struct StatsIntegrationTests {
         }
     }
 
-    @Test("the exporter's /metrics parses and holds every listed metric for every running container; a stopped one disappears", arguments: StatsSourceKind.allCases)
+    @Test(
+        "the exporter's /metrics parses and holds every listed metric for every running container; a stopped one disappears",
+        arguments: StatsSourceKind.allCases)
     func exporter(source: StatsSourceKind) async throws {
         try await EngineFixture.with(area: "stats") { fixture in
             let loaded = try await Self.startLoaded(fixture)
@@ -221,7 +230,8 @@ struct StatsIntegrationTests {
                 let working = try #require(first[family: "container_memory_working_set_bytes"]?.samples.first { $0.label("name") == loaded.holder.name })
                 #expect(working.value > Double(100 << 20))
                 #expect(working.label("container_label_com_docker_compose_service") == "holder")
-                #expect(first[family: "container_spec_memory_limit_bytes"]?.samples.first { $0.label("name") == loaded.holder.name }?.value == Double(512 << 20))
+                #expect(
+                    first[family: "container_spec_memory_limit_bytes"]?.samples.first { $0.label("name") == loaded.holder.name }?.value == Double(512 << 20))
                 #expect(first[family: "stackpilot_exporter_up"]?.samples.first?.value == 1)
 
                 let health = try await transport.send(HTTPRequest(path: "/healthz"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import StackPilotCommands
 
 /// `stackpilot supervise` refuses bad input with exit 2 and the flag or file named, before it
@@ -13,18 +14,20 @@ struct SuperviseCommandTests {
         var testDescription: String { arguments.joined(separator: " ") }
     }
 
-    @Test("bad flag values exit 2 and name the flag", arguments: [
-        BadFlag(arguments: ["--heal-grace=-1"], named: "--heal-grace"),
-        BadFlag(arguments: ["--heal-max-restarts", "0"], named: "--heal-max-restarts"),
-        BadFlag(arguments: ["--doctor-interval=-5"], named: "--doctor-interval"),
-        BadFlag(arguments: ["--listen", "nonsense"], named: "--listen"),
-        BadFlag(arguments: ["--cache", "999"], named: "--cache"),
-        BadFlag(arguments: ["--project", ""], named: "--project"),
-        BadFlag(arguments: ["--source", "gpu"], named: "--source"),
-        BadFlag(arguments: ["--prometheus-url", "prometheus:9090"], named: "--prometheus-url"),
-        BadFlag(arguments: ["--grafana-url", "ftp://grafana"], named: "--grafana-url"),
-        BadFlag(arguments: ["--grafana-url", "http://"], named: "--grafana-url"),
-    ])
+    @Test(
+        "bad flag values exit 2 and name the flag",
+        arguments: [
+            BadFlag(arguments: ["--heal-grace=-1"], named: "--heal-grace"),
+            BadFlag(arguments: ["--heal-max-restarts", "0"], named: "--heal-max-restarts"),
+            BadFlag(arguments: ["--doctor-interval=-5"], named: "--doctor-interval"),
+            BadFlag(arguments: ["--listen", "nonsense"], named: "--listen"),
+            BadFlag(arguments: ["--cache", "999"], named: "--cache"),
+            BadFlag(arguments: ["--project", ""], named: "--project"),
+            BadFlag(arguments: ["--source", "gpu"], named: "--source"),
+            BadFlag(arguments: ["--prometheus-url", "prometheus:9090"], named: "--prometheus-url"),
+            BadFlag(arguments: ["--grafana-url", "ftp://grafana"], named: "--grafana-url"),
+            BadFlag(arguments: ["--grafana-url", "http://"], named: "--grafana-url"),
+        ])
     func badFlags(_ flag: BadFlag) {
         let report = ErrorReporting.report(for: StackPilot.parseUsageError(["supervise"] + flag.arguments))
         #expect(report.exitCode == 2)
@@ -36,7 +39,9 @@ struct SuperviseCommandTests {
         let path = "/nonexistent-\(UUID().uuidString)/stackpilot.yml"
         // A dead engine socket: reaching it would not fail the command (the source probe tolerates
         // it), but the exporter would start and this call would never return.
-        let code = await StackPilot.execute(["supervise", "--manifest", path, "--listen", "127.0.0.1:0", "--host", "unix:///nonexistent-\(UUID().uuidString).sock"])
+        let code = await StackPilot.execute([
+            "supervise", "--manifest", path, "--listen", "127.0.0.1:0", "--host", "unix:///nonexistent-\(UUID().uuidString).sock",
+        ])
         #expect(code == 2)
     }
 }

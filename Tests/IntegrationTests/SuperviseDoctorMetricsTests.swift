@@ -8,6 +8,7 @@ import PrometheusAPI
 import TestSupport
 import Testing
 import WorkloadSim
+
 @testable import Doctor
 @testable import Supervisor
 
@@ -17,7 +18,9 @@ import WorkloadSim
 /// on the real engine. Faults are injected and cleared; the exporter's /metrics must follow.
 @Suite("Supervise: doctor as metrics, against real parts", .serialized, .requiresEngine, .requiresPrometheus)
 struct SuperviseDoctorMetricsTests {
-    static let logger: Logger = { var l = Logger(label: "supervise-doctor-test"); l.logLevel = .error; return l }()
+    static let logger: Logger = {
+        var l = Logger(label: "supervise-doctor-test"); l.logLevel = .error; return l
+    }()
 
     /// `stackpilot_check_status` per `group/check`, read from the exporter's /metrics over HTTP.
     struct Exported {
@@ -60,10 +63,13 @@ struct SuperviseDoctorMetricsTests {
     static func project(named name: String, in directory: URL) throws -> ComposeProject {
         let file = directory.appendingPathComponent("compose.yml")
         try Data("services:\n  worker:\n    image: stackpilot-test/busybox:latest\n    command: [sleep, \"3600\"]\n".utf8).write(to: file)
-        return try ComposeLoader(logger: logger).load(ComposeLoadOptions(files: [file.path], projectName: name, environment: [:], currentDirectory: directory.path))
+        return try ComposeLoader(logger: logger).load(
+            ComposeLoadOptions(files: [file.path], projectName: name, environment: [:], currentDirectory: directory.path))
     }
 
-    @Test("stackpilot_check_status on the exporter's /metrics moves 0 -> 2 -> 0 for the check a fault breaks: GPU pressure through Prometheus, a stopped container")
+    @Test(
+        "stackpilot_check_status on the exporter's /metrics moves 0 -> 2 -> 0 for the check a fault breaks: GPU pressure through Prometheus, a stopped container"
+    )
     func checkStatusFollowsFaults() async throws {
         try await EngineFixture.with(area: "supdoc") { fixture in
             let image = try await TestImages.busybox(fixture.engine)
@@ -79,8 +85,9 @@ struct SuperviseDoctorMetricsTests {
 
             // workload-sim's model API, with some traffic of its own, scraped by Prometheus every second.
             let adminToken = "sptest-supdoc-admin-\(UUID().uuidString)"
-            let configuration = WorkloadConfiguration(role: .modelAPI, host: "127.0.0.1", port: 0, modelAPIURL: "http://127.0.0.1:9", loadRate: 5, faults: .none,
-                                                      adminToken: try AdminToken(adminToken))
+            let configuration = WorkloadConfiguration(
+                role: .modelAPI, host: "127.0.0.1", port: 0, modelAPIURL: "http://127.0.0.1:9", loadRate: 5, faults: .none,
+                adminToken: try AdminToken(adminToken))
             let workload = WorkloadServer(configuration: configuration, logger: Self.logger, makeTransport: defaultTransportFactory)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             try await TestServers.with({
@@ -99,8 +106,9 @@ struct SuperviseDoctorMetricsTests {
                 // The supervisor's side: the exporter and doctor-as-metrics on one registry, one group.
                 let engine = fixture.engine
                 let collector = try StatsCollector(source: .api, engine: engine, logger: Self.logger)
-                let exporter = ContainerMetricsExporter(engine: engine, collector: collector,
-                                                        configuration: .init(labels: ["\(EngineFixture.labelKey)=\(fixture.prefix)"]), logger: Self.logger)
+                let exporter = ContainerMetricsExporter(
+                    engine: engine, collector: collector,
+                    configuration: .init(labels: ["\(EngineFixture.labelKey)=\(fixture.prefix)"]), logger: Self.logger)
                 let target = try DoctorIntegrationTests.target("model-api", port: modelPort, metrics: ["model_inference_total", "gpu_memory_allocated_mb"])
                 let alerts = try DoctorIntegrationTests.alerts()
                 let doctor = DoctorMetricsService(interval: .seconds(1), registry: exporter.registry, logger: Self.logger) {
@@ -130,8 +138,10 @@ struct SuperviseDoctorMetricsTests {
                     // Fault 1: the GPU fills up (workload-sim's admin endpoint, as a user would inject it).
                     let admin = try CurlTransport(endpoint: HTTPEndpoint(address: .url("http://127.0.0.1:\(modelPort)")))
                     let authorization = ("Authorization", "Bearer \(adminToken)")
-                    let injected = try await admin.send(HTTPRequest(method: .post, path: "/admin/faults", headers: [("Content-Type", "application/json"), authorization],
-                                                                    body: Data(#"{"gpu_pressure": 0.95}"#.utf8)))
+                    let injected = try await admin.send(
+                        HTTPRequest(
+                            method: .post, path: "/admin/faults", headers: [("Content-Type", "application/json"), authorization],
+                            body: Data(#"{"gpu_pressure": 0.95}"#.utf8)))
                     #expect(injected.status == 200)
                     let failing = await Self.waitFor(metrics, timeout: .seconds(90)) { $0.statuses["alerts/low-gpu-memory"] == 2 }
                     #expect(failing.held, "low-gpu-memory never reached 2: \(String(describing: failing.last?.statuses))")

@@ -4,10 +4,11 @@ import Logging
 import Prometheus
 import TestSupport
 import Testing
+
 @testable import Supervisor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The healer across a restart of dockerd itself. Restarting the engine breaks every other test
@@ -23,20 +24,25 @@ struct SuperviseEngineRestartTests {
             let control = try HealerIntegrationTests.controlDirectory(fixture)
             // unless-stopped, as the stacks' services: the engine stops it on shutdown and starts it
             // again (scripts/setup leaves live-restore off; with it on, it would keep running).
-            let id = try await HealerIntegrationTests.controlled(fixture, image: image, project: project, service: "model-api",
-                                                                 control: control, restartPolicy: "unless-stopped")
+            let id = try await HealerIntegrationTests.controlled(
+                fixture, image: image, project: project, service: "model-api",
+                control: control, restartPolicy: "unless-stopped")
             let healthy = await EngineFixture.eventually(timeout: .seconds(60)) { await HealerIntegrationTests.health(fixture, id) == "healthy" }
             try #require(healthy, "the test container never became healthy")
             let liveRestore = try await fixture.engine.info().liveRestoreEnabled == true
             let startedBefore = try await fixture.engine.inspectContainer(id).state?.startedAt
 
             let registry = PrometheusCollectorRegistry()
-            let healer = Healer(engine: fixture.engine,
-                                configuration: .init(projects: [project], policy: HealPolicy(gracePeriod: .seconds(1), initialBackoff: .seconds(2), maxRestarts: 3),
-                                                     tick: .milliseconds(200), reconnectBackoff: (.milliseconds(500), .seconds(4))),
-                                registry: registry, logger: Logger(label: "test.healer"))
+            let healer = Healer(
+                engine: fixture.engine,
+                configuration: .init(
+                    projects: [project], policy: HealPolicy(gracePeriod: .seconds(1), initialBackoff: .seconds(2), maxRestarts: 3),
+                    tick: .milliseconds(200), reconnectBackoff: (.milliseconds(500), .seconds(4))),
+                registry: registry, logger: Logger(label: "test.healer"))
             try await HealerIntegrationTests.whileRunning(healer) {
-                let connected = await EngineFixture.eventually(timeout: .seconds(30)) { HealerIntegrationTests.value(registry, "stackpilot_events_connected") == 1 }
+                let connected = await EngineFixture.eventually(timeout: .seconds(30)) {
+                    HealerIntegrationTests.value(registry, "stackpilot_events_connected") == 1
+                }
                 try #require(connected, "the healer did not connect to the engine's events")
 
                 try await EngineRestart.restart()
@@ -50,7 +56,9 @@ struct SuperviseEngineRestartTests {
 
                 // The container survived the restart (kept running with live-restore, started again by
                 // its restart policy without) and is healthy before the fault.
-                let healthyAfterRestart = await EngineFixture.eventually(timeout: .seconds(90)) { await HealerIntegrationTests.health(fixture, id) == "healthy" }
+                let healthyAfterRestart = await EngineFixture.eventually(timeout: .seconds(90)) {
+                    await HealerIntegrationTests.health(fixture, id) == "healthy"
+                }
                 try #require(healthyAfterRestart, "the container is not healthy after the engine restart")
                 let startedAfterRestart = try await fixture.engine.inspectContainer(id).state?.startedAt
                 if liveRestore {
@@ -62,7 +70,9 @@ struct SuperviseEngineRestartTests {
                 try Data().write(to: control.appendingPathComponent("fail"))
                 let restarted = await EngineFixture.eventually(timeout: .seconds(90)) { healer.snapshot().first { $0.service == "model-api" }?.restarts == 1 }
                 let engineSays = await HealerIntegrationTests.health(fixture, id) ?? "unknown"
-                #expect(restarted, """
+                #expect(
+                    restarted,
+                    """
                     the healer did not restart the unhealthy container after the engine restart: \(healer.snapshot()); the engine says \(engineSays)\
                     \(liveRestore ? " (live-restore is on: Engine < 23 stops running the healthchecks of live-restored containers, moby/moby#41871)" : "")
                     """)
@@ -100,8 +110,9 @@ enum EngineRestart {
         candidates += processes.compactMap { pid_t($0) }
         for pid in candidates {
             guard isAlive(pid), let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == "dockerd",
-                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+                comm.trimmingCharacters(in: .whitespacesAndNewlines) == "dockerd",
+                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            else { continue }
             let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             if !arguments.isEmpty { return (pid, arguments) }
         }
@@ -111,7 +122,8 @@ enum EngineRestart {
     /// Whether `pid` still runs (a zombie waiting for its parent to reap it does not).
     static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
         return state != "Z" && state != "X"
     }
@@ -191,7 +203,9 @@ extension Trait where Self == ConditionTrait {
     static var engineRestartAllowed: Self {
         .enabled("restarts dockerd; runs only with STACKPILOT_ENGINE_RESTART_TESTS=1 (scripts/test's engine-restart stage)") {
             if ProcessInfo.processInfo.environment["STACKPILOT_ENGINE_RESTART_TESTS"] == "1" { return true }
-            print("skipping the engine-restart tests: they restart dockerd, which breaks tests running beside them; scripts/test runs them on their own with STACKPILOT_ENGINE_RESTART_TESTS=1")
+            print(
+                "skipping the engine-restart tests: they restart dockerd, which breaks tests running beside them; scripts/test runs them on their own with STACKPILOT_ENGINE_RESTART_TESTS=1"
+            )
             return false
         }
     }

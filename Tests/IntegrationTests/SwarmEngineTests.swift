@@ -89,13 +89,14 @@ struct SwarmEngineTests {
             let gone = await #expect(throws: DockerEngine.Error.self) { try await manager.inspectService(created.id) }
             #expect(gone?.isNotFound == true)
             // Once the service is gone, a tasks filter naming it answers 404 on 20.10: no task left either.
-            #expect(try await EngineFixture.eventually(timeout: .seconds(30)) {
-                do {
-                    return try await manager.listTasks(filters: .init().adding("service", created.id)).isEmpty
-                } catch let error as DockerEngine.Error where error.isNotFound {
-                    return true
-                }
-            })
+            #expect(
+                try await EngineFixture.eventually(timeout: .seconds(30)) {
+                    do {
+                        return try await manager.listTasks(filters: .init().adding("service", created.id)).isEmpty
+                    } catch let error as DockerEngine.Error where error.isNotFound {
+                        return true
+                    }
+                })
         }
     }
 
@@ -116,7 +117,8 @@ struct SwarmEngineTests {
             try await manager.removeConfig(config.id)
             #expect(try await manager.listConfigs(filters: .init().name(fixture.name("prometheus"))).isEmpty)
 
-            let secret = try await manager.createSecret(.init(name: fixture.name("db-password"), labels: fixture.labels, data: Data("not-a-real-password".utf8)))
+            let secret = try await manager.createSecret(
+                .init(name: fixture.name("db-password"), labels: fixture.labels, data: Data("not-a-real-password".utf8)))
             fixture.onCleanup("secret") { try? await manager.removeSecret(secret.id) }
             let inspected = try await manager.inspectSecret(secret.id)
             #expect(inspected.spec?.name == fixture.name("db-password"))

@@ -13,13 +13,15 @@ struct ToolGateTests {
         var testDescription: String { "available: \(available), \(environment)" }
     }
 
-    @Test("a test whose tool is missing is skipped, unless STACKPILOT_REQUIRE_ENGINE=1 makes it run (and fail)", arguments: [
-        Case(available: true, environment: [:], runs: true),
-        Case(available: false, environment: [:], runs: false),
-        Case(available: false, environment: ["STACKPILOT_REQUIRE_ENGINE": "1"], runs: true),
-        Case(available: false, environment: ["STACKPILOT_REQUIRE_ENGINE": "0"], runs: false),
-        Case(available: true, environment: ["STACKPILOT_REQUIRE_ENGINE": "1"], runs: true),
-    ])
+    @Test(
+        "a test whose tool is missing is skipped, unless STACKPILOT_REQUIRE_ENGINE=1 makes it run (and fail)",
+        arguments: [
+            Case(available: true, environment: [:], runs: true),
+            Case(available: false, environment: [:], runs: false),
+            Case(available: false, environment: ["STACKPILOT_REQUIRE_ENGINE": "1"], runs: true),
+            Case(available: false, environment: ["STACKPILOT_REQUIRE_ENGINE": "0"], runs: false),
+            Case(available: true, environment: ["STACKPILOT_REQUIRE_ENGINE": "1"], runs: true),
+        ])
     func gate(_ c: Case) {
         #expect(ToolGate.runs(if: c.available, for: "a test", needing: "a tool", environment: c.environment) == c.runs)
     }

@@ -13,8 +13,9 @@ private var engineSocket: String {
 }
 
 private func engineTransport() throws -> CurlTransport {
-    try CurlTransport(endpoint: HTTPEndpoint(address: .unixSocket(path: engineSocket)),
-                      options: .init(connectTimeout: .seconds(3), timeout: .seconds(30)))
+    try CurlTransport(
+        endpoint: HTTPEndpoint(address: .unixSocket(path: engineSocket)),
+        options: .init(connectTimeout: .seconds(3), timeout: .seconds(30)))
 }
 
 /// CurlTransport against the real Docker engine. It creates one network of its own, briefly, and nothing else.
@@ -71,9 +72,10 @@ struct TransportIntegrationTests {
         // Cause two events of our own: a network created and removed.
         let name = "sptest-transport-\(UInt32.random(in: 0...UInt32.max))"
         let since = Int(Date().timeIntervalSince1970) - 1
-        let created = try await transport.send(HTTPRequest(
-            method: .post, path: "/networks/create", headers: [("Content-Type", "application/json")],
-            body: Data("{\"Name\":\"\(name)\"}".utf8)))
+        let created = try await transport.send(
+            HTTPRequest(
+                method: .post, path: "/networks/create", headers: [("Content-Type", "application/json")],
+                body: Data("{\"Name\":\"\(name)\"}".utf8)))
         #expect(created.status == 201)
         let removed = try await transport.send(HTTPRequest(method: .delete, path: "/networks/\(name)"))
         #expect(removed.status == 204)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import JSONDocument
 
 /// The acceptance stacks (vendored under Tests/Fixtures, see TestSupport's `Fixtures`).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JSONDocument
 
 @Suite("JSONDocument parsing and navigation")
@@ -30,12 +31,14 @@ struct JSONDocumentParsingTests {
         var description: String { text.debugDescription }
     }
 
-    @Test("broken JSON reports line, column and a message", arguments: [
-        BadInput(text: "{\n  \"a\": 1,\n  \"b\": }", line: 3, column: 8),
-        BadInput(text: "[1, 2", line: 1, column: 5),
-        BadInput(text: "", line: 1, column: 0),
-        BadInput(text: "{\"a\" 1}", line: 1, column: 6),
-    ])
+    @Test(
+        "broken JSON reports line, column and a message",
+        arguments: [
+            BadInput(text: "{\n  \"a\": 1,\n  \"b\": }", line: 3, column: 8),
+            BadInput(text: "[1, 2", line: 1, column: 5),
+            BadInput(text: "", line: 1, column: 0),
+            BadInput(text: "{\"a\" 1}", line: 1, column: 6),
+        ])
     func parseErrors(_ input: BadInput) throws {
         let error = try #require(throws: JSONDocument.ParseError.self) {
             try JSONDocument(parsing: input.text, source: "dash.json")
@@ -177,18 +180,18 @@ struct JSONDocumentSerializationTests {
     func indentation() throws {
         let doc = try JSONDocument(parsing: #"{"a":[],"b":{},"c":[1,{"d":"e"}],"f":null}"#)
         let expected = """
-        {
-          "a": [],
-          "b": {},
-          "c": [
-            1,
             {
-              "d": "e"
+              "a": [],
+              "b": {},
+              "c": [
+                1,
+                {
+                  "d": "e"
+                }
+              ],
+              "f": null
             }
-          ],
-          "f": null
-        }
-        """
+            """
         #expect(doc.serialized() == expected)
         #expect(doc.serialized(trailingNewline: true) == expected + "\n")
         #expect(doc.serialized(indent: 4).contains("\n    \"a\": []"))
@@ -200,20 +203,22 @@ struct JSONDocumentSerializationTests {
         var description: String { input }
     }
 
-    @Test("numbers round-trip as written (shortest form, not %.17g)", arguments: [
-        NumberCase(input: "0.1", output: "0.1"),
-        NumberCase(input: "0.30000000000000004", output: "0.30000000000000004"),
-        NumberCase(input: "1.5", output: "1.5"),
-        NumberCase(input: "-0.25", output: "-0.25"),
-        NumberCase(input: "100", output: "100"),
-        NumberCase(input: "-9223372036854775808", output: "-9223372036854775808"),
-        NumberCase(input: "1e-05", output: "1e-05"),
-        NumberCase(input: "0.0001", output: "0.0001"),
-        NumberCase(input: "1.0", output: "1.0"),
-        NumberCase(input: "1e+20", output: "1e+20"),
-        NumberCase(input: "9100000000000000.0", output: "9100000000000000.0"),
-        NumberCase(input: "1e16", output: "1e+16"),
-    ])
+    @Test(
+        "numbers round-trip as written (shortest form, not %.17g)",
+        arguments: [
+            NumberCase(input: "0.1", output: "0.1"),
+            NumberCase(input: "0.30000000000000004", output: "0.30000000000000004"),
+            NumberCase(input: "1.5", output: "1.5"),
+            NumberCase(input: "-0.25", output: "-0.25"),
+            NumberCase(input: "100", output: "100"),
+            NumberCase(input: "-9223372036854775808", output: "-9223372036854775808"),
+            NumberCase(input: "1e-05", output: "1e-05"),
+            NumberCase(input: "0.0001", output: "0.0001"),
+            NumberCase(input: "1.0", output: "1.0"),
+            NumberCase(input: "1e+20", output: "1e+20"),
+            NumberCase(input: "9100000000000000.0", output: "9100000000000000.0"),
+            NumberCase(input: "1e16", output: "1e+16"),
+        ])
     func numbers(_ number: NumberCase) throws {
         let doc = try JSONDocument(parsing: "[\(number.input)]")
         #expect(doc.serialized(indent: nil) == "[\(number.output)]")

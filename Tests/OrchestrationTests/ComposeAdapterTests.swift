@@ -1,8 +1,9 @@
-@testable import Compose
 import DockerEngine
 import Foundation
 import Logging
 import Testing
+
+@testable import Compose
 @testable import Orchestration
 
 @Suite("Orchestration.DesiredProject from the compose model")
@@ -24,48 +25,48 @@ struct ComposeAdapterTests {
     }
 
     static let stack = """
-    services:
-      api:
-        image: example/api:1
-        command: ["serve", "--port", "5000"]
-        environment:
-          MODE: prod
-        ports:
-          - "127.0.0.1:5000:5000"
-        expose: ["9000"]
-        volumes:
-          - ./data:/data:ro
-          - type: bind
-            source: /definitely/not/here
-            target: /config
-          - cache:/cache
-        restart: unless-stopped
-        healthcheck:
-          test: ["CMD", "wget", "-q", "--spider", "http://localhost:5000/health"]
-          interval: 10s
-          retries: 3
-        depends_on:
+        services:
+          api:
+            image: example/api:1
+            command: ["serve", "--port", "5000"]
+            environment:
+              MODE: prod
+            ports:
+              - "127.0.0.1:5000:5000"
+            expose: ["9000"]
+            volumes:
+              - ./data:/data:ro
+              - type: bind
+                source: /definitely/not/here
+                target: /config
+              - cache:/cache
+            restart: unless-stopped
+            healthcheck:
+              test: ["CMD", "wget", "-q", "--spider", "http://localhost:5000/health"]
+              interval: 10s
+              retries: 3
+            depends_on:
+              model:
+                condition: service_healthy
+                restart: true
+            labels:
+              team: ml
+            deploy:
+              resources:
+                limits:
+                  cpus: "0.5"
+                  memory: 256M
           model:
-            condition: service_healthy
-            restart: true
-        labels:
-          team: ml
-        deploy:
-          resources:
-            limits:
-              cpus: "0.5"
-              memory: 256M
-      model:
-        image: example/model:1
+            image: example/model:1
+            networks:
+              default:
+              backend:
+                aliases: [inference]
+        volumes:
+          cache: {}
         networks:
-          default:
-          backend:
-            aliases: [inference]
-    volumes:
-      cache: {}
-    networks:
-      backend: {}
-    """
+          backend: {}
+        """
 
     @Test("the create body carries command, environment, ports, mounts, restart policy, healthcheck and limits")
     func createBody() throws {
@@ -301,26 +302,44 @@ struct ServiceKeyTableTests {
         var testDescription: String { name }
     }
 
-    @Test("keys that used to be dropped reach the create body with the engine's values", arguments: [
-        ValueCase(name: "mem_limit", snippet: "mem_limit: 512m") { $0.hostConfig?.memory == 536_870_912 },
-        ValueCase(name: "mem_reservation", snippet: "mem_reservation: 1g") { $0.hostConfig?.memoryReservation == 1_073_741_824 },
-        ValueCase(name: "memswap_limit -1", snippet: "memswap_limit: -1") { $0.hostConfig?.memorySwap == -1 },
-        ValueCase(name: "deploy limits win over mem_limit", snippet: "mem_limit: 1g\n    deploy: {resources: {limits: {memory: 256m}}}") { $0.hostConfig?.memory == 268_435_456 },
-        ValueCase(name: "reservations.devices", snippet: "deploy: {resources: {reservations: {devices: [{driver: nvidia, count: all, capabilities: [gpu]}]}}}") {
-            $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(driver: "nvidia", count: -1, capabilities: [["gpu"]])]
-        },
-        ValueCase(name: "reservations.devices with ids and options", snippet: "deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: [\"0\", \"2\"], capabilities: [gpu, utility], options: {x: y}}]}}}") {
-            $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(driver: "nvidia", deviceIDs: ["0", "2"], capabilities: [["gpu", "utility"]], options: ["x": "y"])]
-        },
-        ValueCase(name: "gpus: all", snippet: "gpus: all") { $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(count: -1, capabilities: [["gpu"]])] },
-        ValueCase(name: "gpus list", snippet: "gpus: [{driver: nvidia, count: 1}]") { $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(driver: "nvidia", count: 1, capabilities: [["gpu"]])] },
-        ValueCase(name: "runtime", snippet: "runtime: nvidia") { $0.hostConfig?.runtime == "nvidia" },
-        ValueCase(name: "links", snippet: "links: [\"b:db\"]") { $0.hostConfig?.links == ["keys-b-1:db", "keys-b-1:b-1", "keys-b-1:keys-b-1"] },
-        ValueCase(name: "volumes_from", snippet: "volumes_from: [\"b:ro\", \"container:other\"]") { $0.hostConfig?.volumesFrom == ["keys-b-1:ro", "other"] },
-        ValueCase(name: "cpus", snippet: "cpus: 1.5") { $0.hostConfig?.nanoCpus == 1_500_000_000 },
-        ValueCase(name: "cpu_rt_runtime duration", snippet: "cpu_rt_runtime: 400ms") { $0.hostConfig?.cpuRealtimeRuntime == 400_000 },
-        ValueCase(name: "restart", snippet: "restart: always") { $0.hostConfig?.restartPolicy == DockerEngine.RestartPolicy(name: "always") },
-    ])
+    @Test(
+        "keys that used to be dropped reach the create body with the engine's values",
+        arguments: [
+            ValueCase(name: "mem_limit", snippet: "mem_limit: 512m") { $0.hostConfig?.memory == 536_870_912 },
+            ValueCase(name: "mem_reservation", snippet: "mem_reservation: 1g") { $0.hostConfig?.memoryReservation == 1_073_741_824 },
+            ValueCase(name: "memswap_limit -1", snippet: "memswap_limit: -1") { $0.hostConfig?.memorySwap == -1 },
+            ValueCase(name: "deploy limits win over mem_limit", snippet: "mem_limit: 1g\n    deploy: {resources: {limits: {memory: 256m}}}") {
+                $0.hostConfig?.memory == 268_435_456
+            },
+            ValueCase(
+                name: "reservations.devices", snippet: "deploy: {resources: {reservations: {devices: [{driver: nvidia, count: all, capabilities: [gpu]}]}}}"
+            ) {
+                $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(driver: "nvidia", count: -1, capabilities: [["gpu"]])]
+            },
+            ValueCase(
+                name: "reservations.devices with ids and options",
+                snippet:
+                    "deploy: {resources: {reservations: {devices: [{driver: nvidia, device_ids: [\"0\", \"2\"], capabilities: [gpu, utility], options: {x: y}}]}}}"
+            ) {
+                $0.hostConfig?.deviceRequests == [
+                    DockerEngine.DeviceRequest(driver: "nvidia", deviceIDs: ["0", "2"], capabilities: [["gpu", "utility"]], options: ["x": "y"])
+                ]
+            },
+            ValueCase(name: "gpus: all", snippet: "gpus: all") {
+                $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(count: -1, capabilities: [["gpu"]])]
+            },
+            ValueCase(name: "gpus list", snippet: "gpus: [{driver: nvidia, count: 1}]") {
+                $0.hostConfig?.deviceRequests == [DockerEngine.DeviceRequest(driver: "nvidia", count: 1, capabilities: [["gpu"]])]
+            },
+            ValueCase(name: "runtime", snippet: "runtime: nvidia") { $0.hostConfig?.runtime == "nvidia" },
+            ValueCase(name: "links", snippet: "links: [\"b:db\"]") { $0.hostConfig?.links == ["keys-b-1:db", "keys-b-1:b-1", "keys-b-1:keys-b-1"] },
+            ValueCase(name: "volumes_from", snippet: "volumes_from: [\"b:ro\", \"container:other\"]") {
+                $0.hostConfig?.volumesFrom == ["keys-b-1:ro", "other"]
+            },
+            ValueCase(name: "cpus", snippet: "cpus: 1.5") { $0.hostConfig?.nanoCpus == 1_500_000_000 },
+            ValueCase(name: "cpu_rt_runtime duration", snippet: "cpu_rt_runtime: 400ms") { $0.hostConfig?.cpuRealtimeRuntime == 400_000 },
+            ValueCase(name: "restart", snippet: "restart: always") { $0.hostConfig?.restartPolicy == DockerEngine.RestartPolicy(name: "always") },
+        ])
     func values(_ c: ValueCase) throws {
         let container = try #require(Self.effect(try Self.load(c.snippet))?.container)
         #expect(c.check(container))
@@ -354,11 +373,12 @@ struct ServiceKeyTableTests {
         let project = try Self.loadCopied(Self.copiedYAML, environment: ["TOKEN": "hunter2"])
         #expect(project.warnings.isEmpty)
         let service = try #require(Orchestration.DesiredProject(compose: project).service("a"))
-        #expect(service.copies == [  // in the table's key order: configs, then secrets
-            Orchestration.FileCopy(path: "/app", content: Data("listen 8080".utf8), mode: 0o444),
-            Orchestration.FileCopy(path: "/run/secrets/token", content: Data("hunter2".utf8), mode: 0o444),
-            Orchestration.FileCopy(path: "/run/secrets/owned", content: Data("hunter2".utf8), mode: 0o400, uid: 7),
-        ])
+        #expect(
+            service.copies == [  // in the table's key order: configs, then secrets
+                Orchestration.FileCopy(path: "/app", content: Data("listen 8080".utf8), mode: 0o444),
+                Orchestration.FileCopy(path: "/run/secrets/token", content: Data("hunter2".utf8), mode: 0o444),
+                Orchestration.FileCopy(path: "/run/secrets/owned", content: Data("hunter2".utf8), mode: 0o400, uid: 7),
+            ])
         #expect(service.container.hostConfig?.mounts == nil)
         // Not in `config` (shown or redacted), the labels or the encoded model.
         let shown = try project.plainValue().yaml() + project.redactedPlainValue().prettyJSON()
@@ -399,18 +419,20 @@ struct DockerIgnoreTests {
         var testDescription: String { "\(patterns) \(path) -> \(excluded)" }
     }
 
-    @Test(".dockerignore patterns exclude and re-include as the docker CLI does", arguments: [
-        Case(patterns: ["*.log"], path: "app.log", excluded: true),
-        Case(patterns: ["*.log"], path: "logs/app.log", excluded: false),
-        Case(patterns: ["**/*.log"], path: "logs/deep/app.log", excluded: true),
-        Case(patterns: ["**/*.log"], path: "app.log", excluded: true),
-        Case(patterns: [".build"], path: ".build/debug/x.o", excluded: true),
-        Case(patterns: ["/secret/"], path: "secret/key.pem", excluded: true),
-        Case(patterns: ["*", "!src"], path: "src/main.swift", excluded: false),
-        Case(patterns: ["*", "!src"], path: "README.md", excluded: true),
-        Case(patterns: ["# comment", ""], path: "anything", excluded: false),
-        Case(patterns: ["docs/*.md", "!docs/keep.md"], path: "docs/keep.md", excluded: false),
-    ])
+    @Test(
+        ".dockerignore patterns exclude and re-include as the docker CLI does",
+        arguments: [
+            Case(patterns: ["*.log"], path: "app.log", excluded: true),
+            Case(patterns: ["*.log"], path: "logs/app.log", excluded: false),
+            Case(patterns: ["**/*.log"], path: "logs/deep/app.log", excluded: true),
+            Case(patterns: ["**/*.log"], path: "app.log", excluded: true),
+            Case(patterns: [".build"], path: ".build/debug/x.o", excluded: true),
+            Case(patterns: ["/secret/"], path: "secret/key.pem", excluded: true),
+            Case(patterns: ["*", "!src"], path: "src/main.swift", excluded: false),
+            Case(patterns: ["*", "!src"], path: "README.md", excluded: true),
+            Case(patterns: ["# comment", ""], path: "anything", excluded: false),
+            Case(patterns: ["docs/*.md", "!docs/keep.md"], path: "docs/keep.md", excluded: false),
+        ])
     func patterns(_ c: Case) {
         #expect(Orchestration.DockerIgnore(patterns: c.patterns).excludes(c.path) == c.excluded)
     }
@@ -443,7 +465,9 @@ struct PreflightTests {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         try #require(bound == 0)
         try #require(listen(fd, 1) == 0)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -1,7 +1,8 @@
 import DockerEngine
-@testable import Compose
 import Foundation
 import Testing
+
+@testable import Compose
 @testable import Orchestration
 
 /// The labels a container gets hash its configuration under the host key: neither the config hash

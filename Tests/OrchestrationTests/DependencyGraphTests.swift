@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import Orchestration
 
 @Suite("Orchestration.DependencyGraph")
@@ -8,11 +9,13 @@ struct DependencyGraphTests {
     typealias Edge = Graph.Edge
 
     /// grafana -> prometheus -> (api, node-exporter); api -> model-api
-    static let monitoring = Graph(nodes: ["grafana", "prometheus", "api", "model-api", "node-exporter"], edges: [
-        "grafana": [Edge(to: "prometheus")],
-        "prometheus": [Edge(to: "api"), Edge(to: "node-exporter")],
-        "api": [Edge(to: "model-api")],
-    ])
+    static let monitoring = Graph(
+        nodes: ["grafana", "prometheus", "api", "model-api", "node-exporter"],
+        edges: [
+            "grafana": [Edge(to: "prometheus")],
+            "prometheus": [Edge(to: "api"), Edge(to: "node-exporter")],
+            "api": [Edge(to: "model-api")],
+        ])
 
     @Test("topological order puts every dependency before its dependents")
     func order() throws {
@@ -48,7 +51,9 @@ struct DependencyGraphTests {
         let log = Mutex<[String]>([])
         let active = Mutex<(now: Int, peak: Int)>((0, 0))
         let outcomes = try await Self.monitoring.run { node in
-            active.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            active.withLock {
+                $0.now += 1; $0.peak = max($0.peak, $0.now)
+            }
             log.withLock { $0.append("start \(node)") }
             try await Task.sleep(for: .milliseconds(50))
             log.withLock { $0.append("end \(node)") }
@@ -70,7 +75,9 @@ struct DependencyGraphTests {
         let g = Graph(nodes: (1...6).map { "s\($0)" }, edges: [:])
         let active = Mutex<(now: Int, peak: Int)>((0, 0))
         _ = try await g.run(maxConcurrency: 2) { _ in
-            active.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            active.withLock {
+                $0.now += 1; $0.peak = max($0.peak, $0.now)
+            }
             try await Task.sleep(for: .milliseconds(20))
             active.withLock { $0.now -= 1 }
         }
@@ -81,11 +88,13 @@ struct DependencyGraphTests {
 
     @Test("a failed required dependency skips its dependents; an optional one does not")
     func failurePropagation() async throws {
-        let g = Graph(nodes: ["db", "web", "worker", "cron"], edges: [
-            "web": [Edge(to: "db")],
-            "worker": [Edge(to: "web")],
-            "cron": [Edge(to: "db", required: false)],
-        ])
+        let g = Graph(
+            nodes: ["db", "web", "worker", "cron"],
+            edges: [
+                "web": [Edge(to: "db")],
+                "worker": [Edge(to: "web")],
+                "cron": [Edge(to: "db", required: false)],
+            ])
         let ran = Mutex<Set<String>>([])
         let outcomes = try await g.run { node in
             ran.withLock { _ = $0.insert(node) }

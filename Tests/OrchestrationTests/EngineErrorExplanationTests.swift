@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Orchestration
 
 @Suite("Orchestration.EngineErrorExplanation")
@@ -12,15 +13,30 @@ struct EngineErrorExplanationTests {
     }
 
     // Messages as engines 20.10-27 send them (the first is this machine's, see the integration test).
-    @Test("GPU errors of the engine get what to install; others are left alone", arguments: [
-        Case(name: "no nvidia device driver", message: #"the Docker engine answered 500: could not select device driver "nvidia" with capabilities: [[gpu]]"#, advice: "nvidia-ctk runtime configure"),
-        Case(name: "gpus: all without a driver name", message: #"could not select device driver "" with capabilities: [[gpu]]"#, advice: "NVIDIA container toolkit is not configured"),
-        Case(name: "runtime: nvidia without the runtime", message: "the Docker engine answered 400: unknown or invalid runtime name: nvidia", advice: "runtime: nvidia"),
-        Case(name: "CDI device without a spec", message: "the Docker engine answered 500: unresolvable CDI devices nvidia.com/gpu=all", advice: "nvidia-ctk cdi generate"),
-        Case(name: "toolkit present, driver not loaded", message: "OCI runtime create failed: nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown", advice: "nvidia-smi"),
-        Case(name: "a port conflict", message: "the Docker engine answered 500: driver failed programming external connectivity: port is already allocated", advice: nil),
-        Case(name: "no such image", message: "the Docker engine answered 404: No such image: busybox:none", advice: nil),
-    ])
+    @Test(
+        "GPU errors of the engine get what to install; others are left alone",
+        arguments: [
+            Case(
+                name: "no nvidia device driver",
+                message: #"the Docker engine answered 500: could not select device driver "nvidia" with capabilities: [[gpu]]"#,
+                advice: "nvidia-ctk runtime configure"),
+            Case(
+                name: "gpus: all without a driver name", message: #"could not select device driver "" with capabilities: [[gpu]]"#,
+                advice: "NVIDIA container toolkit is not configured"),
+            Case(
+                name: "runtime: nvidia without the runtime", message: "the Docker engine answered 400: unknown or invalid runtime name: nvidia",
+                advice: "runtime: nvidia"),
+            Case(
+                name: "CDI device without a spec", message: "the Docker engine answered 500: unresolvable CDI devices nvidia.com/gpu=all",
+                advice: "nvidia-ctk cdi generate"),
+            Case(
+                name: "toolkit present, driver not loaded",
+                message: "OCI runtime create failed: nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown", advice: "nvidia-smi"),
+            Case(
+                name: "a port conflict", message: "the Docker engine answered 500: driver failed programming external connectivity: port is already allocated",
+                advice: nil),
+            Case(name: "no such image", message: "the Docker engine answered 404: No such image: busybox:none", advice: nil),
+        ])
     func explain(_ c: Case) {
         let advice = Orchestration.EngineErrorExplanation.explain(c.message)
         if let expected = c.advice {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Orchestration
 
 @Suite("Orchestration.EventHub")

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TestSupport
 import Testing
+
 @testable import Orchestration
 
 /// The executor's waits and failures against `FakeEngine`: crash loops, health gating, timeouts and
@@ -21,8 +22,9 @@ struct ExecutorTests {
     }
 
     static func project(_ services: [O.DesiredService]) -> O.DesiredProject {
-        O.DesiredProject(name: "sp", workingDirectory: "/w", configFiles: ["/w/compose.yml"], services: services,
-                         networks: [O.DesiredNetwork(key: "default", name: "sp_default")])
+        O.DesiredProject(
+            name: "sp", workingDirectory: "/w", configFiles: ["/w/compose.yml"], services: services,
+            networks: [O.DesiredNetwork(key: "default", name: "sp_default")])
     }
 
     /// Progress events, as short lines.
@@ -39,8 +41,10 @@ struct ExecutorTests {
     }
 
     /// Observes, plans and runs `up` for `project` on `engine`.
-    static func up(_ project: O.DesiredProject, on engine: FakeEngine, _ options: O.UpOptions = .init(checkLocalResources: false),
-                   events: Events = Events()) async throws(OrchestrationError) {
+    static func up(
+        _ project: O.DesiredProject, on engine: FakeEngine, _ options: O.UpOptions = .init(checkLocalResources: false),
+        events: Events = Events()
+    ) async throws(OrchestrationError) {
         var executor = O.Executor(engine: engine) { events.record($0) }
         executor.pollFallback = .milliseconds(50)
         let observed = try await executor.observe(project)

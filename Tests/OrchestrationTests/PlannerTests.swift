@@ -1,20 +1,27 @@
 import DockerEngine
 import Testing
+
 @testable import Orchestration
 
 @Suite("Orchestration.Planner")
 struct PlannerTests {
     typealias O = Orchestration
 
-    static func service(_ name: String, image: String = "img/\("x"):1", env: String = "A=1", deps: [O.Dependency] = [], replicas: Int = 1, pull: O.PullPolicy = .missing, build: O.BuildSpec? = nil, health: Bool = false) -> O.DesiredService {
+    static func service(
+        _ name: String, image: String = "img/\("x"):1", env: String = "A=1", deps: [O.Dependency] = [], replicas: Int = 1, pull: O.PullPolicy = .missing,
+        build: O.BuildSpec? = nil, health: Bool = false
+    ) -> O.DesiredService {
         let fields = ["image": String(image.hashValue & 0xffff, radix: 16), "environment": env]
         let hash = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-        return O.DesiredService(name: name, image: image, configHash: hash, fieldHashes: fields, dependencies: deps, replicas: replicas, pullPolicy: pull, build: build, hasHealthcheck: health)
+        return O.DesiredService(
+            name: name, image: image, configHash: hash, fieldHashes: fields, dependencies: deps, replicas: replicas, pullPolicy: pull, build: build,
+            hasHealthcheck: health)
     }
 
     static func project(_ services: [O.DesiredService], networks: [O.DesiredNetwork]? = nil, volumes: [O.DesiredVolume] = []) -> O.DesiredProject {
-        O.DesiredProject(name: "sp", workingDirectory: "/w", configFiles: ["/w/c.yml"], services: services,
-                         networks: networks ?? [O.DesiredNetwork(key: "default", name: "sp_default")], volumes: volumes)
+        O.DesiredProject(
+            name: "sp", workingDirectory: "/w", configFiles: ["/w/c.yml"], services: services,
+            networks: networks ?? [O.DesiredNetwork(key: "default", name: "sp_default")], volumes: volumes)
     }
 
     /// What the engine would hold after the project was brought up as described.
@@ -23,13 +30,15 @@ struct PlannerTests {
         for s in p.services {
             for n in 1...s.replicas {
                 let name = O.Naming.containerName(project: p.name, service: s.name, number: n)
-                containers.append(DockerEngine.ContainerSummary(
-                    id: "\(s.name)-\(n)", names: ["/" + name], imageID: imageID, labels: p.containerLabels(service: s, number: n), state: .running))
+                containers.append(
+                    DockerEngine.ContainerSummary(
+                        id: "\(s.name)-\(n)", names: ["/" + name], imageID: imageID, labels: p.containerLabels(service: s, number: n), state: .running))
             }
         }
-        return O.ObservedState(containers: containers, networks: p.networks.map { DockerEngine.Network(id: $0.name, name: $0.name) },
-                               volumes: p.volumes.map { DockerEngine.Volume(name: $0.name) },
-                               images: Dictionary(p.services.map { ($0.image, imageID) }, uniquingKeysWith: { a, _ in a }))
+        return O.ObservedState(
+            containers: containers, networks: p.networks.map { DockerEngine.Network(id: $0.name, name: $0.name) },
+            volumes: p.volumes.map { DockerEngine.Volume(name: $0.name) },
+            images: Dictionary(p.services.map { ($0.image, imageID) }, uniquingKeysWith: { a, _ in a }))
     }
 
     static let three = project([
@@ -108,9 +117,12 @@ struct PlannerTests {
     @Test("orphans are reported, and removed only with --remove-orphans")
     func orphans() throws {
         var observed = Self.converged(Self.three)
-        observed.containers.append(DockerEngine.ContainerSummary(id: "old", names: ["/sp-legacy-1"], labels: [
-            DockerEngine.ComposeLabels.project: "sp", DockerEngine.ComposeLabels.service: "legacy", DockerEngine.ComposeLabels.containerNumber: "1",
-        ], state: .running))
+        observed.containers.append(
+            DockerEngine.ContainerSummary(
+                id: "old", names: ["/sp-legacy-1"],
+                labels: [
+                    DockerEngine.ComposeLabels.project: "sp", DockerEngine.ComposeLabels.service: "legacy", DockerEngine.ComposeLabels.containerNumber: "1",
+                ], state: .running))
         let keep = try O.Planner.plan(Self.three, observed: observed)
         #expect(keep.isUpToDate)
         #expect(keep.warnings.contains { $0.contains("sp-legacy-1") && $0.contains("--remove-orphans") })
@@ -137,16 +149,18 @@ struct PlannerTests {
         var testDescription: String { "\(policy) present=\(present) build=\(hasBuild)" }
     }
 
-    @Test("pull policy decides between pull, build, nothing and a problem", arguments: [
-        PullCase(policy: .missing, present: true, hasBuild: false, expected: nil, problem: false),
-        PullCase(policy: .missing, present: false, hasBuild: false, expected: .pullImage, problem: false),
-        PullCase(policy: .always, present: true, hasBuild: false, expected: .pullImage, problem: false),
-        PullCase(policy: .never, present: false, hasBuild: false, expected: nil, problem: true),
-        PullCase(policy: .never, present: true, hasBuild: false, expected: nil, problem: false),
-        PullCase(policy: .build, present: true, hasBuild: true, expected: .buildImage, problem: false),
-        PullCase(policy: .missing, present: false, hasBuild: true, expected: .buildImage, problem: false),
-        PullCase(policy: .missing, present: true, hasBuild: true, expected: nil, problem: false),
-    ])
+    @Test(
+        "pull policy decides between pull, build, nothing and a problem",
+        arguments: [
+            PullCase(policy: .missing, present: true, hasBuild: false, expected: nil, problem: false),
+            PullCase(policy: .missing, present: false, hasBuild: false, expected: .pullImage, problem: false),
+            PullCase(policy: .always, present: true, hasBuild: false, expected: .pullImage, problem: false),
+            PullCase(policy: .never, present: false, hasBuild: false, expected: nil, problem: true),
+            PullCase(policy: .never, present: true, hasBuild: false, expected: nil, problem: false),
+            PullCase(policy: .build, present: true, hasBuild: true, expected: .buildImage, problem: false),
+            PullCase(policy: .missing, present: false, hasBuild: true, expected: .buildImage, problem: false),
+            PullCase(policy: .missing, present: true, hasBuild: true, expected: nil, problem: false),
+        ])
     func pullPolicy(_ c: PullCase) throws {
         let s = Self.service("one", pull: c.policy, build: c.hasBuild ? O.BuildSpec(context: "/w/ctx") : nil)
         let p = Self.project([s])

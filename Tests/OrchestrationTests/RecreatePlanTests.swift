@@ -1,6 +1,7 @@
-import Testing
-@testable import Orchestration
 import DockerEngine
+import Testing
+
+@testable import Orchestration
 
 /// What the planner makes of the states an interrupted or failed recreate can leave behind
 /// (a container parked as `<id12>_<name>`, a container missing one of its networks).
@@ -30,17 +31,22 @@ struct RecreatePlanTests {
         var expected: [(O.PlannedAction.Kind, String)]
     }
 
-    @Test("parked containers are removed beside the current one, or recreated when they are all there is", arguments: [
-        Case(description: "a stopped parked container beside the current one", keepCurrent: true,
-             parked: [parked("0123456789abcdef", state: .exited)],
-             expected: [(.removeContainer, "0123456789abcdef"), (.upToDate, "api-1")]),
-        Case(description: "only the parked one (the engine died between rename and create)", keepCurrent: false,
-             parked: [parked("0123456789abcdef", state: .running)],
-             expected: [(.recreateContainer, "0123456789abcdef")]),
-        Case(description: "two parked ones: the newest is recreated, the other removed", keepCurrent: false,
-             parked: [parked("aaaaaaaaaaaaaaaa", state: .exited, created: 1), parked("bbbbbbbbbbbbbbbb", state: .running, created: 2)],
-             expected: [(.removeContainer, "aaaaaaaaaaaaaaaa"), (.recreateContainer, "bbbbbbbbbbbbbbbb")]),
-    ])
+    @Test(
+        "parked containers are removed beside the current one, or recreated when they are all there is",
+        arguments: [
+            Case(
+                description: "a stopped parked container beside the current one", keepCurrent: true,
+                parked: [parked("0123456789abcdef", state: .exited)],
+                expected: [(.removeContainer, "0123456789abcdef"), (.upToDate, "api-1")]),
+            Case(
+                description: "only the parked one (the engine died between rename and create)", keepCurrent: false,
+                parked: [parked("0123456789abcdef", state: .running)],
+                expected: [(.recreateContainer, "0123456789abcdef")]),
+            Case(
+                description: "two parked ones: the newest is recreated, the other removed", keepCurrent: false,
+                parked: [parked("aaaaaaaaaaaaaaaa", state: .exited, created: 1), parked("bbbbbbbbbbbbbbbb", state: .running, created: 2)],
+                expected: [(.removeContainer, "aaaaaaaaaaaaaaaa"), (.recreateContainer, "bbbbbbbbbbbbbbbb")]),
+        ])
     func parkedContainers(_ c: Case) throws {
         var observed = PlannerTests.converged(Self.project)
         if !c.keepCurrent { observed.containers.remove(at: 1) }
@@ -67,18 +73,22 @@ struct RecreatePlanTests {
         var expected: O.PlannedAction.Kind
     }
 
-    @Test("a container not connected to every network of its create body is recreated (its create was interrupted)", arguments: [
-        NetworkCase(description: "one network missing", connected: ["sp_front"], expected: .recreateContainer),
-        NetworkCase(description: "all connected", connected: ["sp_back", "sp_front"], expected: .upToDate),
-        NetworkCase(description: "connected to more", connected: ["bridge", "sp_back", "sp_front"], expected: .upToDate),
-        NetworkCase(description: "membership unknown", connected: nil, expected: .upToDate),
-    ])
+    @Test(
+        "a container not connected to every network of its create body is recreated (its create was interrupted)",
+        arguments: [
+            NetworkCase(description: "one network missing", connected: ["sp_front"], expected: .recreateContainer),
+            NetworkCase(description: "all connected", connected: ["sp_back", "sp_front"], expected: .upToDate),
+            NetworkCase(description: "connected to more", connected: ["bridge", "sp_back", "sp_front"], expected: .upToDate),
+            NetworkCase(description: "membership unknown", connected: nil, expected: .upToDate),
+        ])
     func networkMembership(_ c: NetworkCase) throws {
         var s = PlannerTests.service("api")
         s.container.networkingConfig = DockerEngine.NetworkingConfig(endpointsConfig: ["sp_front": .init(aliases: ["api"]), "sp_back": .init(aliases: ["api"])])
         let p = PlannerTests.project([s], networks: [O.DesiredNetwork(key: "front", name: "sp_front"), O.DesiredNetwork(key: "back", name: "sp_back")])
         var observed = PlannerTests.converged(p)
-        observed.containers[0].networkSettings = c.connected.map { .init(networks: Dictionary(uniqueKeysWithValues: $0.map { ($0, DockerEngine.EndpointSettings()) })) }
+        observed.containers[0].networkSettings = c.connected.map {
+            .init(networks: Dictionary(uniqueKeysWithValues: $0.map { ($0, DockerEngine.EndpointSettings()) }))
+        }
         let plan = try O.Planner.plan(p, observed: observed)
         let action = try #require(plan.actions(for: "api").first)
         #expect(action.kind == c.expected)

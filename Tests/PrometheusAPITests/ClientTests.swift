@@ -151,10 +151,12 @@ struct PrometheusClientTests {
 
 @Suite("PrometheusAPI.parseDuration")
 struct DurationTests {
-    @Test("Prometheus durations parse", arguments: [
-        ("15s", Duration.seconds(15)), ("1m30s", .seconds(90)), ("500ms", .milliseconds(500)), ("2h", .seconds(7200)),
-        ("1d", .seconds(86400)), ("1w", .seconds(604_800)), ("0", .zero), ("1h1m1s1ms", .milliseconds(3_661_001)),
-    ])
+    @Test(
+        "Prometheus durations parse",
+        arguments: [
+            ("15s", Duration.seconds(15)), ("1m30s", .seconds(90)), ("500ms", .milliseconds(500)), ("2h", .seconds(7200)),
+            ("1d", .seconds(86400)), ("1w", .seconds(604_800)), ("0", .zero), ("1h1m1s1ms", .milliseconds(3_661_001)),
+        ])
     func valid(_ text: String, _ expected: Duration) {
         #expect(PrometheusAPI.parseDuration(text) == expected)
     }

@@ -8,7 +8,8 @@ struct ExpositionParserTests {
 
     @Test("HELP, TYPE and labelled samples become one family")
     func counterFamily() throws {
-        let families = try parser.parse("""
+        let families = try parser.parse(
+            """
             # HELP http_requests_total Total HTTP requests.
             # TYPE http_requests_total counter
             http_requests_total{method="GET",status="200"} 1027 1395066363000
@@ -30,7 +31,8 @@ struct ExpositionParserTests {
 
     @Test("label values and HELP text unescape \\\\, \\\" and \\n")
     func escapes() throws {
-        let families = try parser.parse(#"""
+        let families = try parser.parse(
+            #"""
             # HELP msdos_file_access_time_seconds Help with \\ backslash and \n newline.
             # TYPE msdos_file_access_time_seconds gauge
             msdos_file_access_time_seconds{path="C:\\DIR\\FILE.TXT",error="Cannot find file:\n\"FILE.TXT\""} 1.458255915e9
@@ -48,14 +50,16 @@ struct ExpositionParserTests {
         var testDescription: String { text }
     }
 
-    @Test("special float values parse", arguments: [
-        SpecialValue(text: "NaN", check: { $0.isNaN }),
-        SpecialValue(text: "+Inf", check: { $0 == .infinity }),
-        SpecialValue(text: "-Inf", check: { $0 == -.infinity }),
-        SpecialValue(text: "1e-3", check: { $0 == 0.001 }),
-        SpecialValue(text: "-0.5", check: { $0 == -0.5 }),
-        SpecialValue(text: "10000000000000000000", check: { $0 == 1e19 }),
-    ])
+    @Test(
+        "special float values parse",
+        arguments: [
+            SpecialValue(text: "NaN", check: { $0.isNaN }),
+            SpecialValue(text: "+Inf", check: { $0 == .infinity }),
+            SpecialValue(text: "-Inf", check: { $0 == -.infinity }),
+            SpecialValue(text: "1e-3", check: { $0 == 0.001 }),
+            SpecialValue(text: "-0.5", check: { $0 == -0.5 }),
+            SpecialValue(text: "10000000000000000000", check: { $0 == 1e19 }),
+        ])
     func specialValues(_ value: SpecialValue) throws {
         let families = try parser.parse("x \(value.text)\n")
         let sample = try #require(families.first?.samples.first)
@@ -65,7 +69,8 @@ struct ExpositionParserTests {
 
     @Test("histogram _bucket, _sum and _count join the histogram family, and quantiles interpolate")
     func histogram() throws {
-        let families = try parser.parse("""
+        let families = try parser.parse(
+            """
             # A comment that is not HELP or TYPE is ignored.
             # TYPE http_request_duration_seconds histogram
             http_request_duration_seconds_bucket{le="0.05"} 24054
@@ -121,27 +126,29 @@ struct ExpositionParserTests {
         var testDescription: String { "\(reason) at \(line):\(column)" }
     }
 
-    @Test("bad input names the line, the column and what is wrong", arguments: [
-        BadInput(text: "1metric 1\n", line: 1, column: 1, reason: .invalidMetricName),
-        BadInput(text: "ok 1\nbad{1a=\"x\"} 2\n", line: 2, column: 5, reason: .invalidLabelName),
-        BadInput(text: "m{a=\"x} 1\n", line: 1, column: 10, reason: .unterminatedLabelValue),
-        BadInput(text: "m{a=\"\\t\"} 1\n", line: 1, column: 6, reason: .invalidEscape("t")),
-        BadInput(text: "m{a=\"x\",a=\"y\"} 1\n", line: 1, column: 9, reason: .duplicateLabel("a")),
-        BadInput(text: "m{a=x} 1\n", line: 1, column: 5, reason: .expected("'\"' to open the value of label a")),
-        BadInput(text: "m abc\n", line: 1, column: 3, reason: .invalidValue("abc")),
-        BadInput(text: "m\n", line: 1, column: 2, reason: .expected("a value")),
-        BadInput(text: "m 1 12.5\n", line: 1, column: 5, reason: .invalidTimestamp("12.5")),
-        BadInput(text: "m 1 2 3\n", line: 1, column: 7, reason: .unexpectedText("3")),
-        BadInput(text: "m 1\r\n", line: 1, column: 4, reason: .carriageReturn),
-        BadInput(text: "# TYPE m countr\n", line: 1, column: 10, reason: .unknownType("countr")),
-        BadInput(text: "# TYPE m gauge\n# TYPE m gauge\n", line: 2, column: 8, reason: .duplicateType(metric: "m")),
-        BadInput(text: "# HELP m a\n# HELP m b\n", line: 2, column: 8, reason: .duplicateHelp(metric: "m")),
-        BadInput(text: "m 1\n# TYPE m gauge\n", line: 2, column: 8, reason: .typeAfterSamples(metric: "m")),
-        BadInput(text: "a 1\nb 2\na{x=\"1\"} 3\n", line: 3, column: 1, reason: .familyNotContiguous(metric: "a", firstLine: 1)),
-        BadInput(text: "a{x=\"1\"} 1\na{x=\"1\"} 2\n", line: 2, column: 1, reason: .duplicateSeries("a{x=\"1\"}")),
-        BadInput(text: "# TYPE h histogram\nh_bucket 1\n", line: 2, column: 1, reason: .missingLabel(metric: "h_bucket", label: "le")),
-        BadInput(text: "# TYPE s summary\ns 1\n", line: 2, column: 1, reason: .missingLabel(metric: "s", label: "quantile")),
-    ])
+    @Test(
+        "bad input names the line, the column and what is wrong",
+        arguments: [
+            BadInput(text: "1metric 1\n", line: 1, column: 1, reason: .invalidMetricName),
+            BadInput(text: "ok 1\nbad{1a=\"x\"} 2\n", line: 2, column: 5, reason: .invalidLabelName),
+            BadInput(text: "m{a=\"x} 1\n", line: 1, column: 10, reason: .unterminatedLabelValue),
+            BadInput(text: "m{a=\"\\t\"} 1\n", line: 1, column: 6, reason: .invalidEscape("t")),
+            BadInput(text: "m{a=\"x\",a=\"y\"} 1\n", line: 1, column: 9, reason: .duplicateLabel("a")),
+            BadInput(text: "m{a=x} 1\n", line: 1, column: 5, reason: .expected("'\"' to open the value of label a")),
+            BadInput(text: "m abc\n", line: 1, column: 3, reason: .invalidValue("abc")),
+            BadInput(text: "m\n", line: 1, column: 2, reason: .expected("a value")),
+            BadInput(text: "m 1 12.5\n", line: 1, column: 5, reason: .invalidTimestamp("12.5")),
+            BadInput(text: "m 1 2 3\n", line: 1, column: 7, reason: .unexpectedText("3")),
+            BadInput(text: "m 1\r\n", line: 1, column: 4, reason: .carriageReturn),
+            BadInput(text: "# TYPE m countr\n", line: 1, column: 10, reason: .unknownType("countr")),
+            BadInput(text: "# TYPE m gauge\n# TYPE m gauge\n", line: 2, column: 8, reason: .duplicateType(metric: "m")),
+            BadInput(text: "# HELP m a\n# HELP m b\n", line: 2, column: 8, reason: .duplicateHelp(metric: "m")),
+            BadInput(text: "m 1\n# TYPE m gauge\n", line: 2, column: 8, reason: .typeAfterSamples(metric: "m")),
+            BadInput(text: "a 1\nb 2\na{x=\"1\"} 3\n", line: 3, column: 1, reason: .familyNotContiguous(metric: "a", firstLine: 1)),
+            BadInput(text: "a{x=\"1\"} 1\na{x=\"1\"} 2\n", line: 2, column: 1, reason: .duplicateSeries("a{x=\"1\"}")),
+            BadInput(text: "# TYPE h histogram\nh_bucket 1\n", line: 2, column: 1, reason: .missingLabel(metric: "h_bucket", label: "le")),
+            BadInput(text: "# TYPE s summary\ns 1\n", line: 2, column: 1, reason: .missingLabel(metric: "s", label: "quantile")),
+        ])
     func badInput(_ input: BadInput) {
         #expect(throws: ExpositionError(line: input.line, column: input.column, reason: input.reason)) {
             try parser.parse(input.text)

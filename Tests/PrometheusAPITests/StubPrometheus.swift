@@ -16,7 +16,10 @@ enum StubPrometheus {
             let form = try await formFields(request)
             switch form["query"] {
             case "up{job=\"api\"} + 1":
-                return json(.ok, #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api","instance":"api:5000"},"value":[1435781451.781,"2"]},{"metric":{"job":"api","instance":"b"},"value":[1435781451.781,"NaN"]}]}}"#)
+                return json(
+                    .ok,
+                    #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api","instance":"api:5000"},"value":[1435781451.781,"2"]},{"metric":{"job":"api","instance":"b"},"value":[1435781451.781,"NaN"]}]}}"#
+                )
             case "scalar(1)":
                 return json(.ok, #"{"status":"success","data":{"resultType":"scalar","result":[1435781451.781,"+Inf"]}}"#)
             case "\"text\"":
@@ -24,7 +27,9 @@ enum StubPrometheus {
             case "garbage":
                 return json(.ok, #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"not a number"]}]}}"#)
             default:
-                return json(.badRequest, #"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"}"#)
+                return json(
+                    .badRequest,
+                    #"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"}"#)
             }
         }
         router.post("/api/v1/query_range") { request, _ in
@@ -32,14 +37,18 @@ enum StubPrometheus {
             guard form["start"] == "1435781430.781", form["end"] == "1435781460.781", form["step"] == "15.000" else {
                 return json(.badRequest, #"{"status":"error","errorType":"bad_data","error":"unexpected start/end/step: \#(form)"}"#)
             }
-            return json(.ok, #"""
+            return json(
+                .ok,
+                #"""
                 {"status":"success","data":{"resultType":"matrix","result":[
                 {"metric":{"__name__":"up","job":"prometheus","instance":"localhost:9090"},"values":[[1435781430.781,"1"],[1435781445.781,"1"],[1435781460.781,"1"]]},
                 {"metric":{"__name__":"up","job":"node","instance":"localhost:9091"},"values":[[1435781430.781,"0"],[1435781445.781,"0"],[1435781460.781,"1"]]}]}}
                 """#)
         }
         router.get("/api/v1/targets") { _, _ in
-            json(.ok, #"""
+            json(
+                .ok,
+                #"""
                 {"status":"success","data":{"activeTargets":[
                 {"discoveredLabels":{"__address__":"127.0.0.1:9090","job":"prometheus"},"labels":{"instance":"127.0.0.1:9090","job":"prometheus"},
                  "scrapePool":"prometheus","scrapeUrl":"http://127.0.0.1:9090/metrics","globalUrl":"http://example-prometheus:9090/metrics",
@@ -50,7 +59,10 @@ enum StubPrometheus {
                 """#)
         }
         router.get("/api/v1/status/config") { _, _ in
-            json(.ok, #"{"status":"success","data":{"yaml":"global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 30s\nscrape_configs:\n- job_name: prometheus\n  static_configs:\n  - targets:\n    - localhost:9090\n- job_name: api\n  scrape_interval: 5s\n  metrics_path: /metrics\n  static_configs:\n  - targets:\n    - api:5000\n"}}"#)
+            json(
+                .ok,
+                #"{"status":"success","data":{"yaml":"global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 30s\nscrape_configs:\n- job_name: prometheus\n  static_configs:\n  - targets:\n    - localhost:9090\n- job_name: api\n  scrape_interval: 5s\n  metrics_path: /metrics\n  static_configs:\n  - targets:\n    - api:5000\n"}}"#
+            )
         }
         router.get("/api/v1/status/flags") { _, _ in
             json(.ok, #"{"status":"success","data":{"storage.tsdb.retention.time":"15d","web.enable-lifecycle":"true"}}"#)
@@ -95,4 +107,3 @@ enum StubPrometheus {
         }
     }
 }
-

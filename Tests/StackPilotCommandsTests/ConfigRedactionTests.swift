@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StackPilotCommands
 
 /// `stackpilot config` prints secrets masked by value in both formats, and in clear only when asked.
@@ -12,13 +13,13 @@ struct ConfigRedactionTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "DB_PASSWORD=cli-secret-42\n".write(toFile: dir + "/.env", atomically: true, encoding: .utf8)
         try """
-            services:
-              db:
-                image: busybox
-                command: ["sh", "-c", "connect postgres://app:${DB_PASSWORD}@db/x"]
-                labels: {note: "${DB_PASSWORD}"}
-                environment: {PGPASSWORD: "${DB_PASSWORD}"}
-            """.write(toFile: dir + "/compose.yml", atomically: true, encoding: .utf8)
+        services:
+          db:
+            image: busybox
+            command: ["sh", "-c", "connect postgres://app:${DB_PASSWORD}@db/x"]
+            labels: {note: "${DB_PASSWORD}"}
+            environment: {PGPASSWORD: "${DB_PASSWORD}"}
+        """.write(toFile: dir + "/compose.yml", atomically: true, encoding: .utf8)
         let file = dir + "/compose.yml"
         for format in ["yaml", "json"] {
             let text = try #require(try StackPilot.Config.parse(["-f", file, "--format", format]).output())

@@ -1,6 +1,7 @@
 import Foundation
 import Grafana
 import Testing
+
 @testable import StackPilotCommands
 
 @Suite("Grafana credentials: environment, *_FILE, then the manifest's env file")
@@ -15,14 +16,18 @@ struct GrafanaCredentialsTests {
 
     static let cases: [Case] = [
         Case(name: "nothing set: the manifest's defaults", envFile: nil, environment: [:], expected: .basic(user: "admin", password: "admin")),
-        Case(name: "stacks/.env, as compose gives it to Grafana", envFile: "GRAFANA_ADMIN_USER=ops\nGRAFANA_ADMIN_PASSWORD=from-env-file\n",
-             environment: [:], expected: .basic(user: "ops", password: "from-env-file")),
-        Case(name: "the environment wins over stacks/.env", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
-             environment: ["GRAFANA_ADMIN_PASSWORD": "from-environment"], expected: .basic(user: "admin", password: "from-environment")),
-        Case(name: "GRAFANA_PASSWORD wins over the manifest's variables", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
-             environment: ["GRAFANA_PASSWORD": "own"], expected: .basic(user: "admin", password: "own")),
-        Case(name: "GRAFANA_TOKEN wins over everything", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
-             environment: ["GRAFANA_TOKEN": "glsa_x", "GRAFANA_PASSWORD": "own"], expected: .bearer(token: "glsa_x")),
+        Case(
+            name: "stacks/.env, as compose gives it to Grafana", envFile: "GRAFANA_ADMIN_USER=ops\nGRAFANA_ADMIN_PASSWORD=from-env-file\n",
+            environment: [:], expected: .basic(user: "ops", password: "from-env-file")),
+        Case(
+            name: "the environment wins over stacks/.env", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
+            environment: ["GRAFANA_ADMIN_PASSWORD": "from-environment"], expected: .basic(user: "admin", password: "from-environment")),
+        Case(
+            name: "GRAFANA_PASSWORD wins over the manifest's variables", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
+            environment: ["GRAFANA_PASSWORD": "own"], expected: .basic(user: "admin", password: "own")),
+        Case(
+            name: "GRAFANA_TOKEN wins over everything", envFile: "GRAFANA_ADMIN_PASSWORD=from-env-file\n",
+            environment: ["GRAFANA_TOKEN": "glsa_x", "GRAFANA_PASSWORD": "own"], expected: .bearer(token: "glsa_x")),
     ]
 
     @Test("credentials are read in the documented order", arguments: cases)

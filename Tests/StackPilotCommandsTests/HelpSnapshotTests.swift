@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import StackPilotCommands
 
 /// `--help` of every command and subcommand against golden files in Snapshots/ (one per command
@@ -43,8 +44,9 @@ struct HelpSnapshotTests {
             Issue.record("wrote \(file.lastPathComponent); unset STACKPILOT_UPDATE_SNAPSHOTS and run again")
             return
         }
-        let golden = try #require(try? String(contentsOf: file, encoding: .utf8),
-                                  "no golden file \(file.lastPathComponent): run with STACKPILOT_UPDATE_SNAPSHOTS=1")
+        let golden = try #require(
+            try? String(contentsOf: file, encoding: .utf8),
+            "no golden file \(file.lastPathComponent): run with STACKPILOT_UPDATE_SNAPSHOTS=1")
         #expect(text == golden, "stackpilot \(path) --help differs from Snapshots/\(file.lastPathComponent)")
     }
 }

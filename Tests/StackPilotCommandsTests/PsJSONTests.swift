@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import Orchestration
 import Testing
+
 @testable import StackPilotCommands
 
 @Suite("ps --format json speaks docker compose v2's field names")
@@ -15,13 +16,15 @@ struct PsJSONTests {
         var testDescription: String { engine }
     }
 
-    @Test("engine port strings become compose's publishers", arguments: [
-        PortCase(engine: "127.0.0.1:9090->9090/tcp", url: "127.0.0.1", published: 9090, target: 9090, proto: "tcp"),
-        PortCase(engine: "0.0.0.0:5001->5000/udp", url: "0.0.0.0", published: 5001, target: 5000, proto: "udp"),
-        PortCase(engine: ":::3000->3000/tcp", url: "::", published: 3000, target: 3000, proto: "tcp"),
-        PortCase(engine: "5000/tcp", url: "", published: 0, target: 5000, proto: "tcp"),
-        PortCase(engine: "8080", url: "", published: 0, target: 8080, proto: "tcp"),
-    ])
+    @Test(
+        "engine port strings become compose's publishers",
+        arguments: [
+            PortCase(engine: "127.0.0.1:9090->9090/tcp", url: "127.0.0.1", published: 9090, target: 9090, proto: "tcp"),
+            PortCase(engine: "0.0.0.0:5001->5000/udp", url: "0.0.0.0", published: 5001, target: 5000, proto: "udp"),
+            PortCase(engine: ":::3000->3000/tcp", url: "::", published: 3000, target: 3000, proto: "tcp"),
+            PortCase(engine: "5000/tcp", url: "", published: 0, target: 5000, proto: "tcp"),
+            PortCase(engine: "8080", url: "", published: 0, target: 8080, proto: "tcp"),
+        ])
     func publisher(_ c: PortCase) {
         let p = PsRow.publisher(c.engine)
         #expect(p == PsRow.Publisher(URL: c.url, TargetPort: c.target, PublishedPort: c.published, Protocol: c.proto))

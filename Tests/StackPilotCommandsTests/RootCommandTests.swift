@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StackPilotCommands
 
 @Suite("StackPilot root command")

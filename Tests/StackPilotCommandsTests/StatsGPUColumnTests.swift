@@ -1,6 +1,7 @@
 import ContainerStats
 import Foundation
 import Testing
+
 @testable import StackPilotCommands
 
 @Suite("stats GPU memory column")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StackPilotCommands
 
 /// `stackpilot up` warns when Grafana's password resolves to "admin", resolving it as doctor does.
@@ -24,14 +25,16 @@ struct UpPasswordWarningTests {
         var testDescription: String { environment.isEmpty ? "nothing set" : environment.keys.sorted().joined(separator: ", ") }
     }
 
-    @Test("warns exactly when the password doctor would use is admin", arguments: [
-        Case(environment: [:], warns: true),
-        Case(environment: ["GRAFANA_ADMIN_PASSWORD": "admin"], warns: true),
-        Case(environment: ["GRAFANA_ADMIN_PASSWORD": "not-the-default"], warns: false),
-        Case(environment: ["GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "admin"], warns: true),
-        Case(environment: ["GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "another"], warns: false),
-        Case(environment: ["GRAFANA_TOKEN": "glsa_service_account_token"], warns: false),
-    ])
+    @Test(
+        "warns exactly when the password doctor would use is admin",
+        arguments: [
+            Case(environment: [:], warns: true),
+            Case(environment: ["GRAFANA_ADMIN_PASSWORD": "admin"], warns: true),
+            Case(environment: ["GRAFANA_ADMIN_PASSWORD": "not-the-default"], warns: false),
+            Case(environment: ["GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "admin"], warns: true),
+            Case(environment: ["GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "another"], warns: false),
+            Case(environment: ["GRAFANA_TOKEN": "glsa_service_account_token"], warns: false),
+        ])
     func warning(_ c: Case) throws {
         let directory = try Self.stacks()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -7,6 +7,7 @@ import Logging
 import PrometheusAPI
 import Synchronization
 import Testing
+
 @testable import Supervisor
 
 /// An engine that answers from payloads a test sets: stands in for the Docker engine in these
@@ -51,14 +52,17 @@ let everyMetric = [
 
 @Suite("ContainerMetricsExporter")
 struct ExporterTests {
-    let a = StatsTarget(id: String(repeating: "a", count: 64), name: "/app-api-1", image: "workload-sim:0.1.0",
-                        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "api"])
-    let b = StatsTarget(id: String(repeating: "b", count: 64), name: "/app-model-api-1", image: "workload-sim:0.1.0",
-                        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
+    let a = StatsTarget(
+        id: String(repeating: "a", count: 64), name: "/app-api-1", image: "workload-sim:0.1.0",
+        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "api"])
+    let b = StatsTarget(
+        id: String(repeating: "b", count: 64), name: "/app-model-api-1", image: "workload-sim:0.1.0",
+        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
 
     func makeExporter(_ engine: ScriptedEngine) throws -> ContainerMetricsExporter {
         let collector = try StatsCollector(source: .api, engine: engine, logger: Logger(label: "test"))
-        return ContainerMetricsExporter(engine: engine, collector: collector, configuration: .init(cacheTTL: .zero), machineMemory: 8 << 30, logger: Logger(label: "test"))
+        return ContainerMetricsExporter(
+            engine: engine, collector: collector, configuration: .init(cacheTTL: .zero), machineMemory: 8 << 30, logger: Logger(label: "test"))
     }
 
     @Test("every listed metric is present for every container, with cAdvisor's labels and values")
@@ -66,7 +70,9 @@ struct ExporterTests {
         let engine = ScriptedEngine()
         engine.containers.withLock {
             $0 = [
-                .init(target: a, stats: payload(cpuNanos: 2_500_000_000, memory: 100 << 20, inactiveFile: 10 << 20, limit: 512 << 20, rx: 1000, read: 4096, pids: 4)),
+                .init(
+                    target: a,
+                    stats: payload(cpuNanos: 2_500_000_000, memory: 100 << 20, inactiveFile: 10 << 20, limit: 512 << 20, rx: 1000, read: 4096, pids: 4)),
                 .init(target: b, stats: payload(cpuNanos: 1_000_000_000, memory: 50 << 20, inactiveFile: 0, limit: 8 << 30, rx: 10, read: 0, pids: 9)),
             ]
         }
@@ -181,7 +187,8 @@ struct ExporterTests {
         let engine = ScriptedEngine()
         engine.containers.withLock { $0 = [.init(target: a, stats: payload(cpuNanos: 1, memory: 1, inactiveFile: 0, limit: 2, rx: 1, read: 1, pids: 1))] }
         let collector = try StatsCollector(source: .api, engine: engine, logger: Logger(label: "test"))
-        let exporter = ContainerMetricsExporter(engine: engine, collector: collector, configuration: .init(cacheTTL: .seconds(60)), logger: Logger(label: "test"))
+        let exporter = ContainerMetricsExporter(
+            engine: engine, collector: collector, configuration: .init(cacheTTL: .seconds(60)), logger: Logger(label: "test"))
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<8 { group.addTask { _ = await exporter.scrape() } }
         }
@@ -189,9 +196,11 @@ struct ExporterTests {
         #expect(families[family: "stackpilot_exporter_collections_total"]?.samples.first?.value == 1)
     }
 
-    @Test("--listen parsing", arguments: [
-        ("0.0.0.0:9338", "0.0.0.0", 9338), ("127.0.0.1:0", "127.0.0.1", 0), ("[::1]:9338", "::1", 9338), (":9338", "0.0.0.0", 9338),
-    ])
+    @Test(
+        "--listen parsing",
+        arguments: [
+            ("0.0.0.0:9338", "0.0.0.0", 9338), ("127.0.0.1:0", "127.0.0.1", 0), ("[::1]:9338", "::1", 9338), (":9338", "0.0.0.0", 9338),
+        ])
     func listen(text: String, host: String, port: Int) throws {
         let parsed = try ExporterServer.parseListen(text)
         #expect(parsed.host == host)

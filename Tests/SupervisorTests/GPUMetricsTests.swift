@@ -7,6 +7,7 @@ import Prometheus
 import PrometheusAPI
 import Synchronization
 import Testing
+
 @testable import Supervisor
 
 /// NVML answering from a snapshot a test sets (recorded from a two-T4 host).
@@ -15,7 +16,9 @@ final class SnapshotNVML: NVML {
     init(_ snapshot: GPU.Snapshot) { self.snapshot = Mutex(snapshot) }
 
     private func device(_ index: Int) -> GPU.Device { snapshot.withLock { $0.devices[index] } }
-    private func absent(_ function: String, _ index: Int) -> GPU.NVMLError { GPU.NVMLError(function: function, device: index, code: GPU.NVMLError.notSupported, message: "Not Supported") }
+    private func absent(_ function: String, _ index: Int) -> GPU.NVMLError {
+        GPU.NVMLError(function: function, device: index, code: GPU.NVMLError.notSupported, message: "Not Supported")
+    }
 
     func driverVersion() throws(GPU.NVMLError) -> String { snapshot.withLock { $0.driverVersion ?? "" } }
     func nvmlVersion() throws(GPU.NVMLError) -> String { snapshot.withLock { $0.nvmlVersion ?? "" } }
@@ -47,24 +50,35 @@ final class SnapshotNVML: NVML {
 @Suite("GPUMetrics")
 struct GPUMetricsTests {
     static let mib: UInt64 = 1 << 20
-    let model = StatsTarget(id: String(repeating: "c", count: 64), name: "/app-model-api-1", image: "model-api:1.0",
-                            labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
+    let model = StatsTarget(
+        id: String(repeating: "c", count: 64), name: "/app-model-api-1", image: "model-api:1.0",
+        labels: [DockerEngine.ComposeLabels.project: "app", DockerEngine.ComposeLabels.service: "model-api"])
 
-    static let twoT4 = GPU.Snapshot(driverVersion: "535.161.08", nvmlVersion: "12.535.161.08", devices: [
-        GPU.Device(index: 0, name: "Tesla T4", uuid: "GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", minorNumber: 0,
-                   memory: .init(totalBytes: 15360 * mib, freeBytes: 14923 * mib, usedBytes: 437 * mib),
-                   utilization: .init(gpuPercent: 0, memoryPercent: 0), temperatureCelsius: 33, powerMilliwatts: 9_874),
-        GPU.Device(index: 1, name: "Tesla T4", uuid: "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0", minorNumber: 1,
-                   memory: .init(totalBytes: 15360 * mib, freeBytes: 1012 * mib, usedBytes: 14348 * mib),
-                   utilization: .init(gpuPercent: 96, memoryPercent: 70), temperatureCelsius: 74, powerMilliwatts: 69_412,
-                   processes: [.init(pid: 2001, usedMemoryBytes: 9_000 * mib), .init(pid: 2002, usedMemoryBytes: 4_000 * mib), .init(pid: 3003, usedMemoryBytes: 900 * mib)]),
-    ])
+    static let twoT4 = GPU.Snapshot(
+        driverVersion: "535.161.08", nvmlVersion: "12.535.161.08",
+        devices: [
+            GPU.Device(
+                index: 0, name: "Tesla T4", uuid: "GPU-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6", minorNumber: 0,
+                memory: .init(totalBytes: 15360 * mib, freeBytes: 14923 * mib, usedBytes: 437 * mib),
+                utilization: .init(gpuPercent: 0, memoryPercent: 0), temperatureCelsius: 33, powerMilliwatts: 9_874),
+            GPU.Device(
+                index: 1, name: "Tesla T4", uuid: "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0", minorNumber: 1,
+                memory: .init(totalBytes: 15360 * mib, freeBytes: 1012 * mib, usedBytes: 14348 * mib),
+                utilization: .init(gpuPercent: 96, memoryPercent: 70), temperatureCelsius: 74, powerMilliwatts: 69_412,
+                processes: [
+                    .init(pid: 2001, usedMemoryBytes: 9_000 * mib), .init(pid: 2002, usedMemoryBytes: 4_000 * mib),
+                    .init(pid: 3003, usedMemoryBytes: 900 * mib),
+                ]),
+        ])
 
     /// A /proc with the cgroup files of three GPU processes: two of the model container (cgroup
     /// v2, systemd driver), one of the host.
     func procRoot() throws -> String {
         let root = FileManager.default.temporaryDirectory.appending(path: "sptest-gpu-proc-\(UInt32.random(in: .min ... .max))").path
-        for (pid, text) in [(2001, "0::/system.slice/docker-\(model.id).scope\n"), (2002, "0::/system.slice/docker-\(model.id).scope\n"), (3003, "0::/user.slice/user-0.slice/session-1.scope\n")] {
+        for (pid, text) in [
+            (2001, "0::/system.slice/docker-\(model.id).scope\n"), (2002, "0::/system.slice/docker-\(model.id).scope\n"),
+            (3003, "0::/user.slice/user-0.slice/session-1.scope\n"),
+        ] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(pid)", withIntermediateDirectories: true)
             try text.write(toFile: "\(root)/\(pid)/cgroup", atomically: true, encoding: .utf8)
         }
@@ -79,8 +93,9 @@ struct GPUMetricsTests {
         let registry = PrometheusCollectorRegistry()
         let gpu = GPUMetrics(registry: registry, source: source, hostname: "gpu-host-1", procRoot: procRoot, logger: Logger(label: "test"))
         let collector = try StatsCollector(source: .api, engine: engine, logger: Logger(label: "test"))
-        return ContainerMetricsExporter(engine: engine, collector: collector, configuration: .init(cacheTTL: .zero), registry: registry,
-                                        machineMemory: 8 << 30, gpu: gpu, logger: Logger(label: "test"))
+        return ContainerMetricsExporter(
+            engine: engine, collector: collector, configuration: .init(cacheTTL: .zero), registry: registry,
+            machineMemory: 8 << 30, gpu: gpu, logger: Logger(label: "test"))
     }
 
     struct PerGPUCase: Sendable, CustomTestStringConvertible {
@@ -89,14 +104,16 @@ struct GPUMetricsTests {
         var testDescription: String { metric }
     }
 
-    @Test("per GPU: dcgm-exporter's names, units and labels", arguments: [
-        PerGPUCase(metric: "DCGM_FI_DEV_FB_USED", values: [437, 14348]),
-        PerGPUCase(metric: "DCGM_FI_DEV_FB_FREE", values: [14923, 1012]),
-        PerGPUCase(metric: "DCGM_FI_DEV_GPU_UTIL", values: [0, 96]),
-        PerGPUCase(metric: "DCGM_FI_DEV_MEM_COPY_UTIL", values: [0, 70]),
-        PerGPUCase(metric: "DCGM_FI_DEV_GPU_TEMP", values: [33, 74]),
-        PerGPUCase(metric: "DCGM_FI_DEV_POWER_USAGE", values: [9.874, 69.412]),
-    ])
+    @Test(
+        "per GPU: dcgm-exporter's names, units and labels",
+        arguments: [
+            PerGPUCase(metric: "DCGM_FI_DEV_FB_USED", values: [437, 14348]),
+            PerGPUCase(metric: "DCGM_FI_DEV_FB_FREE", values: [14923, 1012]),
+            PerGPUCase(metric: "DCGM_FI_DEV_GPU_UTIL", values: [0, 96]),
+            PerGPUCase(metric: "DCGM_FI_DEV_MEM_COPY_UTIL", values: [0, 70]),
+            PerGPUCase(metric: "DCGM_FI_DEV_GPU_TEMP", values: [33, 74]),
+            PerGPUCase(metric: "DCGM_FI_DEV_POWER_USAGE", values: [9.874, 69.412]),
+        ])
     func perGPU(_ c: PerGPUCase) async throws {
         let root = try procRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -123,11 +140,12 @@ struct GPUMetricsTests {
         #expect(family.samples.count == 1)  // the host process (pid 3003) belongs to no container
         let sample = try #require(family.samples.first)
         #expect(sample.value == Double(13_000 * Self.mib))
-        #expect(sample.labelDictionary == [
-            "id": "/docker/\(model.id)", "name": "app-model-api-1", "image": "model-api:1.0",
-            "container_label_com_docker_compose_project": "app", "container_label_com_docker_compose_service": "model-api",
-            "make": "nvidia", "model": "Tesla T4", "acc_id": "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0",
-        ])
+        #expect(
+            sample.labelDictionary == [
+                "id": "/docker/\(model.id)", "name": "app-model-api-1", "image": "model-api:1.0",
+                "container_label_com_docker_compose_project": "app", "container_label_com_docker_compose_service": "model-api",
+                "make": "nvidia", "model": "Tesla T4", "acc_id": "GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0",
+            ])
     }
 
     @Test("a GPU or container that goes away loses its series at the next collection")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Supervisor
 
 @Suite("Healing policy")
@@ -44,11 +45,13 @@ struct HealPolicyTests {
         #expect(tracker.givenUp)
     }
 
-    @Test("containers already restarting, stopped, or opted out are left alone", arguments: [
-        HealObservation(health: .unhealthy, state: .restarting),
-        HealObservation(health: .unhealthy, state: .exited),
-        HealObservation(health: .unhealthy, state: .running, healingDisabled: true),
-    ])
+    @Test(
+        "containers already restarting, stopped, or opted out are left alone",
+        arguments: [
+            HealObservation(health: .unhealthy, state: .restarting),
+            HealObservation(health: .unhealthy, state: .exited),
+            HealObservation(health: .unhealthy, state: .running, healingDisabled: true),
+        ])
     func leftAlone(observation: HealObservation) {
         var tracker = HealTracker(policy: policy)
         guard case .leaveAlone = tracker.decide(observation, at: t0 + .seconds(3600)) else {

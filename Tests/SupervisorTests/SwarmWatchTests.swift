@@ -2,21 +2,25 @@ import DockerEngine
 import Doctor
 import Foundation
 import Testing
+
 @testable import Supervisor
 
 @Suite("Supervisor swarm watch")
 struct SwarmWatchTests {
     static func state(update: String?, grafanaTask: String, grafanaNode: String) throws -> Doctor.SwarmState {
         let updateStatus = update.map { #","UpdateStatus":{"State":"\#($0)","Message":"update paused due to failure"}"# } ?? ""
-        let services = #"[{"ID":"g","Spec":{"Name":"mon_grafana","Labels":{"com.docker.compose.service":"grafana"},"Mode":{"Replicated":{"Replicas":1}}},"ServiceStatus":{"RunningTasks":1,"DesiredTasks":1}},"#
+        let services =
+            #"[{"ID":"g","Spec":{"Name":"mon_grafana","Labels":{"com.docker.compose.service":"grafana"},"Mode":{"Replicated":{"Replicas":1}}},"ServiceStatus":{"RunningTasks":1,"DesiredTasks":1}},"#
             + #"{"ID":"a","Spec":{"Name":"app_api","Mode":{"Replicated":{"Replicas":3}}},"ServiceStatus":{"RunningTasks":2,"DesiredTasks":3}\#(updateStatus)}]"#
-        let nodes = #"[{"ID":"n1","Spec":{"Role":"manager","Availability":"active"},"Description":{"Hostname":"node-1"},"Status":{"State":"ready"}},"#
+        let nodes =
+            #"[{"ID":"n1","Spec":{"Role":"manager","Availability":"active"},"Description":{"Hostname":"node-1"},"Status":{"State":"ready"}},"#
             + #"{"ID":"n2","Spec":{"Role":"worker","Availability":"drain"},"Description":{"Hostname":"node-2"},"Status":{"State":"down"}}]"#
         let tasks = #"[{"ID":"\#(grafanaTask)","ServiceID":"g","NodeID":"\#(grafanaNode)","Slot":1,"DesiredState":"running","Status":{"State":"running"}}]"#
         let d = JSONDecoder()
-        return Doctor.SwarmState(nodes: try d.decode([DockerEngine.Node].self, from: Data(nodes.utf8)),
-                                 services: try d.decode([DockerEngine.Service].self, from: Data(services.utf8)),
-                                 tasks: try d.decode([DockerEngine.SwarmTask].self, from: Data(tasks.utf8)))
+        return Doctor.SwarmState(
+            nodes: try d.decode([DockerEngine.Node].self, from: Data(nodes.utf8)),
+            services: try d.decode([DockerEngine.Service].self, from: Data(services.utf8)),
+            tasks: try d.decode([DockerEngine.SwarmTask].self, from: Data(tasks.utf8)))
     }
 
     @Test("the series: replicas running and desired, node up with role and availability, update state")

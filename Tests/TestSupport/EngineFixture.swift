@@ -90,7 +90,9 @@ public final class EngineFixture: @unchecked Sendable {
 
     /// Runs the undo steps, newest first, then removes anything left with this fixture's label.
     public func cleanUp() async {
-        let steps = lock.withLock { defer { cleanups = [] }; return cleanups }
+        let steps = lock.withLock {
+            defer { cleanups = [] }; return cleanups
+        }
         for (_, step) in steps.reversed() { await step() }
         let filter = DockerEngine.Filters().label("\(Self.labelKey)=\(prefix)")
         for container in (try? await engine.listContainers(all: true, filters: filter)) ?? [] {

@@ -176,7 +176,9 @@ public final class FakeEngine: OrchestrationEngine {
     public func listNetworks(project: String, names: [String]) async throws -> [DockerEngine.Network] {
         state.withLock { s in
             s.calls.append("list networks")
-            return s.networks.values.filter { names.contains($0.name) || $0.labels?[DockerEngine.ComposeLabels.project] == project }.sorted { $0.name < $1.name }
+            return s.networks.values.filter { names.contains($0.name) || $0.labels?[DockerEngine.ComposeLabels.project] == project }.sorted {
+                $0.name < $1.name
+            }
         }
     }
 
@@ -229,7 +231,8 @@ public final class FakeEngine: OrchestrationEngine {
             if s.containers.values.contains(where: { $0.name == name }) { throw FakeEngineError.conflict(name) }
             let id = String(format: "%064x", s.nextID)
             s.nextID += 1
-            let c = Container(id: id, name: name, spec: spec, created: Int64(s.nextID), networks: spec.networkingConfig?.endpointsConfig.map { Array($0.keys) } ?? [])
+            let c = Container(
+                id: id, name: name, spec: spec, created: Int64(s.nextID), networks: spec.networkingConfig?.endpointsConfig.map { Array($0.keys) } ?? [])
             s.containers[id] = c
             Self.emit(&s, "create", c)
             return id
@@ -305,8 +308,11 @@ public final class FakeEngine: OrchestrationEngine {
         try state.withLock { s in
             guard let c = s.containers[id] else { throw FakeEngineError.noSuchContainer(id) }
             s.calls.append("inspect \(c.name)")
-            let health = c.health == .none ? nil : DockerEngine.ContainerInspect.State.Health(
-                status: c.health, log: c.healthLog.map { DockerEngine.ContainerInspect.State.Health.Log(output: $0) })
+            let health =
+                c.health == .none
+                ? nil
+                : DockerEngine.ContainerInspect.State.Health(
+                    status: c.health, log: c.healthLog.map { DockerEngine.ContainerInspect.State.Health.Log(output: $0) })
             return DockerEngine.ContainerInspect(
                 id: c.id, name: "/" + c.name, state: .init(status: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled, health: health),
                 image: c.spec.image.flatMap { s.images[$0] }, restartCount: c.restartCount, config: c.spec)

@@ -33,8 +33,9 @@ public enum Subprocess {
         let errors = separateErrors ? ErrorReader(err.fileHandleForReading) : nil
         let output = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                      errors: errors.map { String(decoding: $0.wait(), as: UTF8.self) } ?? "")
+        return Result(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: errors.map { String(decoding: $0.wait(), as: UTF8.self) } ?? "")
     }
 
     /// Reads a pipe to its end on a thread of its own.

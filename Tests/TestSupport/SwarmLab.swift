@@ -42,7 +42,10 @@ public struct SwarmLab: Sendable, Hashable {
     /// The docker network of the lab's nodes on the host engine (`STACKPILOT_SWARM_NETWORK`).
     public var network: String
 
-    public init(directory: String, managerSocket: String, managerSockets: [String], nodeSockets: [String], nodeAddresses: [String], registry: String, registryCA: String, network: String) {
+    public init(
+        directory: String, managerSocket: String, managerSockets: [String], nodeSockets: [String], nodeAddresses: [String], registry: String,
+        registryCA: String, network: String
+    ) {
         self.directory = directory
         self.managerSocket = managerSocket
         self.managerSockets = managerSockets

@@ -16,7 +16,8 @@ public enum TestEngine {
     public struct Unavailable: Error, CustomStringConvertible {
         public var reason: String
         public var description: String {
-            "no Docker engine for the integration tests: \(reason)" + (isRequired ? " (STACKPILOT_REQUIRE_ENGINE=1, so this is a failure; run scripts/setup)" : "")
+            "no Docker engine for the integration tests: \(reason)"
+                + (isRequired ? " (STACKPILOT_REQUIRE_ENGINE=1, so this is a failure; run scripts/setup)" : "")
         }
     }
 

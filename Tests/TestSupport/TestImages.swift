@@ -9,7 +9,9 @@ public enum TestImages {
     /// the engine already has it with the same content label).
     public static let busyboxTag = "stackpilot-test/busybox:latest"
 
-    public static let busyboxApplets = ["sh", "wget", "sleep", "echo", "cat", "ls", "env", "true", "false", "nc", "httpd", "top", "yes", "dd", "ps", "mkdir", "rm", "touch"]
+    public static let busyboxApplets = [
+        "sh", "wget", "sleep", "echo", "cat", "ls", "env", "true", "false", "nc", "httpd", "top", "yes", "dd", "ps", "mkdir", "rm", "touch",
+    ]
 
     /// Where the static busybox comes from (`busybox-static`, installed by scripts/setup).
     public static let busyboxPath = "/bin/busybox"
@@ -32,13 +34,15 @@ public enum TestImages {
     public static func busyboxContext(dockerfileExtra: String = "") throws -> Data {
         guard let binary = FileManager.default.contents(atPath: busyboxPath) else { throw Failure.missingBusybox }
         var tar = DockerEngine.TarWriter()
-        try tar.addFile("Dockerfile", text: """
-        FROM scratch
-        COPY rootfs/ /
-        LABEL stackpilot.test.image="busybox"
-        CMD ["/bin/sh"]
-        \(dockerfileExtra)
-        """)
+        try tar.addFile(
+            "Dockerfile",
+            text: """
+                FROM scratch
+                COPY rootfs/ /
+                LABEL stackpilot.test.image="busybox"
+                CMD ["/bin/sh"]
+                \(dockerfileExtra)
+                """)
         try tar.addDirectory("rootfs/bin")
         try tar.addFile("rootfs/bin/busybox", contents: binary, mode: 0o755)
         for applet in busyboxApplets { try tar.addSymlink("rootfs/bin/\(applet)", target: "busybox") }

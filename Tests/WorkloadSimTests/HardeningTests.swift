@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import PrometheusAPI
 import Testing
+
 @testable import WorkloadSim
 
 /// What a client can send workload-sim: bad bodies are 400s naming the field (never a trap in a
@@ -18,29 +19,31 @@ struct WorkloadHardeningTests {
 
     static let longText = String(repeating: "a", count: RequestLimits.maxTextBytes + 1)
 
-    @Test("a bad request body is a 400 naming the field, and the server keeps serving", arguments: [
-        // max_tokens -1 reached swift-prometheus' increment(by:) precondition: SIGILL.
-        BadRequest(role: .modelAPI, body: #"{"max_tokens": -1}"#, field: "max_tokens"),
-        BadRequest(role: .modelAPI, body: #"{"max_tokens": 0}"#, field: "max_tokens"),
-        BadRequest(role: .modelAPI, body: #"{"max_tokens": 100000000}"#, field: "max_tokens"),
-        // A number no Int holds: Foundation's decoder does not say which key, so the body is named.
-        BadRequest(role: .modelAPI, body: #"{"max_tokens": 1e300}"#, field: "body"),
-        BadRequest(role: .modelAPI, body: #"{"max_tokens": "many"}"#, field: "max_tokens"),
-        BadRequest(role: .modelAPI, body: #"{"model": ""}"#, field: "model"),
-        BadRequest(role: .modelAPI, body: #"{"model": "rag llm"}"#, field: "model"),
-        BadRequest(role: .modelAPI, body: #"{"model": "modèle"}"#, field: "model"),
-        BadRequest(role: .modelAPI, body: "{\"model\": \"\(String(repeating: "m", count: 65))\"}", field: "model"),
-        BadRequest(role: .modelAPI, body: #"{"model": 7}"#, field: "model"),
-        BadRequest(role: .modelAPI, body: #"{"modality": "video"}"#, field: "modality"),
-        BadRequest(role: .modelAPI, body: "{\"prompt\": \"\(longText)\"}", field: "prompt"),
-        BadRequest(role: .modelAPI, body: #"[1]"#, field: "body"),
-        BadRequest(role: .modelAPI, body: #"{"#, field: "body"),
-        BadRequest(role: .api, body: #"{"model": "a b"}"#, field: "model"),
-        BadRequest(role: .api, body: #"{"modality": "smell"}"#, field: "modality"),
-        BadRequest(role: .api, body: "{\"query\": \"\(longText)\"}", field: "query"),
-        BadRequest(role: .api, body: #"{"query": 5}"#, field: "query"),
-        BadRequest(role: .api, body: #"nope"#, field: "body"),
-    ])
+    @Test(
+        "a bad request body is a 400 naming the field, and the server keeps serving",
+        arguments: [
+            // max_tokens -1 reached swift-prometheus' increment(by:) precondition: SIGILL.
+            BadRequest(role: .modelAPI, body: #"{"max_tokens": -1}"#, field: "max_tokens"),
+            BadRequest(role: .modelAPI, body: #"{"max_tokens": 0}"#, field: "max_tokens"),
+            BadRequest(role: .modelAPI, body: #"{"max_tokens": 100000000}"#, field: "max_tokens"),
+            // A number no Int holds: Foundation's decoder does not say which key, so the body is named.
+            BadRequest(role: .modelAPI, body: #"{"max_tokens": 1e300}"#, field: "body"),
+            BadRequest(role: .modelAPI, body: #"{"max_tokens": "many"}"#, field: "max_tokens"),
+            BadRequest(role: .modelAPI, body: #"{"model": ""}"#, field: "model"),
+            BadRequest(role: .modelAPI, body: #"{"model": "rag llm"}"#, field: "model"),
+            BadRequest(role: .modelAPI, body: #"{"model": "modèle"}"#, field: "model"),
+            BadRequest(role: .modelAPI, body: "{\"model\": \"\(String(repeating: "m", count: 65))\"}", field: "model"),
+            BadRequest(role: .modelAPI, body: #"{"model": 7}"#, field: "model"),
+            BadRequest(role: .modelAPI, body: #"{"modality": "video"}"#, field: "modality"),
+            BadRequest(role: .modelAPI, body: "{\"prompt\": \"\(longText)\"}", field: "prompt"),
+            BadRequest(role: .modelAPI, body: #"[1]"#, field: "body"),
+            BadRequest(role: .modelAPI, body: #"{"#, field: "body"),
+            BadRequest(role: .api, body: #"{"model": "a b"}"#, field: "model"),
+            BadRequest(role: .api, body: #"{"modality": "smell"}"#, field: "modality"),
+            BadRequest(role: .api, body: "{\"query\": \"\(longText)\"}", field: "query"),
+            BadRequest(role: .api, body: #"{"query": 5}"#, field: "query"),
+            BadRequest(role: .api, body: #"nope"#, field: "body"),
+        ])
     func badRequest(_ c: BadRequest) async throws {
         try await Workload.with(Workload.configuration(c.role)) { (workload: RunningWorkload) async throws -> Void in
             let response = try await workload.post(c.path, json: c.body)
@@ -57,10 +60,12 @@ struct WorkloadHardeningTests {
         }
     }
 
-    @Test("the limits themselves are served", arguments: [
-        #"{"max_tokens": 1, "model": "clip-vit-embedder", "modality": "text"}"#,
-        #"{"max_tokens": 8192, "modality": "image"}"#,
-    ])
+    @Test(
+        "the limits themselves are served",
+        arguments: [
+            #"{"max_tokens": 1, "model": "clip-vit-embedder", "modality": "text"}"#,
+            #"{"max_tokens": 8192, "modality": "image"}"#,
+        ])
     func limitsServed(body: String) async throws {
         try await Workload.with(Workload.configuration(.modelAPI)) { (model: RunningWorkload) async throws -> Void in
             #expect(try await model.post("/v1/infer", json: body).status == 200)
@@ -78,16 +83,18 @@ struct WorkloadHardeningTests {
 
     static let token = Workload.adminToken
 
-    @Test("/admin/* needs the bearer token; without a configured token it is off; refused calls change nothing", arguments: [
-        AdminCase(name: "no header", configured: true, header: nil, status: 401, code: "unauthorized"),
-        AdminCase(name: "wrong token", configured: true, header: "Bearer wrong-token-0123456789abcdef", status: 401, code: "unauthorized"),
-        AdminCase(name: "a prefix of the token", configured: true, header: "Bearer " + token.dropLast(), status: 401, code: "unauthorized"),
-        AdminCase(name: "the token and more", configured: true, header: "Bearer " + token + "x", status: 401, code: "unauthorized"),
-        AdminCase(name: "empty bearer", configured: true, header: "Bearer ", status: 401, code: "unauthorized"),
-        AdminCase(name: "other scheme", configured: true, header: "Basic " + token, status: 401, code: "unauthorized"),
-        AdminCase(name: "right token", configured: true, header: "Bearer " + token, status: 200, code: nil),
-        AdminCase(name: "none configured", configured: false, header: "Bearer " + token, status: 403, code: "admin_disabled"),
-    ])
+    @Test(
+        "/admin/* needs the bearer token; without a configured token it is off; refused calls change nothing",
+        arguments: [
+            AdminCase(name: "no header", configured: true, header: nil, status: 401, code: "unauthorized"),
+            AdminCase(name: "wrong token", configured: true, header: "Bearer wrong-token-0123456789abcdef", status: 401, code: "unauthorized"),
+            AdminCase(name: "a prefix of the token", configured: true, header: "Bearer " + token.dropLast(), status: 401, code: "unauthorized"),
+            AdminCase(name: "the token and more", configured: true, header: "Bearer " + token + "x", status: 401, code: "unauthorized"),
+            AdminCase(name: "empty bearer", configured: true, header: "Bearer ", status: 401, code: "unauthorized"),
+            AdminCase(name: "other scheme", configured: true, header: "Basic " + token, status: 401, code: "unauthorized"),
+            AdminCase(name: "right token", configured: true, header: "Bearer " + token, status: 200, code: nil),
+            AdminCase(name: "none configured", configured: false, header: "Bearer " + token, status: 403, code: "admin_disabled"),
+        ])
     func adminToken(_ c: AdminCase) async throws {
         var configuration = Workload.configuration(.modelAPI, faults: Faults(latencySeconds: 0.5))
         if !c.configured { configuration.adminToken = nil }
@@ -95,7 +102,8 @@ struct WorkloadHardeningTests {
             for (method, body) in [(HTTPMethod.get, nil), (.post, #"{"leak_mb_per_minute": 600}"#), (.delete, nil)] as [(HTTPMethod, String?)] {
                 var headers: [(String, String)] = [("Content-Type", "application/json")]
                 if let header = c.header { headers.append(("Authorization", header)) }
-                let response = try await model.transport.send(HTTPRequest(method: method, path: "/admin/faults", headers: headers, body: body.map { Data($0.utf8) }))
+                let response = try await model.transport.send(
+                    HTTPRequest(method: method, path: "/admin/faults", headers: headers, body: body.map { Data($0.utf8) }))
                 #expect(response.status == c.status, "\(method)")
                 if let code = c.code {
                     #expect(try JSONDecoder().decode([String: String].self, from: response.body)["code"] == code)
@@ -107,13 +115,15 @@ struct WorkloadHardeningTests {
         }
     }
 
-    @Test("the token compares equal only to itself, whatever the lengths", arguments: [
-        ("abcdefghijklmnop", "abcdefghijklmnop", true),
-        ("abcdefghijklmnop", "abcdefghijklmnoq", false),
-        ("abcdefghijklmnop", "abcdefghijklmno", false),
-        ("abcdefghijklmnop", "abcdefghijklmnopabcdefghijklmnop", false),
-        ("abcdefghijklmnop", "", false),
-    ])
+    @Test(
+        "the token compares equal only to itself, whatever the lengths",
+        arguments: [
+            ("abcdefghijklmnop", "abcdefghijklmnop", true),
+            ("abcdefghijklmnop", "abcdefghijklmnoq", false),
+            ("abcdefghijklmnop", "abcdefghijklmno", false),
+            ("abcdefghijklmnop", "abcdefghijklmnopabcdefghijklmnop", false),
+            ("abcdefghijklmnop", "", false),
+        ])
     func constantTime(expected: String, given: String, equal: Bool) {
         #expect(AdminToken.constantTimeEquals(Array(given.utf8), Array(expected.utf8)) == equal)
     }
@@ -151,9 +161,11 @@ struct WorkloadHardeningTests {
         }
     }
 
-    @Test("request methods outside the usual ones share one method label", arguments: [
-        ("GET", "GET"), ("POST", "POST"), ("DELETE", "DELETE"), ("PROPFIND", "other"), ("X-RANDOM-1", "other"),
-    ])
+    @Test(
+        "request methods outside the usual ones share one method label",
+        arguments: [
+            ("GET", "GET"), ("POST", "POST"), ("DELETE", "DELETE"), ("PROPFIND", "other"), ("X-RANDOM-1", "other"),
+        ])
     func methodLabel(method: String, label: String) {
         #expect(WorkloadMetrics.methodLabel(method) == label)
     }

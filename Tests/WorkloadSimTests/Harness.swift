@@ -4,6 +4,7 @@ import Logging
 import PrometheusAPI
 import TestSupport
 import Testing
+
 @testable import WorkloadSim
 
 /// A workload-sim server running in this process on a free 127.0.0.1 port, with a real
@@ -20,8 +21,9 @@ struct RunningWorkload: Sendable {
     }
 
     func post(_ path: String, json: String, timeout: Duration = .seconds(60)) async throws -> HTTPResponse {
-        try await transport.send(HTTPRequest(
-            method: .post, path: path, headers: [("Content-Type", "application/json")], body: Data(json.utf8), timeout: timeout))
+        try await transport.send(
+            HTTPRequest(
+                method: .post, path: path, headers: [("Content-Type", "application/json")], body: Data(json.utf8), timeout: timeout))
     }
 
     /// `/admin/<path>` with the test token (or `token`, or none).
@@ -55,8 +57,9 @@ enum Workload {
     static let adminToken = "test-admin-token-0123456789abcdef"
 
     static func configuration(_ role: WorkloadRole, modelAPIURL: String = "http://127.0.0.1:9", faults: Faults = .none) -> WorkloadConfiguration {
-        WorkloadConfiguration(role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: 0, faults: faults,
-                              adminToken: try? AdminToken(adminToken))
+        WorkloadConfiguration(
+            role: role, host: "127.0.0.1", port: 0, modelAPIURL: modelAPIURL, loadRate: 0, faults: faults,
+            adminToken: try? AdminToken(adminToken))
     }
 
     /// Runs a server for the duration of `body`, then cancels it (and waits until it stopped).

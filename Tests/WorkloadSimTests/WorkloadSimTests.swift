@@ -3,6 +3,7 @@ import HTTPTransport
 import PrometheusAPI
 import TestSupport
 import Testing
+
 @testable import WorkloadSim
 
 /// The metrics of the monitoring guide ("Custom Metrics") and their types.
@@ -162,11 +163,13 @@ struct WorkloadFaultTests {
                 for try await status in group { #expect(status == 200) }
             }
             let families = try await model.families()
-            let series = try #require(families[family: "model_inference_latency_seconds"]?.histogramSeries.first { $0.labels.contains(Label(name: "model", value: "rag-llm")) })
+            let series = try #require(
+                families[family: "model_inference_latency_seconds"]?.histogramSeries.first { $0.labels.contains(Label(name: "model", value: "rag-llm")) })
             #expect(series.count == 4)
             let p95 = try #require(series.quantile(0.95))
             #expect(p95 > 5, "p95 is \(p95)")
-            let http = try #require(families[family: "http_request_duration_seconds"]?.histogramSeries.first { $0.labels.contains(Label(name: "route", value: "/v1/infer")) })
+            let http = try #require(
+                families[family: "http_request_duration_seconds"]?.histogramSeries.first { $0.labels.contains(Label(name: "route", value: "/v1/infer")) })
             #expect(try #require(http.quantile(0.95)) > 5)
         }
     }
@@ -248,14 +251,16 @@ struct WorkloadFaultTests {
         var testDescription: String { body }
     }
 
-    @Test("POST /admin/faults rejects bad input with a 400 naming the field, and changes nothing", arguments: [
-        BadFaults(body: #"{"latency": 6}"#, mentions: "latency: unknown fault"),
-        BadFaults(body: #"{"error_ratio": 1.5}"#, mentions: "error_ratio"),
-        BadFaults(body: #"{"latency_seconds": "6"}"#, mentions: "latency_seconds"),
-        BadFaults(body: #"{"gpu_pressure": true}"#, mentions: "gpu_pressure"),
-        BadFaults(body: #"[1]"#, mentions: "expected a JSON object"),
-        BadFaults(body: #"{"#, mentions: "not JSON"),
-    ])
+    @Test(
+        "POST /admin/faults rejects bad input with a 400 naming the field, and changes nothing",
+        arguments: [
+            BadFaults(body: #"{"latency": 6}"#, mentions: "latency: unknown fault"),
+            BadFaults(body: #"{"error_ratio": 1.5}"#, mentions: "error_ratio"),
+            BadFaults(body: #"{"latency_seconds": "6"}"#, mentions: "latency_seconds"),
+            BadFaults(body: #"{"gpu_pressure": true}"#, mentions: "gpu_pressure"),
+            BadFaults(body: #"[1]"#, mentions: "expected a JSON object"),
+            BadFaults(body: #"{"#, mentions: "not JSON"),
+        ])
     func badFaults(_ input: BadFaults) async throws {
         try await Workload.with(Workload.configuration(.modelAPI, faults: Faults(latencySeconds: 0.5))) { (model: RunningWorkload) async throws -> Void in
             let response = try await model.admin(.post, "faults", json: input.body)
@@ -307,31 +312,35 @@ struct WorkloadConfigurationTests {
         var testDescription: String { "\(arguments) \(environment) in container: \(inContainer) -> \(host)" }
     }
 
-    @Test("it listens on loopback unless told otherwise (every address inside a container); --host, then LISTEN_HOST", arguments: [
-        ListenCase(arguments: [], environment: [:], inContainer: false, host: "127.0.0.1"),
-        ListenCase(arguments: [], environment: [:], inContainer: true, host: "0.0.0.0"),
-        ListenCase(arguments: [], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: false, host: "0.0.0.0"),
-        ListenCase(arguments: [], environment: ["LISTEN_HOST": "127.0.0.1"], inContainer: true, host: "127.0.0.1"),
-        ListenCase(arguments: ["--host", "::1"], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: true, host: "::1"),
-    ])
+    @Test(
+        "it listens on loopback unless told otherwise (every address inside a container); --host, then LISTEN_HOST",
+        arguments: [
+            ListenCase(arguments: [], environment: [:], inContainer: false, host: "127.0.0.1"),
+            ListenCase(arguments: [], environment: [:], inContainer: true, host: "0.0.0.0"),
+            ListenCase(arguments: [], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: false, host: "0.0.0.0"),
+            ListenCase(arguments: [], environment: ["LISTEN_HOST": "127.0.0.1"], inContainer: true, host: "127.0.0.1"),
+            ListenCase(arguments: ["--host", "::1"], environment: ["LISTEN_HOST": "0.0.0.0"], inContainer: true, host: "::1"),
+        ])
     func listenHost(_ c: ListenCase) throws {
         #expect(try WorkloadSimCommand.parse(c.arguments).resolve(environment: c.environment, inContainer: c.inContainer).host == c.host)
     }
 
-    @Test("bad settings name the flag or variable", arguments: [
-        (["--role", "db"], [String: String](), "--role"),
-        ([], ["WORKLOAD_ROLE": "db"], "WORKLOAD_ROLE"),
-        ([], ["PORT": "http"], "PORT"),
-        (["--port", "70000"], [:], "--port"),
-        ([], ["LOAD_RATE": "-1"], "LOAD_RATE"),
-        ([], ["MODEL_API_URL": "model-api:5001"], "MODEL_API_URL"),
-        ([], ["FAULT_ERROR_RATIO": "2"], "FAULT_ERROR_RATIO"),
-        ([], ["FAULT_LATENCY_SECONDS": "six"], "FAULT_LATENCY_SECONDS"),
-        ([], ["FAULT_LEAK_MB_PER_MINUTE": "-5"], "FAULT_LEAK_MB_PER_MINUTE"),
-        ([], ["WORKLOAD_ADMIN_TOKEN": "short"], "WORKLOAD_ADMIN_TOKEN"),
-        ([], ["WORKLOAD_ADMIN_TOKEN": "has a space in the middle"], "WORKLOAD_ADMIN_TOKEN"),
-        ([], ["WORKLOAD_ADMIN_TOKEN_FILE": "/nonexistent/token"], "WORKLOAD_ADMIN_TOKEN_FILE"),
-    ])
+    @Test(
+        "bad settings name the flag or variable",
+        arguments: [
+            (["--role", "db"], [String: String](), "--role"),
+            ([], ["WORKLOAD_ROLE": "db"], "WORKLOAD_ROLE"),
+            ([], ["PORT": "http"], "PORT"),
+            (["--port", "70000"], [:], "--port"),
+            ([], ["LOAD_RATE": "-1"], "LOAD_RATE"),
+            ([], ["MODEL_API_URL": "model-api:5001"], "MODEL_API_URL"),
+            ([], ["FAULT_ERROR_RATIO": "2"], "FAULT_ERROR_RATIO"),
+            ([], ["FAULT_LATENCY_SECONDS": "six"], "FAULT_LATENCY_SECONDS"),
+            ([], ["FAULT_LEAK_MB_PER_MINUTE": "-5"], "FAULT_LEAK_MB_PER_MINUTE"),
+            ([], ["WORKLOAD_ADMIN_TOKEN": "short"], "WORKLOAD_ADMIN_TOKEN"),
+            ([], ["WORKLOAD_ADMIN_TOKEN": "has a space in the middle"], "WORKLOAD_ADMIN_TOKEN"),
+            ([], ["WORKLOAD_ADMIN_TOKEN_FILE": "/nonexistent/token"], "WORKLOAD_ADMIN_TOKEN_FILE"),
+        ])
     func badSettings(arguments: [String], environment: [String: String], source: String) throws {
         let command = try WorkloadSimCommand.parse(arguments)
         let error = try #require(throws: ConfigurationError.self) { try command.resolve(environment: environment) }

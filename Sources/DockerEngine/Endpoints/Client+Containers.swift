@@ -13,7 +13,9 @@ extension DockerEngine.Client {
     }
 
     /// Maps to `POST /containers/create`.
-    public func createContainer(name: String? = nil, platform: String? = nil, _ config: DockerEngine.ContainerConfig) async throws(DockerEngine.Error) -> DockerEngine.ContainerCreateResponse {
+    public func createContainer(
+        name: String? = nil, platform: String? = nil, _ config: DockerEngine.ContainerConfig
+    ) async throws(DockerEngine.Error) -> DockerEngine.ContainerCreateResponse {
         try await post("/containers/create", query: [("name", name), ("platform", platform)], json: config)
     }
 
@@ -21,8 +23,9 @@ extension DockerEngine.Client {
     /// `DockerEngine.TarWriter`) into the container's filesystem under `path`, which must exist;
     /// works on a created container before it starts. `copyUIDGID` keeps the archive's owners.
     public func copyToContainer(_ id: String, path: String, archive: Data, copyUIDGID: Bool = false) async throws(DockerEngine.Error) {
-        _ = try await send(.put, "/containers/\(Self.escape(id))/archive", query: [("path", path), ("copyUIDGID", copyUIDGID ? "true" : nil)],
-                           body: archive, contentType: "application/x-tar")
+        _ = try await send(
+            .put, "/containers/\(Self.escape(id))/archive", query: [("path", path), ("copyUIDGID", copyUIDGID ? "true" : nil)],
+            body: archive, contentType: "application/x-tar")
     }
 
     /// Maps to `POST /containers/{id}/rename?name=…`.
@@ -38,7 +41,8 @@ extension DockerEngine.Client {
     /// Maps to `POST /containers/{id}/stop`. `timeout` is the grace period before SIGKILL
     /// (the container's own `StopTimeout`, else 10 s, when nil). Stopping a stopped container is not an error.
     public func stopContainer(_ id: String, timeout: Int? = nil, signal: String? = nil) async throws(DockerEngine.Error) {
-        try await post("/containers/\(Self.escape(id))/stop", query: [("t", timeout.map(String.init)), ("signal", signal)], timeout: Self.graceTimeout(timeout))
+        try await post(
+            "/containers/\(Self.escape(id))/stop", query: [("t", timeout.map(String.init)), ("signal", signal)], timeout: Self.graceTimeout(timeout))
     }
 
     /// Maps to `POST /containers/{id}/restart`.
@@ -58,23 +62,29 @@ extension DockerEngine.Client {
 
     /// Maps to `POST /containers/{id}/wait`: blocks until the condition holds, returns the exit code.
     /// `timeout` limits the wait (none by default: cancel the task to stop waiting).
-    public func waitContainer(_ id: String, condition: DockerEngine.WaitCondition = .notRunning, timeout: Duration? = nil) async throws(DockerEngine.Error) -> DockerEngine.ContainerWaitResponse {
-        try await post("/containers/\(Self.escape(id))/wait", query: [("condition", condition.rawValue)], as: DockerEngine.ContainerWaitResponse.self, timeout: timeout ?? .seconds(366 * 24 * 3600))
+    public func waitContainer(
+        _ id: String, condition: DockerEngine.WaitCondition = .notRunning, timeout: Duration? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.ContainerWaitResponse {
+        try await post(
+            "/containers/\(Self.escape(id))/wait", query: [("condition", condition.rawValue)], as: DockerEngine.ContainerWaitResponse.self,
+            timeout: timeout ?? .seconds(366 * 24 * 3600))
     }
 
     /// Maps to `GET /containers/{id}/logs`: demultiplexed stdout/stderr frames, or raw output
     /// (as stdout) when the container has a TTY. With `follow` the stream lasts until the
     /// container stops or the task is cancelled.
     public func logs(_ id: String, options: DockerEngine.LogsOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.LogStream {
-        let response = try await openStream(.get, "/containers/\(Self.escape(id))/logs", query: [
-            ("stdout", options.stdout ? "1" : "0"),
-            ("stderr", options.stderr ? "1" : "0"),
-            ("follow", options.follow ? "1" : nil),
-            ("timestamps", options.timestamps ? "1" : nil),
-            ("tail", options.tail.map(String.init) ?? "all"),
-            ("since", options.since.map(Self.unixTime)),
-            ("until", options.until.map(Self.unixTime)),
-        ])
+        let response = try await openStream(
+            .get, "/containers/\(Self.escape(id))/logs",
+            query: [
+                ("stdout", options.stdout ? "1" : "0"),
+                ("stderr", options.stderr ? "1" : "0"),
+                ("follow", options.follow ? "1" : nil),
+                ("timestamps", options.timestamps ? "1" : nil),
+                ("tail", options.tail.map(String.init) ?? "all"),
+                ("since", options.since.map(Self.unixTime)),
+                ("until", options.until.map(Self.unixTime)),
+            ])
         // API 1.42+ says which framing it used; older engines need the container's TTY setting.
         let multiplexed: Bool
         switch response.header("Content-Type") {

@@ -15,11 +15,15 @@ extension DockerEngine.Client {
     /// Maps to `POST /images/create?fromImage=…&tag=…`: the progress stream of a pull. An
     /// `errorDetail` record in the (200) stream throws `.stream`. `registryAuth` is the
     /// base64url JSON of `X-Registry-Auth`; it is sent as a header only, never logged.
-    public func pullImage(_ reference: String, platform: String? = nil, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+    public func pullImage(
+        _ reference: String, platform: String? = nil, registryAuth: String? = nil, timeout: Duration? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
         let parsed = DockerEngine.ImageReference(reference)
-        let response = try await openStream(.post, "/images/create", query: [
-            ("fromImage", parsed.repository), ("tag", parsed.tag), ("platform", platform),
-        ], headers: Self.registryAuthHeader(registryAuth), timeout: timeout)
+        let response = try await openStream(
+            .post, "/images/create",
+            query: [
+                ("fromImage", parsed.repository), ("tag", parsed.tag), ("platform", platform),
+            ], headers: Self.registryAuthHeader(registryAuth), timeout: timeout)
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(reference))
     }
 
@@ -28,10 +32,13 @@ extension DockerEngine.Client {
     /// `.stream`. `registryAuth` is the base64url JSON of `X-Registry-Auth` (sent as a header only,
     /// never logged); without credentials an empty one is sent, as the docker CLI does (engines
     /// before API 1.42 refuse a push without the header).
-    public func pushImage(_ reference: String, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+    public func pushImage(
+        _ reference: String, registryAuth: String? = nil, timeout: Duration? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
         let parsed = DockerEngine.ImageReference(reference)
-        let response = try await openStream(.post, "/images/\(Self.escape(parsed.repository))/push", query: [("tag", parsed.isDigest ? nil : parsed.tag)],
-                                            headers: Self.registryAuthHeader(registryAuth ?? Self.anonymousRegistryAuth), timeout: timeout)
+        let response = try await openStream(
+            .post, "/images/\(Self.escape(parsed.repository))/push", query: [("tag", parsed.isDigest ? nil : parsed.tag)],
+            headers: Self.registryAuthHeader(registryAuth ?? Self.anonymousRegistryAuth), timeout: timeout)
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(reference))
     }
 
@@ -70,19 +77,24 @@ extension DockerEngine.Client {
     /// Maps to `DELETE /images/{name}`.
     @discardableResult
     public func removeImage(_ name: String, force: Bool = false, noPrune: Bool = false) async throws(DockerEngine.Error) -> [DockerEngine.ImageDeleteItem] {
-        try await delete("/images/\(Self.escape(name))", query: [("force", force ? "1" : nil), ("noprune", noPrune ? "1" : nil)], as: [DockerEngine.ImageDeleteItem].self)
+        try await delete(
+            "/images/\(Self.escape(name))", query: [("force", force ? "1" : nil), ("noprune", noPrune ? "1" : nil)], as: [DockerEngine.ImageDeleteItem].self)
     }
 
     /// Maps to `POST /build` with a tar context (see `DockerEngine.TarWriter`): the build's output
     /// stream (`stream` text, `aux.ID` with the image ID). An `errorDetail` record throws `.stream`.
-    public func buildImage(context: Data, options: DockerEngine.BuildOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+    public func buildImage(
+        context: Data, options: DockerEngine.BuildOptions = .init()
+    ) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
         let response = try await openStream(.post, "/build", query: Self.buildQuery(options), body: context, contentType: "application/x-tar")
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(options.tags.first ?? "build"))
     }
 
     /// Maps to `POST /build` with a context read from disk while it is sent (see
     /// `DockerEngine.TarStream`): the memory a build costs does not grow with its context.
-    public func buildImage(context: DockerEngine.TarStream, options: DockerEngine.BuildOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
+    public func buildImage(
+        context: DockerEngine.TarStream, options: DockerEngine.BuildOptions = .init()
+    ) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.ProgressMessage> {
         let response = try await openStream(.post, "/build", query: Self.buildQuery(options), bodyStream: context.body, contentType: "application/x-tar")
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description, check: Self.failOnErrorDetail(options.tags.first ?? "build"))
     }
@@ -126,7 +138,9 @@ extension DockerEngine.Client {
 
     /// Pulls and waits for the end; returns the last status line.
     @discardableResult
-    public func pull(_ reference: String, platform: String? = nil, registryAuth: String? = nil, timeout: Duration? = nil) async throws(DockerEngine.Error) -> String? {
+    public func pull(
+        _ reference: String, platform: String? = nil, registryAuth: String? = nil, timeout: Duration? = nil
+    ) async throws(DockerEngine.Error) -> String? {
         var last: String?
         do {
             for try await message in try await pullImage(reference, platform: platform, registryAuth: registryAuth, timeout: timeout) {

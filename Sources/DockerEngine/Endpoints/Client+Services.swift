@@ -15,8 +15,11 @@ extension DockerEngine.Client {
 
     /// Maps to `POST /services/create`. `registryAuth` is the base64url JSON of `X-Registry-Auth`
     /// (sent as a header only, never logged), so that the nodes can pull a private image.
-    public func createService(_ spec: DockerEngine.ServiceSpec, registryAuth: String? = nil) async throws(DockerEngine.Error) -> DockerEngine.SwarmCreateResponse {
-        let response = try await send(.post, "/services/create", body: try Self.encodeBody(spec), contentType: "application/json", headers: Self.registryAuthHeader(registryAuth))
+    public func createService(
+        _ spec: DockerEngine.ServiceSpec, registryAuth: String? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.SwarmCreateResponse {
+        let response = try await send(
+            .post, "/services/create", body: try Self.encodeBody(spec), contentType: "application/json", headers: Self.registryAuthHeader(registryAuth))
         return try Self.decode(DockerEngine.SwarmCreateResponse.self, from: response.body, what: "POST /services/create")
     }
 
@@ -25,14 +28,18 @@ extension DockerEngine.Client {
     /// one is refused with `.http(409, …)` (see `staleVersion`). `rollback` asks the engine to return to the
     /// previous spec instead (`rollback=previous`; `spec` should then be the current one).
     @discardableResult
-    public func updateService(_ id: String, version: UInt64, spec: DockerEngine.ServiceSpec, rollback: Bool = false, registryAuth: String? = nil) async throws(DockerEngine.Error) -> DockerEngine.ServiceUpdateResponse {
+    public func updateService(
+        _ id: String, version: UInt64, spec: DockerEngine.ServiceSpec, rollback: Bool = false, registryAuth: String? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.ServiceUpdateResponse {
         let path = "/services/\(Self.escape(id))/update"
         let response: HTTPResponse
         do {
-            response = try await send(.post, path, query: [("version", String(version)), ("rollback", rollback ? "previous" : nil)],
-                                      body: try Self.encodeBody(spec), contentType: "application/json", headers: Self.registryAuthHeader(registryAuth))
+            response = try await send(
+                .post, path, query: [("version", String(version)), ("rollback", rollback ? "previous" : nil)],
+                body: try Self.encodeBody(spec), contentType: "application/json", headers: Self.registryAuthHeader(registryAuth))
         } catch {
-            throw await staleVersion(error, sent: version, what: "service \(id)") { () async throws(DockerEngine.Error) in try await inspectService(id).version }
+            throw await staleVersion(error, sent: version, what: "service \(id)") { () async throws(DockerEngine.Error) in try await inspectService(id).version
+            }
         }
         return try Self.decode(DockerEngine.ServiceUpdateResponse.self, from: response.body, what: "POST \(path)")
     }
@@ -46,14 +53,16 @@ extension DockerEngine.Client {
     /// (demultiplexed, or raw when the service has a TTY). `options.until` is not supported by the
     /// engine for services and is ignored. With `follow` the stream lasts until the task is cancelled.
     public func serviceLogs(_ id: String, options: DockerEngine.LogsOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.LogStream {
-        let response = try await openStream(.get, "/services/\(Self.escape(id))/logs", query: [
-            ("stdout", options.stdout ? "1" : "0"),
-            ("stderr", options.stderr ? "1" : "0"),
-            ("follow", options.follow ? "1" : nil),
-            ("timestamps", options.timestamps ? "1" : nil),
-            ("tail", options.tail.map(String.init) ?? "all"),
-            ("since", options.since.map(Self.unixTime)),
-        ])
+        let response = try await openStream(
+            .get, "/services/\(Self.escape(id))/logs",
+            query: [
+                ("stdout", options.stdout ? "1" : "0"),
+                ("stderr", options.stderr ? "1" : "0"),
+                ("follow", options.follow ? "1" : nil),
+                ("timestamps", options.timestamps ? "1" : nil),
+                ("tail", options.tail.map(String.init) ?? "all"),
+                ("since", options.since.map(Self.unixTime)),
+            ])
         // As for containers: API 1.42+ names the framing; older engines need the service's TTY setting.
         let multiplexed: Bool
         switch response.header("Content-Type") {
@@ -68,10 +77,13 @@ extension DockerEngine.Client {
     /// (`update out of sequence`), newer engines 409 or 400. Confirmed by reading the version again
     /// (never by the message's text) and reported as `.http(409, …)` saying what to do; any other
     /// error comes back unchanged.
-    func staleVersion(_ error: DockerEngine.Error, sent: UInt64, what: String,
-                      current: () async throws(DockerEngine.Error) -> DockerEngine.ObjectVersion?) async -> DockerEngine.Error {
+    func staleVersion(
+        _ error: DockerEngine.Error, sent: UInt64, what: String,
+        current: () async throws(DockerEngine.Error) -> DockerEngine.ObjectVersion?
+    ) async -> DockerEngine.Error {
         guard case .http(let status, let message) = error, [400, 409, 500].contains(status),
-              let now = try? await current()?.index, now != sent else { return error }
+            let now = try? await current()?.index, now != sent
+        else { return error }
         return .http(status: 409, message: "\(what) is at version \(now), not \(sent): it changed since it was read; read it again and retry (\(message))")
     }
 }

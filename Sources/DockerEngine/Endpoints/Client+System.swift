@@ -25,12 +25,16 @@ extension DockerEngine.Client {
 
     /// Maps to `GET /events`: engine events as they happen, until the task is cancelled or
     /// `until` passes. Filters: `type`, `event`, `container`, `label`, …
-    public func events(filters: DockerEngine.Filters = .init(), since: Date? = nil, until: Date? = nil) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.Event> {
-        let response = try await openStream(.get, "/events", query: [
-            ("since", since.map(Self.unixTime)),
-            ("until", until.map(Self.unixTime)),
-            ("filters", filters.queryValue),
-        ])
+    public func events(
+        filters: DockerEngine.Filters = .init(), since: Date? = nil, until: Date? = nil
+    ) async throws(DockerEngine.Error) -> DockerEngine.JSONStream<DockerEngine.Event> {
+        let response = try await openStream(
+            .get, "/events",
+            query: [
+                ("since", since.map(Self.unixTime)),
+                ("until", until.map(Self.unixTime)),
+                ("filters", filters.queryValue),
+            ])
         return DockerEngine.JSONStream(body: response.body, endpoint: endpoint.description)
     }
 

@@ -84,7 +84,10 @@ extension DockerEngine {
         /// API 1.44+.
         public var startInterval: Int64?
 
-        public init(test: [String]? = nil, interval: Duration? = nil, timeout: Duration? = nil, retries: Int? = nil, startPeriod: Duration? = nil, startInterval: Duration? = nil) {
+        public init(
+            test: [String]? = nil, interval: Duration? = nil, timeout: Duration? = nil, retries: Int? = nil, startPeriod: Duration? = nil,
+            startInterval: Duration? = nil
+        ) {
             self.test = test
             self.interval = interval.map(Self.nanoseconds)
             self.timeout = timeout.map(Self.nanoseconds)
@@ -219,7 +222,10 @@ extension DockerEngine {
         public var volumeOptions: VolumeOptions?
         public var tmpfsOptions: TmpfsOptions?
 
-        public init(type: String, source: String? = nil, target: String, readOnly: Bool? = nil, bindOptions: BindOptions? = nil, volumeOptions: VolumeOptions? = nil, tmpfsOptions: TmpfsOptions? = nil) {
+        public init(
+            type: String, source: String? = nil, target: String, readOnly: Bool? = nil, bindOptions: BindOptions? = nil, volumeOptions: VolumeOptions? = nil,
+            tmpfsOptions: TmpfsOptions? = nil
+        ) {
             self.type = type
             self.source = source
             self.target = target
@@ -261,7 +267,9 @@ extension DockerEngine {
             self.capabilities = capabilities
             self.options = options
         }
-        enum CodingKeys: String, CodingKey { case driver = "Driver", count = "Count", deviceIDs = "DeviceIDs", capabilities = "Capabilities", options = "Options" }
+        enum CodingKeys: String, CodingKey {
+            case driver = "Driver", count = "Count", deviceIDs = "DeviceIDs", capabilities = "Capabilities", options = "Options"
+        }
     }
 
     /// A `BlkioWeightDevice` entry.
@@ -560,7 +568,9 @@ extension DockerEngine {
         public var since: Date?
         public var until: Date?
 
-        public init(stdout: Bool = true, stderr: Bool = true, follow: Bool = false, timestamps: Bool = false, tail: Int? = nil, since: Date? = nil, until: Date? = nil) {
+        public init(
+            stdout: Bool = true, stderr: Bool = true, follow: Bool = false, timestamps: Bool = false, tail: Int? = nil, since: Date? = nil, until: Date? = nil
+        ) {
             self.stdout = stdout
             self.stderr = stderr
             self.follow = follow
@@ -571,7 +581,6 @@ extension DockerEngine {
         }
     }
 }
-
 
 // Memberwise initialisers, for test doubles that answer as the engine would.
 extension DockerEngine.ContainerInspect {

@@ -111,7 +111,10 @@ extension DockerEngine {
         public var platform: String?
         public var networkMode: String?
 
-        public init(tags: [String] = [], dockerfile: String? = nil, buildArgs: [String: String] = [:], target: String? = nil, labels: [String: String] = [:], noCache: Bool = false, pull: Bool = false, remove: Bool = true, forceRemove: Bool = true, platform: String? = nil, networkMode: String? = nil) {
+        public init(
+            tags: [String] = [], dockerfile: String? = nil, buildArgs: [String: String] = [:], target: String? = nil, labels: [String: String] = [:],
+            noCache: Bool = false, pull: Bool = false, remove: Bool = true, forceRemove: Bool = true, platform: String? = nil, networkMode: String? = nil
+        ) {
             self.tags = tags
             self.dockerfile = dockerfile
             self.buildArgs = buildArgs

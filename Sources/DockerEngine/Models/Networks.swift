@@ -73,7 +73,10 @@ extension DockerEngine {
         public var options: [String: String]?
         public var labels: [String: String]?
 
-        public init(name: String, driver: String? = "bridge", internal: Bool? = nil, attachable: Bool? = nil, enableIPv6: Bool? = nil, ipam: IPAM? = nil, options: [String: String]? = nil, labels: [String: String]? = nil) {
+        public init(
+            name: String, driver: String? = "bridge", internal: Bool? = nil, attachable: Bool? = nil, enableIPv6: Bool? = nil, ipam: IPAM? = nil,
+            options: [String: String]? = nil, labels: [String: String]? = nil
+        ) {
             self.name = name
             self.checkDuplicate = true
             self.driver = driver

@@ -229,7 +229,9 @@ extension DockerEngine {
             self.maxReplicas = maxReplicas
             self.platforms = platforms
         }
-        enum CodingKeys: String, CodingKey { case constraints = "Constraints", preferences = "Preferences", maxReplicas = "MaxReplicas", platforms = "Platforms" }
+        enum CodingKeys: String, CodingKey {
+            case constraints = "Constraints", preferences = "Preferences", maxReplicas = "MaxReplicas", platforms = "Platforms"
+        }
     }
 
     /// `NetworkAttachmentConfig`: a network a service's tasks join.
@@ -259,7 +261,10 @@ extension DockerEngine {
         /// `container` (default), `plugin`, `attachment`.
         public var runtime: String?
 
-        public init(containerSpec: ContainerSpec? = nil, resources: ResourceRequirements? = nil, restartPolicy: TaskRestartPolicy? = nil, placement: Placement? = nil, networks: [NetworkAttachmentConfig]? = nil) {
+        public init(
+            containerSpec: ContainerSpec? = nil, resources: ResourceRequirements? = nil, restartPolicy: TaskRestartPolicy? = nil, placement: Placement? = nil,
+            networks: [NetworkAttachmentConfig]? = nil
+        ) {
             self.containerSpec = containerSpec
             self.resources = resources
             self.restartPolicy = restartPolicy
@@ -318,7 +323,10 @@ extension DockerEngine {
         public var monitor: Int64?
         public var maxFailureRatio: Double?
         public var order: UpdateOrder?
-        public init(parallelism: UInt64? = nil, delay: Int64? = nil, failureAction: FailureAction? = nil, monitor: Int64? = nil, maxFailureRatio: Double? = nil, order: UpdateOrder? = nil) {
+        public init(
+            parallelism: UInt64? = nil, delay: Int64? = nil, failureAction: FailureAction? = nil, monitor: Int64? = nil, maxFailureRatio: Double? = nil,
+            order: UpdateOrder? = nil
+        ) {
             self.parallelism = parallelism
             self.delay = delay
             self.failureAction = failureAction
@@ -374,7 +382,10 @@ extension DockerEngine {
         public var rollbackConfig: UpdateConfig?
         public var endpointSpec: EndpointSpec?
 
-        public init(name: String? = nil, labels: [String: String]? = nil, taskTemplate: TaskSpec? = nil, mode: ServiceMode? = nil, updateConfig: UpdateConfig? = nil, rollbackConfig: UpdateConfig? = nil, endpointSpec: EndpointSpec? = nil) {
+        public init(
+            name: String? = nil, labels: [String: String]? = nil, taskTemplate: TaskSpec? = nil, mode: ServiceMode? = nil, updateConfig: UpdateConfig? = nil,
+            rollbackConfig: UpdateConfig? = nil, endpointSpec: EndpointSpec? = nil
+        ) {
             self.name = name
             self.labels = labels
             self.taskTemplate = taskTemplate

@@ -43,7 +43,10 @@ extension DockerEngine {
         let endpoint: String
         let check: @Sendable (Element) throws(DockerEngine.Error) -> Void
 
-        init(body: AsyncThrowingStream<Data, any Swift.Error>, endpoint: String, check: @escaping @Sendable (Element) throws(DockerEngine.Error) -> Void = { _ in }) {
+        init(
+            body: AsyncThrowingStream<Data, any Swift.Error>, endpoint: String,
+            check: @escaping @Sendable (Element) throws(DockerEngine.Error) -> Void = { _ in }
+        ) {
             self.body = body
             self.endpoint = endpoint
             self.check = check
@@ -69,7 +72,8 @@ extension DockerEngine {
                         do {
                             element = try JSONDecoder().decode(Element.self, from: line)
                         } catch {
-                            throw DockerEngine.Error.decoding("a stream record: \(DockerEngine.Client.describe(error))", body: String(decoding: line.prefix(2048), as: UTF8.self))
+                            throw DockerEngine.Error.decoding(
+                                "a stream record: \(DockerEngine.Client.describe(error))", body: String(decoding: line.prefix(2048), as: UTF8.self))
                         }
                         try check(element)
                         return element

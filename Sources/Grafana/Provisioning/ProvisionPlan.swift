@@ -19,9 +19,11 @@ extension Grafana {
         /// Every alert rule by uid, or Grafana's refusal to list them.
         public var alertRules: Result<[String: JSONValue], ClientError>
 
-        public init(datasources: [String: Result<JSONValue?, ClientError>] = [:], datasourceSummaries: [DatasourceSummary] = [],
-                    folders: [Folder] = [], dashboards: [String: StoredDashboard] = [:], searchHits: [SearchHit] = [],
-                    alertRules: Result<[String: JSONValue], ClientError> = .success([:])) {
+        public init(
+            datasources: [String: Result<JSONValue?, ClientError>] = [:], datasourceSummaries: [DatasourceSummary] = [],
+            folders: [Folder] = [], dashboards: [String: StoredDashboard] = [:], searchHits: [SearchHit] = [],
+            alertRules: Result<[String: JSONValue], ClientError> = .success([:])
+        ) {
             self.datasources = datasources
             self.datasourceSummaries = datasourceSummaries
             self.folders = folders
@@ -129,13 +131,16 @@ extension Grafana {
                     return step(.unchanged, nil, .none)
                 }
                 guard let existing else {
-                    return step(.created, "not in Grafana: Grafana is asked to read its datasource files, else it is created through the API",
-                                .reloadDatasource(desired: wanted, existing: nil))
+                    return step(
+                        .created, "not in Grafana: Grafana is asked to read its datasource files, else it is created through the API",
+                        .reloadDatasource(desired: wanted, existing: nil))
                 }
                 let changed = differingKeys(wanted, existing)
                 if existing["readOnly"]?.boolValue == true {
-                    return step(.updated, [changed, "provisioned from a file: Grafana is asked to read its datasource files again"].compactMap { $0 }.joined(separator: "; "),
-                                .reloadDatasource(desired: wanted, existing: existing))
+                    return step(
+                        .updated,
+                        [changed, "provisioned from a file: Grafana is asked to read its datasource files again"].compactMap { $0 }.joined(separator: "; "),
+                        .reloadDatasource(desired: wanted, existing: existing))
                 }
                 return step(.updated, changed, .writeDatasource(desired: wanted, existing: existing))
             }
@@ -168,17 +173,24 @@ extension Grafana {
                     if match.title == folder.title {
                         steps.append(.init(item: .init(kind: .folder, uid: folder.uid, title: folder.title, action: .unchanged), operation: .none))
                     } else {
-                        steps.append(.init(item: .init(kind: .folder, uid: folder.uid, title: folder.title, action: .updated, detail: "renamed from \"\(match.title)\""),
-                                           operation: .renameFolder(uid: folder.uid, title: folder.title)))
+                        steps.append(
+                            .init(
+                                item: .init(kind: .folder, uid: folder.uid, title: folder.title, action: .updated, detail: "renamed from \"\(match.title)\""),
+                                operation: .renameFolder(uid: folder.uid, title: folder.title)))
                     }
                 } else if let match = observed.folders.first(where: { $0.title == folder.title }) {
                     mapping[folder.uid] = match.uid
-                    steps.append(.init(item: .init(kind: .folder, uid: match.uid, title: folder.title, action: .unchanged, detail: "existing folder with this title adopted"),
-                                       operation: .none))
+                    steps.append(
+                        .init(
+                            item: .init(
+                                kind: .folder, uid: match.uid, title: folder.title, action: .unchanged, detail: "existing folder with this title adopted"),
+                            operation: .none))
                 } else {
                     mapping[folder.uid] = folder.uid
-                    steps.append(.init(item: .init(kind: .folder, uid: folder.uid, title: folder.title, action: .created),
-                                       operation: .createFolder(uid: folder.uid, title: folder.title)))
+                    steps.append(
+                        .init(
+                            item: .init(kind: .folder, uid: folder.uid, title: folder.title, action: .created),
+                            operation: .createFolder(uid: folder.uid, title: folder.title)))
                 }
             }
             return (steps, mapping)
@@ -205,20 +217,27 @@ extension Grafana {
                 }
                 var detail = repairNote ?? (stored == nil ? nil : "the model differs from \(URL(fileURLWithPath: source.path).lastPathComponent)")
                 if let stored, (stored.meta.folderUid ?? "") != (folderUid ?? "") {
-                    detail = [repairNote, "moved from folder \"\(stored.meta.folderTitle ?? stored.meta.folderUid ?? "General")\""].compactMap { $0 }.joined(separator: "; ")
+                    detail = [repairNote, "moved from folder \"\(stored.meta.folderTitle ?? stored.meta.folderUid ?? "General")\""].compactMap { $0 }.joined(
+                        separator: "; ")
                 }
-                let body = dashboard.saveRequest(folderUid: folderUid, version: stored?.meta.version ?? stored?.dashboard.model["version"]?.int,
-                                                 message: "stackpilot provision from \(URL(fileURLWithPath: source.path).lastPathComponent)")
-                steps.append(.init(item: .init(kind: .dashboard, uid: uid, title: title, action: stored == nil ? .created : .updated, detail: detail),
-                                   operation: .saveDashboard(body: body, path: source.path, provisioned: stored?.meta.provisioned ?? false)))
+                let body = dashboard.saveRequest(
+                    folderUid: folderUid, version: stored?.meta.version ?? stored?.dashboard.model["version"]?.int,
+                    message: "stackpilot provision from \(URL(fileURLWithPath: source.path).lastPathComponent)")
+                steps.append(
+                    .init(
+                        item: .init(kind: .dashboard, uid: uid, title: title, action: stored == nil ? .created : .updated, detail: detail),
+                        operation: .saveDashboard(body: body, path: source.path, provisioned: stored?.meta.provisioned ?? false)))
             }
             guard prune else { return steps }
             let managed = Set(desired.dashboardFolders.map { folderUIDs[$0.uid] ?? $0.uid })
             let wanted = Set(desired.dashboards.compactMap(\.dashboard.uid))
             for hit in observed.searchHits where managed.contains(hit.folderUid ?? "") && !wanted.contains(hit.uid) {
-                steps.append(.init(item: .init(kind: .dashboard, uid: hit.uid, title: hit.title, action: .removed,
-                                               detail: "in managed folder \"\(hit.folderTitle ?? hit.folderUid ?? "")\" but no longer in the repository"),
-                                   operation: .deleteDashboard(uid: hit.uid)))
+                steps.append(
+                    .init(
+                        item: .init(
+                            kind: .dashboard, uid: hit.uid, title: hit.title, action: .removed,
+                            detail: "in managed folder \"\(hit.folderTitle ?? hit.folderUid ?? "")\" but no longer in the repository"),
+                        operation: .deleteDashboard(uid: hit.uid)))
             }
             return steps
         }
@@ -230,8 +249,10 @@ extension Grafana {
         /// files held with provenance `api` (written by an older StackPilot) would stop Grafana's
         /// next start, so it is deleted first. Pruning deletes rules of the managed groups that the
         /// files no longer list, except file-provisioned ones, which Grafana keeps.
-        static func alertRules(_ desired: DesiredState, _ observed: ObservedState, folderUIDs: [String: String], prune: Bool,
-                               credentials: Credentials) -> ([ProvisionPlan.Step], [ProvisionPlan.GroupCheck], prunes: [ProvisionPlan.Step]) {
+        static func alertRules(
+            _ desired: DesiredState, _ observed: ObservedState, folderUIDs: [String: String], prune: Bool,
+            credentials: Credentials
+        ) -> ([ProvisionPlan.Step], [ProvisionPlan.GroupCheck], prunes: [ProvisionPlan.Step]) {
             guard !desired.alertGroups.isEmpty else { return ([], [], []) }
             var steps: [ProvisionPlan.Step] = []
             var checks: [ProvisionPlan.GroupCheck] = []
@@ -244,9 +265,14 @@ extension Grafana {
                 for group in desired.alertGroups {
                     for rule in group.rules {
                         let uid = rule["uid"]?.stringValue ?? ""
-                        steps.append(.init(item: .init(kind: .alertRule, uid: uid, title: rule["title"]?.stringValue ?? uid, action: .failed,
-                                                       detail: "Grafana refused to list alert rules (\(error.status ?? 0): \(error.grafanaMessage)); \(credentials) may need the Admin role."),
-                                           operation: .none))
+                        steps.append(
+                            .init(
+                                item: .init(
+                                    kind: .alertRule, uid: uid, title: rule["title"]?.stringValue ?? uid, action: .failed,
+                                    detail:
+                                        "Grafana refused to list alert rules (\(error.status ?? 0): \(error.grafanaMessage)); \(credentials) may need the Admin role."
+                                ),
+                                operation: .none))
                     }
                 }
                 return (steps, [], [])
@@ -269,12 +295,16 @@ extension Grafana {
                     }
                     let provenance = stored?["provenance"]?.stringValue
                     let adopted = provenance.map { $0 != "file" } ?? false
-                    let reason = adopted
+                    let reason =
+                        adopted
                         ? "held with provenance '\(provenance ?? "")' (written through the API), which would stop Grafana's next start: deleted and read again from \(group.path)"
                         : stored.flatMap { differingKeys(payload, $0) } ?? (stored == nil ? "not in Grafana" : "not held with provenance 'file'")
-                    steps.append(.init(item: .init(kind: .alertRule, uid: uid, title: title, action: stored == nil ? .created : .updated,
-                                                   detail: reason + "; Grafana is asked to read its alerting files again"),
-                                       operation: .reloadAlertRule(.init(uid: uid, payload: payload, path: group.path, deleteFirst: adopted))))
+                    steps.append(
+                        .init(
+                            item: .init(
+                                kind: .alertRule, uid: uid, title: title, action: stored == nil ? .created : .updated,
+                                detail: reason + "; Grafana is asked to read its alerting files again"),
+                            operation: .reloadAlertRule(.init(uid: uid, payload: payload, path: group.path, deleteFirst: adopted))))
                 }
                 let seconds = group.interval.flatMap(PrometheusDuration.parse).map { Int($0.components.seconds) } ?? 60
                 checks.append(.init(folderUID: folderUID, name: group.name, seconds: seconds, path: group.path))
@@ -283,16 +313,25 @@ extension Grafana {
             var prunes: [ProvisionPlan.Step] = []
             for (uid, rule) in held.sorted(by: { $0.key < $1.key }) where !wantedUIDs.contains(uid) {
                 guard let folder = rule["folderUID"]?.stringValue, let group = rule["ruleGroup"]?.stringValue,
-                      let path = managed[folder + "/" + group] else { continue }
+                    let path = managed[folder + "/" + group]
+                else { continue }
                 let title = rule["title"]?.stringValue ?? uid
                 if rule["provenance"]?.stringValue == "file" {
-                    prunes.append(.init(item: .init(kind: .alertRule, uid: uid, title: title, action: .failed,
-                        detail: "Grafana keeps file-provisioned rules that the file no longer lists, and refuses to delete them through the API: add `deleteRules: [{orgId: 1, uid: \(uid)}]` to \(path), then provision again."),
-                                       operation: .none))
+                    prunes.append(
+                        .init(
+                            item: .init(
+                                kind: .alertRule, uid: uid, title: title, action: .failed,
+                                detail:
+                                    "Grafana keeps file-provisioned rules that the file no longer lists, and refuses to delete them through the API: add `deleteRules: [{orgId: 1, uid: \(uid)}]` to \(path), then provision again."
+                            ),
+                            operation: .none))
                     continue
                 }
-                prunes.append(.init(item: .init(kind: .alertRule, uid: uid, title: title, action: .removed, detail: "in group \"\(group)\" but no longer in the repository"),
-                                   operation: .deleteAlertRule(uid: uid)))
+                prunes.append(
+                    .init(
+                        item: .init(
+                            kind: .alertRule, uid: uid, title: title, action: .removed, detail: "in group \"\(group)\" but no longer in the repository"),
+                        operation: .deleteAlertRule(uid: uid)))
             }
             return (steps, checks, prunes)
         }

@@ -125,7 +125,8 @@ extension Grafana {
                         if Self.endsRun(error) { throw error }
                         let message = error.grafanaMessage
                         item.action = .failed
-                        item.detail = error.status == 403 && !message.localizedCaseInsensitiveContains("provisioned")
+                        item.detail =
+                            error.status == 403 && !message.localizedCaseInsensitiveContains("provisioned")
                             ? "Grafana refused to delete it (403: \(message)): \(client.credentials) may not delete dashboards; use an Editor or Admin."
                             : "Grafana refused to delete it (\(error.status ?? 0): \(message)); if it is provisioned from a file, remove the file from Grafana's provisioning directory instead."
                     }
@@ -169,8 +170,10 @@ extension Grafana {
             return item
         }
 
-        func reloadDatasource(_ planned: ProvisionReport.Item, desired: JSONValue, existing before: JSONValue?,
-                              reload: inout ReloadOnce) async throws(ClientError) -> ProvisionReport.Item {
+        func reloadDatasource(
+            _ planned: ProvisionReport.Item, desired: JSONValue, existing before: JSONValue?,
+            reload: inout ReloadOnce
+        ) async throws(ClientError) -> ProvisionReport.Item {
             var item = planned
             do throws(ClientError) {
                 do throws(ClientError) {
@@ -187,7 +190,8 @@ extension Grafana {
                 }
                 if let existing, existing["readOnly"]?.boolValue == true {
                     item.action = .failed
-                    item.detail = "provisioned read-only from a file in Grafana, and still different after Grafana read its provisioning files again (\(ProvisionPlanner.differingKeys(desired, existing) ?? "changed")): Grafana reads another file than \(sources.datasourcesDirectory?.path ?? "the repository's"); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+                    item.detail =
+                        "provisioned read-only from a file in Grafana, and still different after Grafana read its provisioning files again (\(ProvisionPlanner.differingKeys(desired, existing) ?? "changed")): Grafana reads another file than \(sources.datasourcesDirectory?.path ?? "the repository's"); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
                     return item
                 }
                 return try await writeDatasource(item, desired: desired, existing: existing)
@@ -212,9 +216,11 @@ extension Grafana {
             case 403 where message.localizedCaseInsensitiveContains("read-only"):
                 return "Grafana refused (403: \(message)): the datasource is provisioned read-only from a file in Grafana; change that file instead."
             case 403:
-                return "Grafana refused (403: \(message)): only an Admin may create or change datasources, and \(credentials) is not one; use an Admin service-account token or the admin user."
+                return
+                    "Grafana refused (403: \(message)): only an Admin may create or change datasources, and \(credentials) is not one; use an Admin service-account token or the admin user."
             case 409:
-                return "Grafana refused (409: \(message)): another datasource already has the name \"\(name)\" or its uid; rename or delete that datasource in Grafana, or rename this one in the provisioning file."
+                return
+                    "Grafana refused (409: \(message)): another datasource already has the name \"\(name)\" or its uid; rename or delete that datasource in Grafana, or rename this one in the provisioning file."
             default:
                 return "Grafana refused (\(status): \(message)); check the datasource provisioning file."
             }
@@ -228,16 +234,19 @@ extension Grafana {
             case .http(_, _, 412, let message, let status):
                 switch status {
                 case "version-mismatch":
-                    return "Grafana answered 412 version-mismatch: the dashboard was changed in Grafana while provisioning ran; run provision again, or first keep that change with `stackpilot export --uid \(uid)`."
+                    return
+                        "Grafana answered 412 version-mismatch: the dashboard was changed in Grafana while provisioning ran; run provision again, or first keep that change with `stackpilot export --uid \(uid)`."
                 case "name-exists":
-                    return "Grafana answered 412 name-exists: another dashboard titled \"\(title)\" with a different uid is in the same folder; rename or delete that dashboard in Grafana, or change the title in \(path)."
+                    return
+                        "Grafana answered 412 name-exists: another dashboard titled \"\(title)\" with a different uid is in the same folder; rename or delete that dashboard in Grafana, or change the title in \(path)."
                 case "plugin-dashboard":
                     return "Grafana answered 412 plugin-dashboard: a plugin's dashboard has this uid; give \(path) a different uid."
                 default:
                     return "Grafana answered 412 (\(message)); change the uid or title in \(path)."
                 }
             case .http(_, _, let status, let message, _) where provisioned || message.localizedCaseInsensitiveContains("provisioned"):
-                return "Grafana refused the update (\(status): \(message)): this dashboard is provisioned from a file in Grafana; edit that file (or set allowUiUpdates: true in its provider) instead of updating it through the API."
+                return
+                    "Grafana refused the update (\(status): \(message)): this dashboard is provisioned from a file in Grafana; edit that file (or set allowUiUpdates: true in its provider) instead of updating it through the API."
             default:
                 return error.description
             }
@@ -288,26 +297,32 @@ extension Grafana {
                 return item
             }
             item.action = .failed
-            item.detail = Self.explainRuleFailure(path: change.path, held: outcome.after[change.uid], delete: outcome.deleteFailures[change.uid],
-                                                  reload: outcome.reloadFailure, credentials: client.credentials)
+            item.detail = Self.explainRuleFailure(
+                path: change.path, held: outcome.after[change.uid], delete: outcome.deleteFailures[change.uid],
+                reload: outcome.reloadFailure, credentials: client.credentials)
             return item
         }
 
         /// One sentence saying why a rule is still not as the file says, and what to do.
         static func explainRuleFailure(path: String, held: JSONValue?, delete: ClientError?, reload: ClientError?, credentials: Credentials) -> String {
             if let delete {
-                return "Grafana holds it with provenance '\(held?["provenance"]?.stringValue ?? "")' and refused to delete it (\(delete.status ?? 0): \(delete.grafanaMessage)); Grafana will not start while \(path) also defines it: delete the rule in Grafana's alerting UI."
+                return
+                    "Grafana holds it with provenance '\(held?["provenance"]?.stringValue ?? "")' and refused to delete it (\(delete.status ?? 0): \(delete.grafanaMessage)); Grafana will not start while \(path) also defines it: delete the rule in Grafana's alerting UI."
             }
             if let reload {
                 if reload.status == 403 {
-                    return "Grafana refused to read its alerting files again (403: \(reload.grafanaMessage)): only a Grafana server admin may reload provisioning, and \(credentials) is not one; use the admin user's credentials, or restart Grafana to apply \(path)."
+                    return
+                        "Grafana refused to read its alerting files again (403: \(reload.grafanaMessage)): only a Grafana server admin may reload provisioning, and \(credentials) is not one; use the admin user's credentials, or restart Grafana to apply \(path)."
                 }
-                return "Grafana could not apply its alerting files (\(reload.status ?? 0): \(reload.grafanaMessage)); read why in Grafana's log (stackpilot logs grafana), then fix \(path)."
+                return
+                    "Grafana could not apply its alerting files (\(reload.status ?? 0): \(reload.grafanaMessage)); read why in Grafana's log (stackpilot logs grafana), then fix \(path)."
             }
             if held == nil {
-                return "not in Grafana after it read its alerting files again: Grafana does not read \(path); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+                return
+                    "not in Grafana after it read its alerting files again: Grafana does not read \(path); mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
             }
-            return "still different from \(path) after Grafana read its alerting files again: Grafana reads another copy of the file; mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
+            return
+                "still different from \(path) after Grafana read its alerting files again: Grafana reads another copy of the file; mount stacks/grafana/provisioning at /etc/grafana/provisioning, as stacks/monitoring.yml does."
         }
 
         /// The group's evaluation interval is set by the file (only a rule-group PUT could set it
@@ -323,8 +338,12 @@ extension Grafana {
                     continue  // the rules' items already say what is wrong
                 }
                 guard let seconds = held?["interval"]?.intValue, seconds != check.seconds else { continue }
-                items.append(.init(kind: .ruleGroup, uid: check.folderUID + "/" + check.name, title: check.name, action: .failed,
-                    detail: "Grafana evaluates the group every \(seconds) s, \(check.path) says \(check.seconds) s: Grafana has not read the file's interval; restart Grafana or check which file it reads."))
+                items.append(
+                    .init(
+                        kind: .ruleGroup, uid: check.folderUID + "/" + check.name, title: check.name, action: .failed,
+                        detail:
+                            "Grafana evaluates the group every \(seconds) s, \(check.path) says \(check.seconds) s: Grafana has not read the file's interval; restart Grafana or check which file it reads."
+                    ))
             }
             return items
         }

@@ -121,7 +121,8 @@ extension Grafana.Sources {
     }
 
     static func codingPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        path.isEmpty
+            ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
 
     // MARK: datasources
@@ -176,7 +177,11 @@ extension Grafana.Sources {
                     let refIds = data.compactMap { $0["refId"]?.stringValue }
                     let condition = object["condition"]!.stringValue!
                     guard refIds.contains(condition) else {
-                        throw .invalidSource(path: file.path, reason: "rule \"\(object["uid"]!.stringValue!)\" has condition \(condition), but no query with that refId (\(refIds.joined(separator: ", ")))")
+                        throw .invalidSource(
+                            path: file.path,
+                            reason:
+                                "rule \"\(object["uid"]!.stringValue!)\" has condition \(condition), but no query with that refId (\(refIds.joined(separator: ", ")))"
+                        )
                     }
                     let uid = object["uid"]!.stringValue!
                     if let other = seen[uid] {
@@ -216,7 +221,8 @@ extension Grafana.Sources {
                 throw .invalidSource(path: file.path, reason: "\(error)")
             }
             guard let uid = dashboard.uid, !uid.isEmpty else {
-                throw .invalidSource(path: file.path, reason: "the dashboard has no \"uid\"; give it a stable uid (at most 40 characters) so it can be updated in place")
+                throw .invalidSource(
+                    path: file.path, reason: "the dashboard has no \"uid\"; give it a stable uid (at most 40 characters) so it can be updated in place")
             }
             guard uid.count <= 40 else {
                 throw .invalidSource(path: file.path, reason: "dashboard uid \"\(uid)\" is longer than Grafana's 40 characters")
@@ -246,7 +252,8 @@ extension Grafana.Sources {
         for file in topLevel { try add(file, folder: Grafana.defaultFolder) }
         for subdirectory in subdirectories {
             let name = subdirectory.lastPathComponent
-            let folder: Grafana.FolderSpec? = name == Grafana.generalDirectory ? nil : Grafana.FolderSpec(uid: Grafana.folderUID(forTitle: name), title: name, directory: name)
+            let folder: Grafana.FolderSpec? =
+                name == Grafana.generalDirectory ? nil : Grafana.FolderSpec(uid: Grafana.folderUID(forTitle: name), title: name, directory: name)
             let files: [URL]
             do {
                 files = try manager.contentsOfDirectory(at: subdirectory, includingPropertiesForKeys: nil)
@@ -258,7 +265,9 @@ extension Grafana.Sources {
             guard !files.isEmpty else { continue }
             if let folder {
                 if let clash = folders.first(where: { $0.uid == folder.uid }) {
-                    throw .invalidSource(path: subdirectory.path, reason: "folder \"\(name)\" maps to the same Grafana folder uid \"\(folder.uid)\" as \"\(clash.title)\"; rename one of the directories")
+                    throw .invalidSource(
+                        path: subdirectory.path,
+                        reason: "folder \"\(name)\" maps to the same Grafana folder uid \"\(folder.uid)\" as \"\(clash.title)\"; rename one of the directories")
                 }
                 folders.append(folder)
             }

@@ -122,7 +122,9 @@ extension PrometheusAPI.Client {
     }
 
     /// Evaluates a range query. Maps to `POST /api/v1/query_range`.
-    public func queryRange(_ expression: String, start: Date, end: Date, step: Duration, timeout: Duration? = nil) async throws(PrometheusAPI.Error) -> PrometheusAPI.QueryResult {
+    public func queryRange(
+        _ expression: String, start: Date, end: Date, step: Duration, timeout: Duration? = nil
+    ) async throws(PrometheusAPI.Error) -> PrometheusAPI.QueryResult {
         var form = [("query", expression), ("start", Self.format(start)), ("end", Self.format(end)), ("step", Self.format(step))]
         if let timeout { form.append(("timeout", Self.format(timeout))) }
         return try await postForm("/api/v1/query_range", form: form, as: PrometheusAPI.QueryResult.self)

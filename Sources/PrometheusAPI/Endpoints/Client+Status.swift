@@ -58,9 +58,10 @@ extension PrometheusAPI {
                         targets.append("\(target)")
                     }
                 }
-                jobs.append(ScrapeJob(
-                    name: name, scrapeInterval: interval, scrapeTimeout: timeout,
-                    metricsPath: job["metrics_path"] as? String ?? "/metrics", staticTargets: targets))
+                jobs.append(
+                    ScrapeJob(
+                        name: name, scrapeInterval: interval, scrapeTimeout: timeout,
+                        metricsPath: job["metrics_path"] as? String ?? "/metrics", staticTargets: targets))
             }
             self.jobs = jobs
         }

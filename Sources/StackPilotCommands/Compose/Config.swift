@@ -11,11 +11,11 @@ extension StackPilot {
             commandName: "config",
             abstract: "Print the normalised stack model (yaml|json), service names or config hashes; validate only with -q.",
             discussion: """
-            Without -f, prints the whole deployment of the manifest (stacks/stackpilot.yml, --manifest or \
-            STACKPILOT_MANIFEST). Secrets are shown as ******** wherever they appear unless --show-secrets \
-            is given: values from env files, secret sources and *_FILE files, values of names that look \
-            secret (PASS, PWD, SECRET, TOKEN, KEY, AUTH, ...) and URL passwords. Hashes are keyed per host.
-            """
+                Without -f, prints the whole deployment of the manifest (stacks/stackpilot.yml, --manifest or \
+                STACKPILOT_MANIFEST). Secrets are shown as ******** wherever they appear unless --show-secrets \
+                is given: values from env files, secret sources and *_FILE files, values of names that look \
+                secret (PASS, PWD, SECRET, TOKEN, KEY, AUTH, ...) and URL passwords. Hashes are keyed per host.
+                """
         )
 
         @OptionGroup var stacks: Flags.Stacks
@@ -57,9 +57,12 @@ extension StackPilot {
                     let m = try Manifest.load(path: path)
                     projects = try m.loadProjects(loader: loader, envFiles: stacks.envFiles)
                 } else {
-                    projects = [try loader.load(ComposeLoadOptions(
-                        files: stacks.files, projectName: stacks.projectName, projectDirectory: stacks.projectDirectory,
-                        envFiles: stacks.envFiles, profiles: stacks.profiles))]
+                    projects = [
+                        try loader.load(
+                            ComposeLoadOptions(
+                                files: stacks.files, projectName: stacks.projectName, projectDirectory: stacks.projectDirectory,
+                                envFiles: stacks.envFiles, profiles: stacks.profiles))
+                    ]
                 }
             } catch {
                 throw CommandFailure(badInput: error.description)

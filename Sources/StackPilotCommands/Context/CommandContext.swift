@@ -1,6 +1,6 @@
 import Compose
-import Doctor
 import DockerEngine
+import Doctor
 import Foundation
 import Grafana
 import HTTPTransport
@@ -20,8 +20,10 @@ struct CommandContext: Sendable {
     var manifestFlag: String?
     var environment: [String: String]
 
-    init(engine: Flags.Engine = Flags.Engine(), manifest: String? = nil,
-         environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(
+        engine: Flags.Engine = Flags.Engine(), manifest: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.engineFlags = engine
         self.manifestFlag = manifest
         self.environment = environment
@@ -73,8 +75,9 @@ struct CommandContext: Sendable {
         } catch {
             throw CommandFailure(badInput: "Prometheus URL \(HTTPEndpoint.redactingCredentials(endpoint)) in \(manifest.path): \(error)")
         }
-        return PrometheusAPI.Client(transport: transport, endpoint: endpoint, logger: Self.logger("stackpilot.prometheus", environment: environment),
-                                    timeout: .seconds(5))
+        return PrometheusAPI.Client(
+            transport: transport, endpoint: endpoint, logger: Self.logger("stackpilot.prometheus", environment: environment),
+            timeout: .seconds(5))
     }
 
     // MARK: Grafana
@@ -118,16 +121,19 @@ struct CommandContext: Sendable {
         }
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let dashboards = loaded.map { URL(fileURLWithPath: $0.dashboardsDirectory) } ?? root.appendingPathComponent("dashboards")
-        let provisioning = loaded.map { URL(fileURLWithPath: $0.directory).appendingPathComponent("grafana/provisioning") }
+        let provisioning =
+            loaded.map { URL(fileURLWithPath: $0.directory).appendingPathComponent("grafana/provisioning") }
             ?? root.appendingPathComponent("stacks/grafana/provisioning")
-        let sources = Grafana.Sources(dashboardsDirectory: dashboards,
-                                      datasourcesDirectory: provisioning.appendingPathComponent("datasources"),
-                                      alertingDirectory: provisioning.appendingPathComponent("alerting"))
+        let sources = Grafana.Sources(
+            dashboardsDirectory: dashboards,
+            datasourcesDirectory: provisioning.appendingPathComponent("datasources"),
+            alertingDirectory: provisioning.appendingPathComponent("alerting"))
         return GrafanaTarget(connection: connection, sources: sources)
     }
 
     /// A Grafana client for `connection`.
-    func grafanaClient(_ connection: Grafana.Connection, logger: Logger = CommandContext.logger("stackpilot.grafana")) throws(CommandFailure) -> Grafana.Client {
+    func grafanaClient(_ connection: Grafana.Connection, logger: Logger = CommandContext.logger("stackpilot.grafana")) throws(CommandFailure) -> Grafana.Client
+    {
         let transport: CurlTransport
         do {
             transport = try CurlTransport(endpoint: HTTPEndpoint(address: .url(connection.url)), logger: logger)
@@ -171,9 +177,11 @@ struct CommandContext: Sendable {
             datasourceUID: desired.prometheusDatasourceUID,
             dashboardUIDs: desired.dashboards.compactMap(\.dashboard.uid),
             alertRuleUIDs: rules.compactMap { $0["uid"]?.stringValue },
-            defaultPassword: Doctor.DefaultPasswordPolicy(stateFile: Doctor.DefaultPasswordPolicy.defaultStateFile(environment: environment),
-                                                          mayAttempt: !periodic))
-        return Doctor.Setup(engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
-                            alerts: rules.compactMap(GuideAlert.init(rule:)))
+            defaultPassword: Doctor.DefaultPasswordPolicy(
+                stateFile: Doctor.DefaultPasswordPolicy.defaultStateFile(environment: environment),
+                mayAttempt: !periodic))
+        return Doctor.Setup(
+            engine: client, manifest: loaded, projects: projects, prometheus: prometheus, grafana: grafana,
+            alerts: rules.compactMap(GuideAlert.init(rule:)))
     }
 }

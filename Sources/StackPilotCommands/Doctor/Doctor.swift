@@ -18,14 +18,17 @@ extension StackPilot {
         @OptionGroup var manifest: Flags.ManifestPath
         @OptionGroup var output: Flags.Output
 
-        @Option(name: .customLong("only"), parsing: .upToNextOption,
-                help: "Run only these groups: \(Doctor.Group.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            name: .customLong("only"), parsing: .upToNextOption,
+            help: "Run only these groups: \(Doctor.Group.allCases.map(\.rawValue).joined(separator: ", ")).")
         var only: [Doctor.Group] = []
 
         @Flag(name: .customLong("verbose"), help: "Show the evidence of passing checks too.")
         var verbose = false
 
-        @Flag(name: .customLong("fix"), help: "Apply the safe remedies doctor knows (start a stopped service, restart an unhealthy one, provision Grafana), then check again.")
+        @Flag(
+            name: .customLong("fix"),
+            help: "Apply the safe remedies doctor knows (start a stopped service, restart an unhealthy one, provision Grafana), then check again.")
         var fix = false
 
         func run() async throws {

@@ -13,13 +13,13 @@ extension StackPilot {
             commandName: "engine-proxy",
             abstract: "Serve the engine to the exporter through an allow-list of the calls supervise makes.",
             discussion: """
-            Passes on GET /_ping, /version, /info, /events, /containers/json, /containers/{id}/json \
-            and /containers/{id}/stats (with or without a /v1.NN prefix), and POST \
-            /containers/{id}/restart only with --allow-restart; everything else is answered 403 \
-            and never reaches the engine. Encoded paths (%), dot segments and malformed targets are \
-            refused before matching. Listens on a unix socket whose mode --socket-mode sets: put it \
-            in a volume only the exporter mounts. Stops cleanly on SIGTERM or SIGINT.
-            """
+                Passes on GET /_ping, /version, /info, /events, /containers/json, /containers/{id}/json \
+                and /containers/{id}/stats (with or without a /v1.NN prefix), and POST \
+                /containers/{id}/restart only with --allow-restart; everything else is answered 403 \
+                and never reaches the engine. Encoded paths (%), dot segments and malformed targets are \
+                refused before matching. Listens on a unix socket whose mode --socket-mode sets: put it \
+                in a volume only the exporter mounts. Stops cleanly on SIGTERM or SIGINT.
+                """
         )
 
         @OptionGroup var engine: Flags.Engine
@@ -27,7 +27,8 @@ extension StackPilot {
         @Option(name: .customLong("listen"), help: ArgumentHelp("Unix socket to serve the allow-listed engine on.", valueName: "unix:///path"))
         var listen: String = "unix:///run/stackpilot/engine.sock"
 
-        @Option(name: .customLong("socket-mode"), help: ArgumentHelp("Octal mode of the socket file (0666 lets a non-root exporter connect).", valueName: "mode"))
+        @Option(
+            name: .customLong("socket-mode"), help: ArgumentHelp("Octal mode of the socket file (0666 lets a non-root exporter connect).", valueName: "mode"))
         var socketMode: String = "0660"
 
         @Flag(name: .customLong("allow-restart"), help: "Also pass on POST /containers/{id}/restart (what healing needs).")

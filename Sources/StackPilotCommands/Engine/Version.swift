@@ -61,7 +61,9 @@ struct VersionReport: OutputRenderable, Equatable {
         return make(client: client.endpoint.description, negotiated: negotiated, version: version, info: info)
     }
 
-    static func make(client endpoint: String, negotiated: DockerEngine.APIVersion, version: DockerEngine.VersionResponse, info: DockerEngine.SystemInfo) -> VersionReport {
+    static func make(
+        client endpoint: String, negotiated: DockerEngine.APIVersion, version: DockerEngine.VersionResponse, info: DockerEngine.SystemInfo
+    ) -> VersionReport {
         func component(_ name: String) -> String? {
             version.components?.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.version
         }
@@ -90,43 +92,47 @@ struct VersionReport: OutputRenderable, Equatable {
 
     var table: OutputTable {
         .sections([
-            .init("Client", [
-                .init("Version", client.version),
-                .init("API versions", client.apiVersions),
-                .init("OS/Arch", "\(client.os)/\(client.arch)"),
-            ]),
-            .init("Engine", [
-                .init("Endpoint", engine.endpoint),
-                .init("Version", engine.version),
-                .init("API version", engine.apiVersion + (engine.minAPIVersion.map { " (minimum \($0))" } ?? "")),
-                .init("Negotiated API", engine.negotiatedAPIVersion),
-                .init("OS/Arch", "\(engine.os ?? "-")/\(engine.arch ?? "-")"),
-                .init("Operating system", engine.operatingSystem),
-                .init("Kernel", engine.kernelVersion),
-                .init("Cgroup", engine.cgroupVersion.map { "v\($0)" + (engine.cgroupDriver.map { " (\($0) driver)" } ?? "") }),
-                .init("containerd", engine.containerd),
-                .init("runc", engine.runc),
-            ]),
+            .init(
+                "Client",
+                [
+                    .init("Version", client.version),
+                    .init("API versions", client.apiVersions),
+                    .init("OS/Arch", "\(client.os)/\(client.arch)"),
+                ]),
+            .init(
+                "Engine",
+                [
+                    .init("Endpoint", engine.endpoint),
+                    .init("Version", engine.version),
+                    .init("API version", engine.apiVersion + (engine.minAPIVersion.map { " (minimum \($0))" } ?? "")),
+                    .init("Negotiated API", engine.negotiatedAPIVersion),
+                    .init("OS/Arch", "\(engine.os ?? "-")/\(engine.arch ?? "-")"),
+                    .init("Operating system", engine.operatingSystem),
+                    .init("Kernel", engine.kernelVersion),
+                    .init("Cgroup", engine.cgroupVersion.map { "v\($0)" + (engine.cgroupDriver.map { " (\($0) driver)" } ?? "") }),
+                    .init("containerd", engine.containerd),
+                    .init("runc", engine.runc),
+                ]),
         ])
     }
 
     static var clientOS: String {
         #if os(Linux)
-        "linux"
+            "linux"
         #elseif os(macOS)
-        "darwin"
+            "darwin"
         #else
-        "unknown"
+            "unknown"
         #endif
     }
 
     static var clientArch: String {
         #if arch(x86_64)
-        "amd64"
+            "amd64"
         #elseif arch(arm64)
-        "arm64"
+            "arm64"
         #else
-        "unknown"
+            "unknown"
         #endif
     }
 }

@@ -11,7 +11,8 @@ extension Flags {
             name: [.customShort("H"), .customLong("host")],
             help: ArgumentHelp(
                 "Docker engine to talk to: unix:///path/to/docker.sock or tcp://host:port.",
-                discussion: "Default: DOCKER_HOST, else unix:///var/run/docker.sock. tcp:// needs TLS: DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem (plain TCP only with STACKPILOT_ALLOW_PLAIN_TCP=1).",
+                discussion:
+                    "Default: DOCKER_HOST, else unix:///var/run/docker.sock. tcp:// needs TLS: DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem (plain TCP only with STACKPILOT_ALLOW_PLAIN_TCP=1).",
                 valueName: "url"))
         public var host: String?
 
@@ -28,7 +29,9 @@ extension Flags {
 
         /// A client for the engine. Does not contact it yet: the first call negotiates the API
         /// version (or uses `DOCKER_API_VERSION` when set, as the docker CLI does).
-        public func makeClient(logger: Logger = Logger(label: "stackpilot.docker"), environment: [String: String] = ProcessInfo.processInfo.environment) throws(CommandFailure) -> DockerEngine.Client {
+        public func makeClient(
+            logger: Logger = Logger(label: "stackpilot.docker"), environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws(CommandFailure) -> DockerEngine.Client {
             let host = try resolveHost(environment: environment)
             var pinned: DockerEngine.APIVersion?
             if let text = environment["DOCKER_API_VERSION"], !text.isEmpty {
@@ -36,7 +39,10 @@ extension Flags {
                     throw CommandFailure(badInput: "DOCKER_API_VERSION=\(text) is not an API version such as 1.41")
                 }
                 guard DockerEngine.APIVersion.supported.contains(version) else {
-                    throw CommandFailure(badInput: "DOCKER_API_VERSION=\(text) is outside what stackpilot speaks (\(DockerEngine.APIVersion.minimumSupported) to \(DockerEngine.APIVersion.maximumSupported)); unset it to negotiate")
+                    throw CommandFailure(
+                        badInput:
+                            "DOCKER_API_VERSION=\(text) is outside what stackpilot speaks (\(DockerEngine.APIVersion.minimumSupported) to \(DockerEngine.APIVersion.maximumSupported)); unset it to negotiate"
+                    )
                 }
                 pinned = version
             }

@@ -9,11 +9,11 @@ extension StackPilot {
             commandName: "export",
             abstract: "Write Grafana dashboards into dashboards/<folder>/<slug>.json for version control.",
             discussion: """
-            Files keep Grafana's key order, drop id and version, use 2-space indentation and end with a \
-            newline, so exporting again with nothing changed rewrites identical bytes. A dashboard whose uid \
-            is already in a file under the directory is written back to that file; dashboards of the \
-            StackPilot folder go to the top level, those of the General folder to General/.
-            """
+                Files keep Grafana's key order, drop id and version, use 2-space indentation and end with a \
+                newline, so exporting again with nothing changed rewrites identical bytes. A dashboard whose uid \
+                is already in a file under the directory is written back to that file; dashboards of the \
+                StackPilot folder go to the top level, those of the General folder to General/.
+                """
         )
 
         @Option(name: .customLong("uid"), help: "Dashboard uid to export (repeatable).")
@@ -54,8 +54,10 @@ struct ExportPayload: OutputRenderable {
 
     var table: OutputTable {
         let cwd = FileManager.default.currentDirectoryPath + "/"
-        return .rows(headers: ["uid", "title", "file", "action"], rows: report.items.map {
-            [$0.uid, $0.title, $0.path.hasPrefix(cwd) ? String($0.path.dropFirst(cwd.count)) : $0.path, $0.action.rawValue]
-        })
+        return .rows(
+            headers: ["uid", "title", "file", "action"],
+            rows: report.items.map {
+                [$0.uid, $0.title, $0.path.hasPrefix(cwd) ? String($0.path.dropFirst(cwd.count)) : $0.path, $0.action.rawValue]
+            })
     }
 }

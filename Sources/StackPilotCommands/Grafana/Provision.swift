@@ -9,22 +9,23 @@ extension StackPilot {
             commandName: "provision",
             abstract: "Sync Grafana with the repository: Prometheus datasource, folders, dashboards, alert rules.",
             discussion: """
-            Reads stacks/grafana/provisioning/{datasources,alerting} and dashboards/ (one Grafana folder per \
-            subfolder; top-level files go to the StackPilot folder), waits for Grafana's /api/health, then \
-            creates or updates only what differs from what Grafana holds. Alert rules and a provisioned \
-            datasource belong to Grafana's file provisioning: they are checked, and Grafana is asked to \
-            read its files again, never written through the API. Unchanged dashboards are not \
-            posted, so they get no new version. Connection: GRAFANA_URL (default http://127.0.0.1:3000 or the \
-            manifest's), GRAFANA_TOKEN (Bearer) or GRAFANA_USER/GRAFANA_PASSWORD (or *_FILE), else the manifest's \
-            variables from the environment and stacks/.env, else admin/admin. Every refusal is one failed \
-            item; exit 0 when everything is in sync, 1 when something failed, 2 for bad input.
-            """
+                Reads stacks/grafana/provisioning/{datasources,alerting} and dashboards/ (one Grafana folder per \
+                subfolder; top-level files go to the StackPilot folder), waits for Grafana's /api/health, then \
+                creates or updates only what differs from what Grafana holds. Alert rules and a provisioned \
+                datasource belong to Grafana's file provisioning: they are checked, and Grafana is asked to \
+                read its files again, never written through the API. Unchanged dashboards are not \
+                posted, so they get no new version. Connection: GRAFANA_URL (default http://127.0.0.1:3000 or the \
+                manifest's), GRAFANA_TOKEN (Bearer) or GRAFANA_USER/GRAFANA_PASSWORD (or *_FILE), else the manifest's \
+                variables from the environment and stacks/.env, else admin/admin. Every refusal is one failed \
+                item; exit 0 when everything is in sync, 1 when something failed, 2 for bad input.
+                """
         )
 
         @Flag(name: .customLong("dry-run"), help: "Print the plan (each action with its reason) and change nothing.")
         var dryRun = false
 
-        @Flag(name: .customLong("prune"), help: "Remove dashboards in managed folders (and alert rules in managed groups) that are no longer in the repository.")
+        @Flag(
+            name: .customLong("prune"), help: "Remove dashboards in managed folders (and alert rules in managed groups) that are no longer in the repository.")
         var prune = false
 
         @OptionGroup var manifest: Flags.ManifestPath

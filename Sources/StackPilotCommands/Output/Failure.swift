@@ -61,7 +61,7 @@ public enum ErrorReporting {
     public static func report(for error: any Error, command: any ParsableCommand.Type = StackPilot.self) -> Report {
         switch error {
         case is CommandFailure, is ComposeError, is OrchestrationError, is Grafana.ProvisionError, is Grafana.ClientError,
-             is DockerEngine.Error, is CancellationError:
+            is DockerEngine.Error, is CancellationError:
             let failure = CommandFailure(error)
             return Report(message: failure.message, exitCode: failure.exitCode, toStdout: false)
         case let exit as ExitCode:

@@ -8,9 +8,9 @@ extension StackPilot {
             commandName: "down",
             abstract: "Stop and remove the stacks' containers and networks (volumes with --volumes).",
             discussion: """
-            Without -f or -p, takes down every stack of the manifest, last one first. -p NAME alone takes \
-            down a project by its compose labels, whoever started it. A stack that is not up is fine.
-            """
+                Without -f or -p, takes down every stack of the manifest, last one first. -p NAME alone takes \
+                down a project by its compose labels, whoever started it. A stack that is not up is fine.
+                """
         )
 
         @OptionGroup var stacks: Flags.Stacks
@@ -26,8 +26,9 @@ extension StackPilot {
         @Flag(name: .customLong("remove-orphans"), help: "Also remove containers of services no longer in the file.")
         var removeOrphans = false
 
-        @Option(name: [.customShort("t"), .customLong("timeout")],
-                help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
+        @Option(
+            name: [.customShort("t"), .customLong("timeout")],
+            help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
         var timeout: DurationArgument?
 
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")

@@ -34,8 +34,9 @@ extension StackPilot {
 
         func run() async throws {
             if swarm.chosen(stacks) {
-                return try await SwarmCommands.logs(stacks, engine: engine, swarm: swarm, services: services, follow: follow, tail: tail,
-                                                    timestamps: timestamps, printer: LogPrinter(style: noColor ? .plain : .stdout))
+                return try await SwarmCommands.logs(
+                    stacks, engine: engine, swarm: swarm, services: services, follow: follow, tail: tail,
+                    timestamps: timestamps, printer: LogPrinter(style: noColor ? .plain : .stdout))
             }
             let (targets, _) = try stacks.targets()
             let connection = try StackEngine(engine)
@@ -69,7 +70,8 @@ extension StackPilot {
                     for c in initial {
                         attached.insert(c.id)
                         group.addTask {
-                            await Self.stream(backend: backend, id: c.id, name: c.name, follow: follow, tail: tail, timestamps: timestamps, since: nil, printer: printer)
+                            await Self.stream(
+                                backend: backend, id: c.id, name: c.name, follow: follow, tail: tail, timestamps: timestamps, since: nil, printer: printer)
                             attached.remove(c.id)
                         }
                     }
@@ -86,7 +88,9 @@ extension StackPilot {
                                     let name = attributes["name"] ?? String(id.prefix(12))
                                     let since = Int(Date().timeIntervalSince1970) - 1
                                     Task {
-                                        await Self.stream(backend: backend, id: id, name: name, follow: true, tail: nil, timestamps: timestamps, since: since, printer: printer)
+                                        await Self.stream(
+                                            backend: backend, id: id, name: name, follow: true, tail: nil, timestamps: timestamps, since: since,
+                                            printer: printer)
                                         attached.remove(id)
                                     }
                                 }
@@ -97,14 +101,18 @@ extension StackPilot {
             }
         }
 
-        static func stream(backend: Orchestration.DockerEngineBackend, id: String, name: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?, printer: LogPrinter) async {
+        static func stream(
+            backend: Orchestration.DockerEngineBackend, id: String, name: String, follow: Bool, tail: Int?, timestamps: Bool, since: Int?, printer: LogPrinter
+        ) async {
             do {
                 for try await line in try await backend.logs(id: id, follow: follow, tail: tail, timestamps: timestamps, since: since) {
                     printer.print(container: name, line)
                 }
             } catch is CancellationError {
             } catch {
-                if !Task.isCancelled { printer.print(container: name, DockerEngine.LogFrame(source: .stderr, payload: Data("(log stream ended: \(error))".utf8))) }
+                if !Task.isCancelled {
+                    printer.print(container: name, DockerEngine.LogFrame(source: .stderr, payload: Data("(log stream ended: \(error))".utf8)))
+                }
             }
         }
     }
@@ -134,11 +142,13 @@ final class LogPrinter: Sendable {
     func print(container: String, _ line: DockerEngine.LogFrame) {
         let text = state.withLock { s -> String in
             s.width = max(s.width, container.count)
-            let colour = s.colours[container] ?? {
-                let c = s.colours.count % Self.palette.count
-                s.colours[container] = c
-                return c
-            }()
+            let colour =
+                s.colours[container]
+                ?? {
+                    let c = s.colours.count % Self.palette.count
+                    s.colours[container] = c
+                    return c
+                }()
             let padded = container.padding(toLength: s.width, withPad: " ", startingAt: 0)
             let prefix = style.color ? "\u{1B}[\(Self.palette[colour])m\(padded) |\u{1B}[0m" : "\(padded) |"
             return "\(prefix) \(line.text)\n"

@@ -136,7 +136,9 @@ final class ProgressRenderer: Sendable {
     }
 
     private func statusWord(_ verb: String, _ status: Orchestration.ProgressEvent.Status) -> String {
-        let (doing, done) = verb == "remove" ? ("removing", "removed") : verb == "restart" ? ("restarting", "restarted") : verb == "stop" ? ("stopping", "stopped") : (verb + "ing", verb + "ed")
+        let (doing, done) =
+            verb == "remove"
+            ? ("removing", "removed") : verb == "restart" ? ("restarting", "restarted") : verb == "stop" ? ("stopping", "stopped") : (verb + "ing", verb + "ed")
         switch status {
         case .started: return doing
         case .done: return style.green(done)
@@ -201,7 +203,8 @@ final class ProgressRenderer: Sendable {
         var bar = ""
         if let current = layer.current, let total = layer.total, total > 0 {
             let filled = Int(Double(width) * Double(min(current, total)) / Double(total))
-            bar = "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled) + "] "
+            bar =
+                "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled) + "] "
                 + "\(current / 1_000_000)/\(total / 1_000_000) MB"
         }
         return "  \(image) \(layer.id) \(layer.status) \(bar)"

@@ -84,7 +84,9 @@ struct PsRow: Encodable, Sendable, Equatable {
         Health = [.none, .unknown].contains(c.details.healthStatus) ? "" : c.details.healthStatus.rawValue
         ExitCode = c.details.containerState.hasExited ? c.details.exitCode : 0
         ports = c.details.publishedPorts
-        Publishers = c.details.publishedPorts.map(Self.publisher).sorted { ($0.URL, $0.TargetPort, $0.PublishedPort, $0.Protocol) < ($1.URL, $1.TargetPort, $1.PublishedPort, $1.Protocol) }
+        Publishers = c.details.publishedPorts.map(Self.publisher).sorted {
+            ($0.URL, $0.TargetPort, $0.PublishedPort, $0.Protocol) < ($1.URL, $1.TargetPort, $1.PublishedPort, $1.Protocol)
+        }
         Labels = c.details.config?.labels ?? [:]
         StartedAt = c.details.state?.startedAt ?? ""
         RestartCount = c.details.restartCount ?? 0
@@ -148,10 +150,14 @@ struct PsPayload: OutputRenderable, Sendable {
     }
 
     var table: OutputTable {
-        .rows(headers: ["project", "service", "container", "state", "health", "ports", "uptime", "restarts"], rows: rows.map { r in
-            [r.Project, r.Service, r.Name, r.stateText, r.Health.isEmpty ? "-" : r.Health,
-             r.ports.isEmpty ? "-" : r.ports.joined(separator: ", "), r.UptimeSeconds.map(PsRow.duration) ?? "-", String(r.RestartCount)]
-        })
+        .rows(
+            headers: ["project", "service", "container", "state", "health", "ports", "uptime", "restarts"],
+            rows: rows.map { r in
+                [
+                    r.Project, r.Service, r.Name, r.stateText, r.Health.isEmpty ? "-" : r.Health,
+                    r.ports.isEmpty ? "-" : r.ports.joined(separator: ", "), r.UptimeSeconds.map(PsRow.duration) ?? "-", String(r.RestartCount),
+                ]
+            })
     }
 }
 

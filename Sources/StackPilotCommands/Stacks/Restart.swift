@@ -16,8 +16,9 @@ extension StackPilot {
         @Argument(help: "Services to restart; all when omitted.")
         var services: [String] = []
 
-        @Option(name: [.customShort("t"), .customLong("timeout")],
-                help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
+        @Option(
+            name: [.customShort("t"), .customLong("timeout")],
+            help: ArgumentHelp("How long to wait for each container to stop before killing it (e.g. 10s, or seconds).", valueName: "duration"))
         var timeout: DurationArgument?
 
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")

@@ -52,7 +52,8 @@ extension Flags.Stacks {
         let loader = ComposeLoader(logger: logger)
         do {
             if !files.isEmpty {
-                let project = try loader.load(ComposeLoadOptions(files: files, projectName: projectName, projectDirectory: projectDirectory, envFiles: envFiles, profiles: profiles))
+                let project = try loader.load(
+                    ComposeLoadOptions(files: files, projectName: projectName, projectDirectory: projectDirectory, envFiles: envFiles, profiles: profiles))
                 for w in project.warnings { StandardError.line("warning: \(w)") }
                 return ([StackTarget(projectName: project.name, desired: Orchestration.DesiredProject(compose: project), compose: project)], nil)
             }
@@ -61,7 +62,8 @@ extension Flags.Stacks {
             }
             let path = Manifest.locate(explicit: manifest)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure(badInput: "no compose file given (-f) and no manifest at \(path); run from the repository root, or pass -f FILE or --manifest PATH")
+                throw CommandFailure(
+                    badInput: "no compose file given (-f) and no manifest at \(path); run from the repository root, or pass -f FILE or --manifest PATH")
             }
             let m = try Manifest.load(path: path)
             let known = m.deployment.map(\.project)

@@ -12,11 +12,11 @@ extension StackPilot {
             commandName: "up",
             abstract: "Create and start the stacks: networks, volumes, images, containers, in dependency order.",
             discussion: """
-            Without -f, brings up every stack of the manifest (stacks/stackpilot.yml) in order; with names, \
-            only those stacks. With -f, NAMES are services of that file (and what they depend on). A second \
-            `up` with nothing changed makes no engine write and says "up to date". --dry-run prints the plan \
-            (each action with its reason) and changes nothing.
-            """
+                Without -f, brings up every stack of the manifest (stacks/stackpilot.yml) in order; with names, \
+                only those stacks. With -f, NAMES are services of that file (and what they depend on). A second \
+                `up` with nothing changed makes no engine write and says "up to date". --dry-run prints the plan \
+                (each action with its reason) and changes nothing.
+                """
         )
 
         @OptionGroup var stacks: Flags.Stacks
@@ -67,8 +67,9 @@ extension StackPilot {
         @Option(name: .customLong("progress"), help: "Progress output: auto, tty, plain, json or quiet.")
         var progress: ProgressMode = .auto
 
-        @Option(name: [.customShort("t"), .customLong("timeout")],
-                help: ArgumentHelp("How long to wait for a container to stop when it is recreated (e.g. 10s, or seconds).", valueName: "duration"))
+        @Option(
+            name: [.customShort("t"), .customLong("timeout")],
+            help: ArgumentHelp("How long to wait for a container to stop when it is recreated (e.g. 10s, or seconds).", valueName: "duration"))
         var timeout: DurationArgument?
 
         func validate() throws {
@@ -80,16 +81,20 @@ extension StackPilot {
 
         func run() async throws {
             if swarm.chosen(stacks) {
-                return try await SwarmCommands.up(stacks, engine: engine, swarm: swarm, names: names, dryRun: dryRun, format: output.format, wait: wait,
-                                                  waitTimeout: waitTimeout?.duration,
-                                                  removeOrphans: removeOrphans, progress: progress)
+                return try await SwarmCommands.up(
+                    stacks, engine: engine, swarm: swarm, names: names, dryRun: dryRun, format: output.format, wait: wait,
+                    waitTimeout: waitTimeout?.duration,
+                    removeOrphans: removeOrphans, progress: progress)
             }
             let withFiles = !stacks.files.isEmpty
             let (targets, _) = try stacks.targets(names: withFiles ? [] : names, requireFiles: true)
             let services = withFiles ? names : []
             if let only = targets.first?.desired, withFiles {
                 for s in services where only.service(s) == nil {
-                    throw CommandFailure(badInput: "no service named '\(s)' in \(stacks.files.joined(separator: ", ")) (services: \(only.services.map(\.name).joined(separator: ", ")))")
+                    throw CommandFailure(
+                        badInput:
+                            "no service named '\(s)' in \(stacks.files.joined(separator: ", ")) (services: \(only.services.map(\.name).joined(separator: ", ")))"
+                    )
                 }
             }
             let connection = try StackEngine(engine)

@@ -13,23 +13,23 @@ extension StackPilot {
             commandName: "stats",
             abstract: "Show per-container CPU, memory, network and block I/O, and PIDs of the stacks.",
             discussion: """
-            Figures follow docker stats' formulas: CPU % is the change in the container's CPU time \
-            over the change in the host's, times the online CPUs (100 % = one core); memory is usage \
-            minus inactive file cache, as a share of the limit.
+                Figures follow docker stats' formulas: CPU % is the change in the container's CPU time \
+                over the change in the host's, times the online CPUs (100 % = one core); memory is usage \
+                minus inactive file cache, as a share of the limit.
 
-            Sources: --source api asks the engine for one-shot stats of all containers at once; \
-            --source cgroup reads cgroupfs and /proc directly (engine on this machine only); auto \
-            (default) uses cgroup when it can. CPU % needs two samples: --no-stream takes them --sample-window \
-            apart (default \(Self.windowDescription)) and prints the second, naming the window \
-            under the table (cpuWindowSeconds in JSON); a live view redraws every --interval.
+                Sources: --source api asks the engine for one-shot stats of all containers at once; \
+                --source cgroup reads cgroupfs and /proc directly (engine on this machine only); auto \
+                (default) uses cgroup when it can. CPU % needs two samples: --no-stream takes them --sample-window \
+                apart (default \(Self.windowDescription)) and prints the second, naming the window \
+                under the table (cpuWindowSeconds in JSON); a live view redraws every --interval.
 
-            Selects the manifest's stacks by default, -f/-p for one stack, --all-stacks for every \
-            compose project on the engine.
+                Selects the manifest's stacks by default, -f/-p for one stack, --all-stacks for every \
+                compose project on the engine.
 
-            With an NVIDIA driver on this machine (NVML) and a local engine, a "gpu mem" column \
-            (gpuMemoryBytes in JSON) shows the GPU memory of each container's compute processes, \
-            over all its GPUs; without one there is no such column.
-            """
+                With an NVIDIA driver on this machine (NVML) and a local engine, a "gpu mem" column \
+                (gpuMemoryBytes in JSON) shows the GPU memory of each container's compute processes, \
+                over all its GPUs; without one there is no such column.
+                """
         )
 
         @OptionGroup var stacks: Flags.Stacks
@@ -51,7 +51,11 @@ extension StackPilot {
         @Option(name: .customLong("source"), help: "Where samples come from: auto, api or cgroup.")
         var source: StatsSourceChoice = .auto
 
-        @Option(name: .customLong("sample-window"), help: ArgumentHelp("Gap between the two samples that give CPU % (default: \(Self.windowDescription)); 0 skips the first sample and shows CPU % as 0.", valueName: "duration"))
+        @Option(
+            name: .customLong("sample-window"),
+            help: ArgumentHelp(
+                "Gap between the two samples that give CPU % (default: \(Self.windowDescription)); 0 skips the first sample and shows CPU % as 0.",
+                valueName: "duration"))
         var sampleWindow: DurationArgument?
 
         func validate() throws {
@@ -92,11 +96,12 @@ extension StackPilot {
 
             // The engine on this machine: read every container's CPU counter from cgroupfs first
             // thing, so the window behind CPU % runs while the engine lists the containers.
-            let early: CPUBaselines? = if client.isLocal, choice != .api, let reader = try? CgroupReader() {
-                CPUBaselines.take(reader)
-            } else {
-                nil
-            }
+            let early: CPUBaselines? =
+                if client.isLocal, choice != .api, let reader = try? CgroupReader() {
+                    CPUBaselines.take(reader)
+                } else {
+                    nil
+                }
             let first = try await targets(client: client, selection: selection)
             if first.isEmpty {
                 throw CommandFailure(failed: "no running containers \(selection.description)")
@@ -134,8 +139,9 @@ extension StackPilot {
 
             let style = TerminalStyle.stdout
             do {
-                try await liveView(collector: collector, client: client, selection: selection, first: first, window: window, interval: interval,
-                                   format: format, style: style, gpu: gpu, source: resolved.0)
+                try await liveView(
+                    collector: collector, client: client, selection: selection, first: first, window: window, interval: interval,
+                    format: format, style: style, gpu: gpu, source: resolved.0)
             } catch is CancellationError {
                 // Ctrl-C ends the live view: not an error.
             }
@@ -223,7 +229,10 @@ extension StackPilot {
                 let known = targets.compactMap(\.compose).flatMap(\.serviceNames)
                 if targets.allSatisfy({ $0.compose != nil }) {
                     for service in services where !known.contains(service) {
-                        throw CommandFailure(badInput: "no service named '\(service)' in stack(s) \(targets.map(\.projectName).joined(separator: ", ")) (services: \(known.joined(separator: ", ")))")
+                        throw CommandFailure(
+                            badInput:
+                                "no service named '\(service)' in stack(s) \(targets.map(\.projectName).joined(separator: ", ")) (services: \(known.joined(separator: ", ")))"
+                        )
                     }
                 }
             }
@@ -276,9 +285,10 @@ struct StatsPayload: OutputRenderable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         let seconds = window.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
-        try container.encode(entries.map { entry in
-            Row(entry: entry, cpuWindowSeconds: seconds, gpuMemoryBytes: gpuMemory.map { $0[entry.id] ?? 0 })
-        })
+        try container.encode(
+            entries.map { entry in
+                Row(entry: entry, cpuWindowSeconds: seconds, gpuMemoryBytes: gpuMemory.map { $0[entry.id] ?? 0 })
+            })
     }
 
     var table: OutputTable {

@@ -1,15 +1,15 @@
 import ArgumentParser
+import Compose
 import ContainerStats
 import DockerEngine
+import Doctor
 import Foundation
+import GPU
 import HTTPTransport
 import Logging
-import Supervisor
-import Compose
-import Doctor
-import GPU
 import Prometheus
 import ServiceLifecycle
+import Supervisor
 
 extension StackPilot {
     /// `stackpilot supervise`: the long-running side of StackPilot. The Prometheus exporter of
@@ -21,17 +21,17 @@ extension StackPilot {
             commandName: "supervise",
             abstract: "Export container metrics, heal unhealthy containers, re-provision Grafana, export doctor's checks.",
             discussion: """
-            Serves /metrics (per-container stats with cAdvisor's names, heal counters, \
-            stackpilot_check_status{group,check}: 0 ok, 1 warning, 2 failure) and /healthz. \
-            Collects on scrape (at most once per --cache), from cgroupfs when the engine is local and \
-            the containers' cgroups and /proc/<pid>/net/dev are readable (the host's /sys/fs/cgroup \
-            and pid namespace), else from the engine's one-shot stats. In a container, give it the \
-            engine through `stackpilot engine-proxy`, never the Docker socket. Follows the engine's events (reconnecting when the engine \
-            restarts) and restarts containers of the manifest's stacks (and --project) that stay \
-            unhealthy past --heal-grace, with growing delays, giving up after --heal-max-restarts \
-            per hour; containers restarting, stopped on purpose or labelled io.stackpilot.heal=false \
-            are left alone. Stops cleanly on SIGTERM or SIGINT.
-            """
+                Serves /metrics (per-container stats with cAdvisor's names, heal counters, \
+                stackpilot_check_status{group,check}: 0 ok, 1 warning, 2 failure) and /healthz. \
+                Collects on scrape (at most once per --cache), from cgroupfs when the engine is local and \
+                the containers' cgroups and /proc/<pid>/net/dev are readable (the host's /sys/fs/cgroup \
+                and pid namespace), else from the engine's one-shot stats. In a container, give it the \
+                engine through `stackpilot engine-proxy`, never the Docker socket. Follows the engine's events (reconnecting when the engine \
+                restarts) and restarts containers of the manifest's stacks (and --project) that stay \
+                unhealthy past --heal-grace, with growing delays, giving up after --heal-max-restarts \
+                per hour; containers restarting, stopped on purpose or labelled io.stackpilot.heal=false \
+                are left alone. Stops cleanly on SIGTERM or SIGINT.
+                """
         )
 
         @OptionGroup var engine: Flags.Engine
@@ -45,36 +45,52 @@ extension StackPilot {
         @Option(name: .customLong("label"), help: ArgumentHelp("Only containers with this label (key or key=value); repeatable.", valueName: "label"))
         var labels: [String] = []
 
-        @Option(name: .customLong("cache"), help: ArgumentHelp("Serve scrapes within this long of the last collection from it (e.g. 2s, 500ms, or seconds).", valueName: "duration"))
+        @Option(
+            name: .customLong("cache"),
+            help: ArgumentHelp("Serve scrapes within this long of the last collection from it (e.g. 2s, 500ms, or seconds).", valueName: "duration"))
         var cache: DurationArgument = .seconds(2)
 
         @OptionGroup var manifest: Flags.ManifestPath
 
-        @Option(name: .customLong("project"), help: ArgumentHelp("Heal this compose project too (repeatable); without a manifest, only these are healed.", valueName: "name"))
+        @Option(
+            name: .customLong("project"),
+            help: ArgumentHelp("Heal this compose project too (repeatable); without a manifest, only these are healed.", valueName: "name"))
         var projects: [String] = []
 
         @Flag(name: .customLong("no-heal"), help: "Do not restart unhealthy containers.")
         var noHeal = false
 
-        @Option(name: .customLong("heal-grace"), help: ArgumentHelp("How long a container must stay unhealthy before it is restarted (e.g. 30s, or seconds).", valueName: "duration"))
+        @Option(
+            name: .customLong("heal-grace"),
+            help: ArgumentHelp("How long a container must stay unhealthy before it is restarted (e.g. 30s, or seconds).", valueName: "duration"))
         var healGrace: DurationArgument = .seconds(30)
 
         @Option(name: .customLong("heal-max-restarts"), help: ArgumentHelp("Restarts per hour before giving up on a service.", valueName: "n"))
         var healMaxRestarts: Int = 5
 
-        @Option(name: .customLong("doctor-interval"), help: ArgumentHelp("Run doctor this often and export stackpilot_check_status (e.g. 60s, 5m; 0: never; needs the manifest).", valueName: "duration"))
+        @Option(
+            name: .customLong("doctor-interval"),
+            help: ArgumentHelp("Run doctor this often and export stackpilot_check_status (e.g. 60s, 5m; 0: never; needs the manifest).", valueName: "duration"))
         var doctorInterval: DurationArgument = .seconds(60)
 
         @Flag(name: .customLong("watch-dashboards"), help: "Provision Grafana again when the dashboards folder changes.")
         var watchDashboards = false
 
-        @Option(name: .customLong("prometheus-url"), help: ArgumentHelp("Prometheus for doctor's checks (default: STACKPILOT_PROMETHEUS_URL, else the manifest's).", valueName: "url"))
+        @Option(
+            name: .customLong("prometheus-url"),
+            help: ArgumentHelp("Prometheus for doctor's checks (default: STACKPILOT_PROMETHEUS_URL, else the manifest's).", valueName: "url"))
         var prometheusURL: String?
 
-        @Option(name: .customLong("grafana-url"), help: ArgumentHelp("Grafana to re-provision and check (default: STACKPILOT_GRAFANA_URL, else GRAFANA_URL, else the manifest's).", valueName: "url"))
+        @Option(
+            name: .customLong("grafana-url"),
+            help: ArgumentHelp("Grafana to re-provision and check (default: STACKPILOT_GRAFANA_URL, else GRAFANA_URL, else the manifest's).", valueName: "url"))
         var grafanaURL: String?
 
-        @Flag(name: .customLong("targets-by-address"), help: "Check each scrape target at its manifest address (service:port, as Prometheus scrapes it) instead of its metrics_url: for a supervisor on the stack's network.")
+        @Flag(
+            name: .customLong("targets-by-address"),
+            help:
+                "Check each scrape target at its manifest address (service:port, as Prometheus scrapes it) instead of its metrics_url: for a supervisor on the stack's network."
+        )
         var targetsByAddress = false
 
         /// The URLs that replace the manifest's: a flag, else `STACKPILOT_PROMETHEUS_URL` /
@@ -87,8 +103,9 @@ extension StackPilot {
 
         func urlOverrides(environment: [String: String]) -> URLOverrides {
             func given(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-            return URLOverrides(prometheus: given(prometheusURL) ?? given(environment["STACKPILOT_PROMETHEUS_URL"]),
-                                grafana: given(grafanaURL) ?? given(environment["STACKPILOT_GRAFANA_URL"]))
+            return URLOverrides(
+                prometheus: given(prometheusURL) ?? given(environment["STACKPILOT_PROMETHEUS_URL"]),
+                grafana: given(grafanaURL) ?? given(environment["STACKPILOT_GRAFANA_URL"]))
         }
 
         /// `http://ADDRESS/metrics` for every target (`--targets-by-address`).
@@ -101,8 +118,10 @@ extension StackPilot {
         }
 
         /// Healing, re-provisioning and doctor-as-metrics for the manifest's stacks (and --project).
-        func supervisionServices(engine client: DockerEngine.Client, registry: PrometheusCollectorRegistry, logger: Logger,
-                                 environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws -> [any Service] {
+        func supervisionServices(
+            engine client: DockerEngine.Client, registry: PrometheusCollectorRegistry, logger: Logger,
+            environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws -> [any Service] {
             let overrides = urlOverrides(environment: processEnvironment)
             var adjusted = processEnvironment
             if let grafana = overrides.grafana { adjusted["GRAFANA_URL"] = grafana }
@@ -116,7 +135,9 @@ extension StackPilot {
                 guard let provisioner else { return }
                 do {
                     let report = try await provisioner.sync()
-                    logger.info("Grafana provisioned", metadata: ["created": "\(report.count(.created))", "updated": "\(report.count(.updated))", "unchanged": "\(report.count(.unchanged))"])
+                    logger.info(
+                        "Grafana provisioned",
+                        metadata: ["created": "\(report.count(.created))", "updated": "\(report.count(.updated))", "unchanged": "\(report.count(.unchanged))"])
                 } catch {
                     logger.error("could not provision Grafana: \(error)")
                 }
@@ -128,17 +149,20 @@ extension StackPilot {
                 services.append(SwarmWatcher(engine: client, registry: registry, logger: logger, onGrafanaMoved: reprovision))
             } else if !noHeal && !healed.isEmpty {
                 let policy = HealPolicy(gracePeriod: healGrace.duration, maxRestarts: healMaxRestarts)
-                services.append(Healer(engine: client, configuration: .init(projects: healed, policy: policy), registry: registry, logger: logger,
-                                       onGrafanaStart: reprovision))
+                services.append(
+                    Healer(
+                        engine: client, configuration: .init(projects: healed, policy: policy), registry: registry, logger: logger,
+                        onGrafanaStart: reprovision))
             }
             if loaded != nil, doctorInterval.duration > .zero {
                 var made = try context.doctorSetup(engine: client, prometheusURL: overrides.prometheus, periodic: true)
                 if targetsByAddress { made.manifest.targets = Self.byAddress(made.manifest.targets) }
                 let setup = made
-                services.append(DoctorMetricsService(interval: doctorInterval.duration, registry: registry, logger: logger) {
-                    // The supervisor's own stats check is left out: it would measure the exporter measuring.
-                    Doctor.checks(setup).filter { $0.group != .resources }
-                })
+                services.append(
+                    DoctorMetricsService(interval: doctorInterval.duration, registry: registry, logger: logger) {
+                        // The supervisor's own stats check is left out: it would measure the exporter measuring.
+                        Doctor.checks(setup).filter { $0.group != .resources }
+                    })
             }
             if watchDashboards, let loaded {
                 services.append(DirectoryWatcher(directory: loaded.dashboardsDirectory, interval: .seconds(2), logger: logger, onChange: reprovision))

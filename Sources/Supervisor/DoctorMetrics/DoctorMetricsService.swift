@@ -24,7 +24,9 @@ public final class DoctorMetricsService: Service, Sendable {
         self.registry = registry
         self.logger = logger
         runs = registry.makeCounter(descriptor: .init(metricName: "stackpilot_doctor_runs_total", unitName: "", helpText: "Doctor runs by the supervisor."))
-        lastRun = registry.makeGauge(descriptor: .init(metricName: "stackpilot_doctor_last_run_timestamp_seconds", unitName: "", helpText: "When doctor last finished, in seconds since 1970."))
+        lastRun = registry.makeGauge(
+            descriptor: .init(
+                metricName: "stackpilot_doctor_last_run_timestamp_seconds", unitName: "", helpText: "When doctor last finished, in seconds since 1970."))
     }
 
     public func run() async throws {
@@ -67,10 +69,13 @@ public final class DoctorMetricsService: Service, Sendable {
             for result in report.results {
                 let key = "\(result.group.rawValue)\u{0}\(result.check)"
                 current.insert(key)
-                let gauge = gauges[key] ?? registry.makeGauge(
-                    descriptor: .init(metricName: "stackpilot_check_status", unitName: "",
-                                      helpText: "Doctor's verdict per check: 0 ok or not applicable, 1 warning, 2 failure."),
-                    labels: [("group", result.group.rawValue), ("check", result.check)])
+                let gauge =
+                    gauges[key]
+                    ?? registry.makeGauge(
+                        descriptor: .init(
+                            metricName: "stackpilot_check_status", unitName: "",
+                            helpText: "Doctor's verdict per check: 0 ok or not applicable, 1 warning, 2 failure."),
+                        labels: [("group", result.group.rawValue), ("check", result.check)])
                 gauge.set(Double(result.finding.status.metricValue))
                 gauges[key] = gauge
             }

@@ -76,7 +76,10 @@ public final class ContainerMetricsExporter: Sendable {
         var health = Health(status: "starting", source: "", containers: 0, lastCollection: nil, lastError: nil)
     }
 
-    public init(engine: any StatsEngine, collector: StatsCollector, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry = .init(), machineMemory: UInt64? = nil, gpu: GPUMetrics? = nil, logger: Logger) {
+    public init(
+        engine: any StatsEngine, collector: StatsCollector, configuration: Configuration = .init(), registry: PrometheusCollectorRegistry = .init(),
+        machineMemory: UInt64? = nil, gpu: GPUMetrics? = nil, logger: Logger
+    ) {
         self.gpu = gpu
         self.engine = engine
         self.collector = collector
@@ -192,12 +195,25 @@ struct OwnMetrics: Sendable {
     let up: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
-        duration = registry.makeGauge(descriptor: .init(metricName: "stackpilot_exporter_scrape_duration_seconds", unitName: "", helpText: "Time the last collection of container stats took."))
-        collections = registry.makeCounter(descriptor: .init(metricName: "stackpilot_exporter_collections_total", unitName: "", helpText: "Collections of container stats (at most one per cache period, triggered by scrapes)."))
-        engineErrors = registry.makeCounter(descriptor: .init(metricName: "stackpilot_exporter_engine_errors_total", unitName: "", helpText: "Docker engine requests that failed during collections."))
-        sampleErrors = registry.makeCounter(descriptor: .init(metricName: "stackpilot_exporter_sample_errors_total", unitName: "", helpText: "Containers that could not be sampled (for example: stopped during the collection)."))
-        containers = registry.makeGauge(descriptor: .init(metricName: "stackpilot_exporter_containers", unitName: "", helpText: "Containers in the last collection."))
-        up = registry.makeGauge(descriptor: .init(metricName: "stackpilot_exporter_up", unitName: "", helpText: "1 when the last collection reached the Docker engine, 0 otherwise."))
+        duration = registry.makeGauge(
+            descriptor: .init(
+                metricName: "stackpilot_exporter_scrape_duration_seconds", unitName: "", helpText: "Time the last collection of container stats took."))
+        collections = registry.makeCounter(
+            descriptor: .init(
+                metricName: "stackpilot_exporter_collections_total", unitName: "",
+                helpText: "Collections of container stats (at most one per cache period, triggered by scrapes)."))
+        engineErrors = registry.makeCounter(
+            descriptor: .init(
+                metricName: "stackpilot_exporter_engine_errors_total", unitName: "", helpText: "Docker engine requests that failed during collections."))
+        sampleErrors = registry.makeCounter(
+            descriptor: .init(
+                metricName: "stackpilot_exporter_sample_errors_total", unitName: "",
+                helpText: "Containers that could not be sampled (for example: stopped during the collection)."))
+        containers = registry.makeGauge(
+            descriptor: .init(metricName: "stackpilot_exporter_containers", unitName: "", helpText: "Containers in the last collection."))
+        up = registry.makeGauge(
+            descriptor: .init(
+                metricName: "stackpilot_exporter_up", unitName: "", helpText: "1 when the last collection reached the Docker engine, 0 otherwise."))
     }
 }
 
@@ -267,8 +283,12 @@ struct ContainerSeries {
         lastSeen.set(now.timeIntervalSince1970.rounded(.down))
 
         for (interface, counters) in raw?.networks ?? [:] {
-            let rx = receive[interface] ?? registry.makeCounter(descriptor: Self.descriptor("container_network_receive_bytes_total"), labels: labels + [("interface", interface)])
-            let tx = transmit[interface] ?? registry.makeCounter(descriptor: Self.descriptor("container_network_transmit_bytes_total"), labels: labels + [("interface", interface)])
+            let rx =
+                receive[interface]
+                ?? registry.makeCounter(descriptor: Self.descriptor("container_network_receive_bytes_total"), labels: labels + [("interface", interface)])
+            let tx =
+                transmit[interface]
+                ?? registry.makeCounter(descriptor: Self.descriptor("container_network_transmit_bytes_total"), labels: labels + [("interface", interface)])
             receive[interface] = rx
             transmit[interface] = tx
             advance(rx, key: "rx:\(interface)", to: Double(counters.rxBytes))
@@ -286,7 +306,8 @@ struct ContainerSeries {
         }
         for (device, io) in perDevice {
             let r = reads[device] ?? registry.makeCounter(descriptor: Self.descriptor("container_fs_reads_bytes_total"), labels: labels + [("device", device)])
-            let w = writes[device] ?? registry.makeCounter(descriptor: Self.descriptor("container_fs_writes_bytes_total"), labels: labels + [("device", device)])
+            let w =
+                writes[device] ?? registry.makeCounter(descriptor: Self.descriptor("container_fs_writes_bytes_total"), labels: labels + [("device", device)])
             reads[device] = r
             writes[device] = w
             advance(r, key: "r:\(device)", to: Double(io.read))

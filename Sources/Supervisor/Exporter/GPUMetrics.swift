@@ -3,8 +3,9 @@ import GPU
 import Logging
 import Prometheus
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// GPU metrics for the exporter, from NVML: per GPU with dcgm-exporter's names, units and labels
@@ -58,12 +59,15 @@ public final class GPUMetrics: Sendable {
         "DCGM_FI_DEV_MEM_COPY_UTIL": "Memory utilization (in %).",
         "DCGM_FI_DEV_GPU_TEMP": "GPU temperature (in C).",
         "DCGM_FI_DEV_POWER_USAGE": "Power draw (in W).",
-        "container_accelerator_memory_used_bytes": "Total accelerator memory allocated by the container's processes, per GPU (NVML compute processes mapped to containers by cgroup).",
+        "container_accelerator_memory_used_bytes":
+            "Total accelerator memory allocated by the container's processes, per GPU (NVML compute processes mapped to containers by cgroup).",
     ]
 
     /// The series of one collection, as (metric, labels, value): pure, so tests check it from
     /// recorded NVML answers and `/proc` contents.
-    static func series(_ snapshot: GPU.Snapshot, containers: [GPU.ContainerMemory], targets: [StatsTarget], hostname: String) -> [(name: String, labels: [(String, String)], value: Double)] {
+    static func series(
+        _ snapshot: GPU.Snapshot, containers: [GPU.ContainerMemory], targets: [StatsTarget], hostname: String
+    ) -> [(name: String, labels: [(String, String)], value: Double)] {
         var out: [(String, [(String, String)], Double)] = []
         let mib = Double(1 << 20)
         for device in snapshot.devices {
@@ -107,9 +111,11 @@ public final class GPUMetrics: Sendable {
             for series in current {
                 let key = series.name + "|" + series.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
                 seen.insert(key)
-                let gauge = state.gauges[key] ?? registry.makeGauge(
-                    descriptor: MetricNameDescriptor(metricName: series.name, unitName: "", helpText: Self.help[series.name] ?? ""),
-                    labels: series.labels)
+                let gauge =
+                    state.gauges[key]
+                    ?? registry.makeGauge(
+                        descriptor: MetricNameDescriptor(metricName: series.name, unitName: "", helpText: Self.help[series.name] ?? ""),
+                        labels: series.labels)
                 gauge.set(series.value)
                 state.gauges[key] = gauge
             }

@@ -86,7 +86,8 @@ public struct HealTracker: Sendable, Equatable {
         switch observation.state {
         case .running: break
         case .restarting: return .leaveAlone("already restarting")
-        case .exited, .dead, .created, .removing, .unknown: return .leaveAlone("not running (\(observation.state.rawValue)); stopped containers are left to their restart policy")
+        case .exited, .dead, .created, .removing, .unknown:
+            return .leaveAlone("not running (\(observation.state.rawValue)); stopped containers are left to their restart policy")
         case .paused: return .leaveAlone("paused")
         }
         // Running: DockerEngine's one judge says whether it is healthy.

@@ -22,8 +22,10 @@ public final class Healer: Service, Sendable {
         public var tick: Duration
         public var reconnectBackoff: (initial: Duration, max: Duration)
 
-        public init(projects: [String], policy: HealPolicy = HealPolicy(), grafanaService: String? = "grafana",
-                    tick: Duration = .seconds(1), reconnectBackoff: (initial: Duration, max: Duration) = (.milliseconds(500), .seconds(30))) {
+        public init(
+            projects: [String], policy: HealPolicy = HealPolicy(), grafanaService: String? = "grafana",
+            tick: Duration = .seconds(1), reconnectBackoff: (initial: Duration, max: Duration) = (.milliseconds(500), .seconds(30))
+        ) {
             self.projects = projects
             self.policy = policy
             self.grafanaService = grafanaService
@@ -50,8 +52,10 @@ public final class Healer: Service, Sendable {
     private let state = Mutex<[String: Tracked]>([:])
     private let metrics: HealMetrics
 
-    public init(engine: DockerEngine.Client, configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger,
-                onGrafanaStart: @escaping @Sendable () async -> Void = {}) {
+    public init(
+        engine: DockerEngine.Client, configuration: Configuration, registry: PrometheusCollectorRegistry, logger: Logger,
+        onGrafanaStart: @escaping @Sendable () async -> Void = {}
+    ) {
         self.engine = engine
         self.configuration = configuration
         self.logger = logger
@@ -135,9 +139,12 @@ public final class Healer: Service, Sendable {
         let name = (container.name ?? id).trimmingPrefix("/").description
         let policy = configuration.policy
         state.withLock { tracked in
-            var entry = tracked[id] ?? Tracked(name: name, project: labels[DockerEngine.ComposeLabels.project] ?? "",
-                                               service: labels[DockerEngine.ComposeLabels.service] ?? name,
-                                               observation: observation, tracker: HealTracker(policy: policy))
+            var entry =
+                tracked[id]
+                ?? Tracked(
+                    name: name, project: labels[DockerEngine.ComposeLabels.project] ?? "",
+                    service: labels[DockerEngine.ComposeLabels.service] ?? name,
+                    observation: observation, tracker: HealTracker(policy: policy))
             entry.observation = observation
             tracked[id] = entry
         }
@@ -205,10 +212,12 @@ public final class Healer: Service, Sendable {
             let labels = [("project", entry.project), ("service", entry.service)]
             switch decision {
             case .restart(let attempt):
-                logger.warning("restarting unhealthy container", metadata: [
-                    "container": "\(entry.name)", "service": "\(entry.service)", "attempt": "\(attempt)",
-                    "max": "\(configuration.policy.maxRestarts)",
-                ])
+                logger.warning(
+                    "restarting unhealthy container",
+                    metadata: [
+                        "container": "\(entry.name)", "service": "\(entry.service)", "attempt": "\(attempt)",
+                        "max": "\(configuration.policy.maxRestarts)",
+                    ])
                 metrics.restarts(labels).increment()
                 do {
                     try await engine.restartContainer(id, timeout: 10)
@@ -218,7 +227,8 @@ public final class Healer: Service, Sendable {
                 try? await refresh(id: id)
             case .giveUp(let restarts, let window):
                 metrics.givenUp(labels).set(Double(1))
-                logger.error("""
+                logger.error(
+                    """
                     giving up on \(entry.service): restarted \(restarts) times within \(window.components.seconds / 60) min and still unhealthy; \
                     look at its log (stackpilot logs \(entry.service)) and its healthcheck (stackpilot doctor --only stacks)
                     """, metadata: ["container": "\(entry.name)"])
@@ -247,8 +257,9 @@ public final class Healer: Service, Sendable {
     public func snapshot() -> [Status] {
         state.withLock { tracked in
             tracked.values.sorted { $0.name < $1.name }.map {
-                Status(name: $0.name, service: $0.service, health: $0.observation.health.rawValue, state: $0.observation.state.rawValue,
-                       restartTimes: $0.tracker.restarts, givenUp: $0.tracker.givenUp)
+                Status(
+                    name: $0.name, service: $0.service, health: $0.observation.health.rawValue, state: $0.observation.state.rawValue,
+                    restartTimes: $0.tracker.restarts, givenUp: $0.tracker.givenUp)
             }
         }
     }
@@ -263,16 +274,26 @@ final class HealMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        reconnects = registry.makeCounter(descriptor: .init(metricName: "stackpilot_events_reconnects_total", unitName: "", helpText: "Times the engine's events stream was reconnected."))
-        reprovisions = registry.makeCounter(descriptor: .init(metricName: "stackpilot_grafana_reprovisions_total", unitName: "", helpText: "Re-provisionings of Grafana triggered by its container starting or the dashboards changing."))
-        connected = registry.makeGauge(descriptor: .init(metricName: "stackpilot_events_connected", unitName: "", helpText: "Whether the engine's events stream is connected (1) or not (0)."))
+        reconnects = registry.makeCounter(
+            descriptor: .init(metricName: "stackpilot_events_reconnects_total", unitName: "", helpText: "Times the engine's events stream was reconnected."))
+        reprovisions = registry.makeCounter(
+            descriptor: .init(
+                metricName: "stackpilot_grafana_reprovisions_total", unitName: "",
+                helpText: "Re-provisionings of Grafana triggered by its container starting or the dashboards changing."))
+        connected = registry.makeGauge(
+            descriptor: .init(
+                metricName: "stackpilot_events_connected", unitName: "", helpText: "Whether the engine's events stream is connected (1) or not (0)."))
     }
 
     func restarts(_ labels: [(String, String)]) -> Counter {
-        registry.makeCounter(descriptor: .init(metricName: "stackpilot_heal_restarts_total", unitName: "", helpText: "Restarts of unhealthy containers by the healer."), labels: labels)
+        registry.makeCounter(
+            descriptor: .init(metricName: "stackpilot_heal_restarts_total", unitName: "", helpText: "Restarts of unhealthy containers by the healer."),
+            labels: labels)
     }
 
     func givenUp(_ labels: [(String, String)]) -> Gauge {
-        registry.makeGauge(descriptor: .init(metricName: "stackpilot_heal_given_up", unitName: "", helpText: "1 when the healer gave up on a service after its restart cap."), labels: labels)
+        registry.makeGauge(
+            descriptor: .init(metricName: "stackpilot_heal_given_up", unitName: "", helpText: "1 when the healer gave up on a service after its restart cap."),
+            labels: labels)
     }
 }

@@ -22,8 +22,10 @@ public struct SwarmWatcher: Service {
     public var onGrafanaMoved: @Sendable () async -> Void
     let metrics: SwarmMetrics
 
-    public init(engine: DockerEngine.Client, interval: Duration = .seconds(10), registry: PrometheusCollectorRegistry, logger: Logger,
-                onGrafanaMoved: @escaping @Sendable () async -> Void) {
+    public init(
+        engine: DockerEngine.Client, interval: Duration = .seconds(10), registry: PrometheusCollectorRegistry, logger: Logger,
+        onGrafanaMoved: @escaping @Sendable () async -> Void
+    ) {
         self.engine = engine
         self.interval = interval
         self.logger = logger
@@ -45,7 +47,9 @@ public struct SwarmWatcher: Service {
                             logger.warning("service update \(state.rawValue): \(service)\(message.isEmpty ? "" : ": \(message)")")
                             metrics.count(service: service, state: state.rawValue)
                         case .grafanaMoved(let from, let to):
-                            logger.info("Grafana's task changed (\(from.sorted().joined(separator: ", ")) → \(to.sorted().joined(separator: ", "))); provisioning it again")
+                            logger.info(
+                                "Grafana's task changed (\(from.sorted().joined(separator: ", ")) → \(to.sorted().joined(separator: ", "))); provisioning it again"
+                            )
                             await onGrafanaMoved()
                         }
                     }
@@ -95,8 +99,9 @@ public enum SwarmWatch {
             messages[name] = service.updateStatus?.message ?? ""
         }
         let grafanaIDs = Set(state.services.filter(isGrafana).map(\.id))
-        let grafana = Set(state.tasks.filter { grafanaIDs.contains($0.serviceID ?? "") && $0.desiredState == .running && $0.status?.state == .running }
-            .map { "\(state.nodeName($0.nodeID))/\($0.id.prefix(12))" })
+        let grafana = Set(
+            state.tasks.filter { grafanaIDs.contains($0.serviceID ?? "") && $0.desiredState == .running && $0.status?.state == .running }
+                .map { "\(state.nodeName($0.nodeID))/\($0.id.prefix(12))" })
         return Observation(updates: updates, updateMessages: messages, grafana: grafana)
     }
 
@@ -122,8 +127,10 @@ public enum SwarmWatch {
             out.append(("stackpilot_service_replicas", [("service", s.service), ("state", "desired")], Double(s.desired)))
         }
         for node in state.nodes {
-            let labels = [("node", node.description?.hostname ?? node.id), ("role", node.spec?.role?.rawValue ?? ""),
-                          ("availability", node.spec?.availability?.rawValue ?? "")]
+            let labels = [
+                ("node", node.description?.hostname ?? node.id), ("role", node.spec?.role?.rawValue ?? ""),
+                ("availability", node.spec?.availability?.rawValue ?? ""),
+            ]
             out.append(("stackpilot_swarm_node_up", labels, node.status?.state == .ready ? 1 : 0))
         }
         for service in state.services {
@@ -155,8 +162,10 @@ final class SwarmMetrics: Sendable {
             for s in series {
                 let key = s.name + "|" + s.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
                 seen.insert(key)
-                let gauge = gauges[key] ?? registry.makeGauge(
-                    descriptor: MetricNameDescriptor(metricName: s.name, unitName: "", helpText: Self.help[s.name] ?? ""), labels: s.labels)
+                let gauge =
+                    gauges[key]
+                    ?? registry.makeGauge(
+                        descriptor: MetricNameDescriptor(metricName: s.name, unitName: "", helpText: Self.help[s.name] ?? ""), labels: s.labels)
                 gauge.set(s.value)
                 gauges[key] = gauge
             }
@@ -170,10 +179,13 @@ final class SwarmMetrics: Sendable {
     func count(service: String, state: String) {
         events.withLock { counters in
             let key = "\(service)|\(state)"
-            let counter = counters[key] ?? registry.makeCounter(
-                descriptor: MetricNameDescriptor(metricName: "stackpilot_service_update_events_total", unitName: "",
-                                                 helpText: "Service updates seen to pause or roll back."),
-                labels: [("service", service), ("state", state)])
+            let counter =
+                counters[key]
+                ?? registry.makeCounter(
+                    descriptor: MetricNameDescriptor(
+                        metricName: "stackpilot_service_update_events_total", unitName: "",
+                        helpText: "Service updates seen to pause or roll back."),
+                    labels: [("service", service), ("state", state)])
             counter.increment()
             counters[key] = counter
         }
