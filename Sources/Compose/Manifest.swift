@@ -264,8 +264,19 @@ public struct Manifest: Sendable, Codable, Equatable {
         grafana.credentials.resolve(try interpolationEnvironment(environment, envFiles: envFiles))
     }
 
+    /// The swarm overlay of a stack's compose file: `X.swarm.yml` beside `X.yml` (`.yaml` alike),
+    /// merged over it when the deployment is a swarm; nil when there is none.
+    public static func swarmOverlay(of file: String) -> String? {
+        let url = URL(fileURLWithPath: file)
+        let ext = url.pathExtension
+        guard ext == "yml" || ext == "yaml" else { return nil }
+        let overlay = url.deletingPathExtension().appendingPathExtension("swarm").appendingPathExtension(ext).path
+        return FileManager.default.fileExists(atPath: overlay) ? overlay : nil
+    }
+
     /// Loads every compose file of the deployment, in order, with its project name. Errors of all files
-    /// are reported together.
+    /// are reported together. With `swarm`, a stack's `X.swarm.yml` (see `swarmOverlay(of:)`) is merged
+    /// over its `X.yml`, as a second `-f` file.
     public func loadProjects(
         loader: ComposeLoader = ComposeLoader(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -277,7 +288,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         for stack in deployment {
             do {
                 var options = ComposeLoadOptions(
-                    files: [stack.file], projectName: stack.project,
+                    files: [stack.file] + (swarm ? Self.swarmOverlay(of: stack.file).map { [$0] } ?? [] : []), projectName: stack.project,
                     envFiles: envFiles.map { PathUtil.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) },
                     environment: environment, currentDirectory: directory)
                 options.swarm = swarm

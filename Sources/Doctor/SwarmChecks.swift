@@ -410,21 +410,30 @@ extension Doctor {
         return .ok("every node's tasks answer over the overlay", evidence: evidence).coded("swarm.overlay.ok")
     }
 
-    /// What `GET http://<registry>/v2/` got from here.
+    /// What `GET /v2/` of the registry got from here.
     public enum RegistryAnswer: Sendable, Equatable {
         case status(Int)
+        /// A TLS server answered whose certificate this process does not trust: the engines trust
+        /// a registry's CA through their own `/etc/docker/certs.d/<host>/ca.crt` (as the lab's do).
+        case untrustedTLS(String)
         case noAnswer(String)
     }
 
-    /// `GET http://<registry>/v2/` from here; nil when no registry is configured.
+    /// `GET https://<registry>/v2/` from here, then plain HTTP when nothing speaks TLS there (a
+    /// TLS registry answers plain HTTP with 400); nil when no registry is configured.
     static func registryAnswers(_ registry: String?) async -> RegistryAnswer? {
         guard let registry, let host = registry.split(separator: "/").first else { return nil }
-        do {
+        func get(_ scheme: String) async throws -> Int {
             let transport = try CurlTransport(
-                endpoint: HTTPEndpoint(address: .url("http://\(host)")), options: .init(connectTimeout: .seconds(2), timeout: .seconds(4)))
-            return .status(try await transport.send(HTTPRequest(path: "/v2/")).status)
+                endpoint: HTTPEndpoint(address: .url("\(scheme)://\(host)")), options: .init(connectTimeout: .seconds(2), timeout: .seconds(4)))
+            return try await transport.send(HTTPRequest(path: "/v2/")).status
+        }
+        do {
+            return .status(try await get("https"))
+        } catch let error as CurlError where error.kind == .tls && error.code == 60 {  // CURLE_PEER_FAILED_VERIFICATION
+            return .untrustedTLS("\(error)")
         } catch {
-            return .noAnswer("\(error)")
+            do { return .status(try await get("http")) } catch { return .noAnswer("\(error)") }
         }
     }
 
@@ -443,18 +452,23 @@ extension Doctor {
         }
         guard let answers else { return .notApplicable("no registry configured").coded("swarm.registry.none") }
         switch answers {
-        case .status(let status) where status == 200 || status == 401:
+        case .status(200), .status(401), .untrustedTLS:
+            let seen =
+                switch answers {
+                case .status(let status): "GET /v2/ answers \(status) here"
+                default: "GET https://\(registry)/v2/ answers over TLS with a certificate this process does not trust (the engines trust it)"
+                }
             if !pulls.isEmpty {
                 let nodes = Set(pulls.map { state.nodeName($0.nodeID) }).sorted()
                 return .failure(
-                    "\(nodes.joined(separator: ", ")) cannot pull from \(registry)", evidence: ["GET /v2/ answers \(status) here"] + pullEvidence,
+                    "\(nodes.joined(separator: ", ")) cannot pull from \(registry)", evidence: [seen] + pullEvidence,
                     remedy: [
                         "the nodes must reach \(registry): check its address from the nodes' network (and insecure-registries for plain HTTP)",
                         "push the image: stackpilot up --swarm pushes local images to \(registry)",
                     ]
                 ).coded("swarm.registry.pull-failed")
             }
-            return .ok("\(registry) answers, and no node failed to pull", evidence: ["GET /v2/ answers \(status)"]).coded("swarm.registry.ok")
+            return .ok("\(registry) answers, and no node failed to pull", evidence: [seen]).coded("swarm.registry.ok")
         case .status(let status):
             return .failure(
                 "\(registry) answers GET /v2/ with \(status): not a registry", evidence: pullEvidence, remedy: ["check swarm.registry in stacks/stackpilot.yml"]

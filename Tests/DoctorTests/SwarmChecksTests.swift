@@ -270,6 +270,8 @@ struct SwarmChecksTests {
         #expect(Doctor.swarmRegistryFinding(fine, registry: "reg:5000", answers: .status(200)).code == "swarm.registry.ok")
         #expect(Doctor.swarmRegistryFinding(pullFailed, registry: "reg:5000", answers: .status(200)).code == "swarm.registry.pull-failed")
         #expect(Doctor.swarmRegistryFinding(fine, registry: "reg:5000", answers: .noAnswer("connection refused")).code == "swarm.registry.unreachable")
+        #expect(Doctor.swarmRegistryFinding(fine, registry: "reg:5000", answers: .untrustedTLS("certificate")).code == "swarm.registry.ok")
+        #expect(Doctor.swarmRegistryFinding(pullFailed, registry: "reg:5000", answers: .untrustedTLS("certificate")).code == "swarm.registry.pull-failed")
         #expect(Doctor.swarmRegistryFinding(fine, registry: nil, answers: nil).status == .notApplicable)
     }
 }

@@ -179,18 +179,8 @@ final class DoctorStackDeployment: Sendable {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw Failure(description: "no stackpilot binary at \(binary.path): build it first (swift build --build-tests builds it)")
         }
-        let prefix = "sptest-doctor-\(String(UInt32.random(in: .min ... .max), radix: 16))"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
-        var ports: [Int: Int] = [:]
-        for port in fixedPorts {
-            var candidate = try TestServers.freePort()
-            while ports.values.contains(candidate) || fixedPorts.contains(candidate) { candidate = try TestServers.freePort() }
-            ports[port] = candidate
-        }
-        let deployment = DoctorStackDeployment(engine: engine, prefix: prefix, directory: directory, ports: ports)
+        let deployment = try prepare(engine: engine)
         do {
-            try deployment.writeCopy()
-            try deployment.verifyCopy()
             let up = try await deployment.stackpilot(["up", "--wait", "--wait-timeout", "300s", "--progress", "plain"], timeout: .seconds(420))
             guard up.status == 0 else {
                 throw Failure(
@@ -204,6 +194,28 @@ final class DoctorStackDeployment: Sendable {
             await deployment.tearDown()
             throw error
         }
+    }
+
+    /// The copy written and verified, nothing started (a swarm test deploys it itself, with the
+    /// prefix given, e.g. `sptest-swarm`).
+    static func prepare(engine: DockerEngine.Client, prefix name: String = "sptest-doctor") throws -> DoctorStackDeployment {
+        let prefix = "\(name)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
+        var ports: [Int: Int] = [:]
+        for port in fixedPorts {
+            var candidate = try TestServers.freePort()
+            while ports.values.contains(candidate) || fixedPorts.contains(candidate) { candidate = try TestServers.freePort() }
+            ports[port] = candidate
+        }
+        let deployment = DoctorStackDeployment(engine: engine, prefix: prefix, directory: directory, ports: ports)
+        do {
+            try deployment.writeCopy()
+            try deployment.verifyCopy()
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return deployment
     }
 
     /// stacks/ and dashboards/ copied, with ports, project names and the network renamed.

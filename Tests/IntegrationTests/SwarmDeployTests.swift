@@ -48,7 +48,13 @@ struct SwarmDeployTests {
             logger.logLevel = .critical
             var options = ComposeLoadOptions(files: [directory.appendingPathComponent("compose.yml").path], projectName: namespace, environment: [:])
             options.swarm = true
-            let compose = try ComposeLoader(logger: logger).load(options)
+            return try await deploy(ComposeLoader(logger: logger).load(options), wait: wait)
+        }
+
+        /// What `up --swarm [--wait]` does with one loaded stack: resolve (push) its images, observe,
+        /// plan, execute, wait. Returns the plan.
+        @discardableResult
+        func deploy(_ compose: ComposeProject, wait: Bool = true, timeout: Duration = .seconds(60)) async throws -> Orchestration.Plan {
             let images = compose.services.compactMap(\.image)
             let resolved = await Orchestration.SwarmImages.resolve(images, registry: lab.registry, client: host)
             let desired = try Orchestration.SwarmProject(compose: compose, images: { resolved.references[$0] ?? $0 }) {
@@ -57,8 +63,8 @@ struct SwarmDeployTests {
             let observed = try await deployer.observe(namespace: namespace)
             let plan = Orchestration.SwarmPlanner.plan(desired, observed, options: .init(pushes: resolved.pushes))
             let pushes = Dictionary(resolved.pushes.map { ($0.remote, $0.local) }, uniquingKeysWith: { a, _ in a })
-            try await deployer.execute(plan, desired: desired, observed: observed, pushes: pushes, timeout: .seconds(60)) { _ in }
-            if wait { try await deployer.waitAll(desired, timeout: .seconds(60)) { _ in } }
+            try await deployer.execute(plan, desired: desired, observed: observed, pushes: pushes, timeout: timeout) { _ in }
+            if wait { try await deployer.waitAll(desired, timeout: timeout) { _ in } }
             return plan
         }
 

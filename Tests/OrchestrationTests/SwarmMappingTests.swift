@@ -209,6 +209,32 @@ struct SwarmMappingTests {
             }
         }
     }
+
+    @Test("a stack's X.swarm.yml is merged over X.yml for swarm only: the per-node services are global, Prometheus and Grafana on a manager")
+    func swarmOverlay() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let manifest = try Manifest.load(path: root.appendingPathComponent("stacks/stackpilot.yml").path)
+        let monitoring = try #require(manifest.deployment.first { $0.project == "stackpilot-monitoring" })
+        #expect(Manifest.swarmOverlay(of: monitoring.file) == root.appendingPathComponent("stacks/monitoring.swarm.yml").path)
+
+        let single = try manifest.loadProjects(loader: ComposeLoader(logger: logger), environment: [:])
+        #expect(single.flatMap(\.services).allSatisfy { $0.deploy?.mode == nil })
+
+        let projects = try manifest.loadProjects(loader: ComposeLoader(logger: logger), environment: [:], swarm: true)
+        let project = try #require(projects.first { $0.name == "stackpilot-monitoring" })
+        let swarm = try Orchestration.SwarmProject(compose: project) { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
+        for name in ["node-exporter", "engine-proxy", "exporter"] {
+            #expect(swarm.service(name)?.global == true, "\(name)")
+        }
+        for name in ["prometheus", "grafana"] {
+            #expect(swarm.service(name)?.global == false, "\(name)")
+            #expect(swarm.service(name)?.spec.taskTemplate?.placement?.constraints == ["node.role == manager"], "\(name)")
+        }
+        let prometheusMounts = swarm.service("prometheus")?.spec.taskTemplate?.containerSpec?.mounts?.map(\.target) ?? []
+        #expect(prometheusMounts.contains("/run/stackpilot"))
+    }
 }
 
 @Suite("The declared table of service keys, from compose file to swarm service spec")
