@@ -397,6 +397,12 @@ final class DoctorStackDeployment: Sendable {
     func restartGrafana(withoutProvisioning files: [String]) async throws {
         let grafana = try await container("grafana", project: monitoringProject)
         try await engine.stopContainer(grafana.id, timeout: 5)
+        // The stand-in keeps its state in /var/lib/grafana as Grafana keeps grafana.db, and Grafana
+        // keeps provisioned datasources when their file goes: a Grafana that lost them is one that
+        // also starts with a fresh database, so its state file goes while it is stopped.
+        if let data = grafana.mounts?.first(where: { $0.destination == "/var/lib/grafana" })?.source {
+            try? FileManager.default.removeItem(atPath: data + "/grafana-standin.json")
+        }
         let provisioning = directory.appendingPathComponent("stacks/grafana/provisioning")
         var moved: [(URL, URL)] = []
         defer { for (from, to) in moved { try? FileManager.default.moveItem(at: to, to: from) } }
