@@ -7,16 +7,9 @@ import Testing
 /// a swarm deployment, and the same file loads on a single host (where those keys mean nothing).
 @Suite("Compose on Swarm: swarm-only mistakes, located")
 struct SwarmInputTests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        var name: String
-        var yaml: String
-        var line: Int
-        var path: String
-        var message: String
-        var testDescription: String { name }
-    }
-
-    static let svc = "services:\n  a:\n    image: busybox\n"  // lines 1-3; the case adds from line 4
+    /// The bad-input suite's case and service prefix (lines 1-3; a case adds from line 4).
+    typealias Case = BadInputTests.Case
+    static let svc = BadInputTests.svc
 
     static let cases: [Case] = [
         Case(
