@@ -23,18 +23,28 @@ extension Orchestration {
             do { return try await body() } catch { throw .engine(operation: operation, target: target, message: error.description) }
         }
 
+        /// As `engine`, with the error as a value, for reads that run side by side (`async let`).
+        func attempt<T: Sendable>(
+            _ operation: String, _ target: String, _ body: () async throws(DockerEngine.Error) -> T
+        ) async -> Result<T, OrchestrationError> {
+            do { return .success(try await engine(operation, target, body)) } catch { return .failure(error) }
+        }
+
         /// The stack's services, configs and secrets (by its namespace label) and the networks it names.
+        /// The four reads go out at once (they share the client's one version ping): a no-op deploy
+        /// costs one round trip, not four.
         public func observe(namespace: String) async throws(OrchestrationError) -> SwarmObserved {
             let filter = DockerEngine.Filters().label("\(SwarmLabels.namespace)=\(namespace)")
+            let client = client
+            async let services = attempt("list services of", namespace) { () async throws(DockerEngine.Error) in
+                try await client.listServices(filters: filter)
+            }
+            async let networks = attempt("list networks for", namespace) { () async throws(DockerEngine.Error) in try await client.listNetworks() }
+            async let configs = attempt("list configs of", namespace) { () async throws(DockerEngine.Error) in try await client.listConfigs(filters: filter) }
+            async let secrets = attempt("list secrets of", namespace) { () async throws(DockerEngine.Error) in try await client.listSecrets(filters: filter) }
             return SwarmObserved(
-                services: try await engine("list services of", namespace) { () async throws(DockerEngine.Error) in
-                    try await client.listServices(filters: filter)
-                },
-                networks: try await engine("list networks for", namespace) { () async throws(DockerEngine.Error) in try await client.listNetworks() },
-                configs: try await engine("list configs of", namespace) { () async throws(DockerEngine.Error) in try await client.listConfigs(filters: filter)
-                },
-                secrets: try await engine("list secrets of", namespace) { () async throws(DockerEngine.Error) in try await client.listSecrets(filters: filter) }
-            )
+                services: try await services.get(), networks: try await networks.get(), configs: try await configs.get(),
+                secrets: try await secrets.get())
         }
 
         /// Runs a plan: networks, configs and secrets, pushes, then services in dependency order,
