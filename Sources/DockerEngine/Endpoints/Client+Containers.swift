@@ -74,8 +74,19 @@ extension DockerEngine.Client {
     /// (as stdout) when the container has a TTY. With `follow` the stream lasts until the
     /// container stops or the task is cancelled.
     public func logs(_ id: String, options: DockerEngine.LogsOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.LogStream {
+        try await openLogStream("/containers/\(Self.escape(id))/logs", options: options, until: true) { () async throws(DockerEngine.Error) in
+            (try await inspectContainer(id)).config?.tty ?? false
+        }
+    }
+
+    /// `GET …/logs` of a container or a service: the query both take, and the framing. API 1.42+
+    /// names the framing in Content-Type; for older engines `tty` is asked (a TTY means raw output).
+    /// `until`: whether the endpoint takes `options.until` (the services one does not).
+    func openLogStream(
+        _ path: String, options: DockerEngine.LogsOptions, until: Bool, tty: () async throws(DockerEngine.Error) -> Bool
+    ) async throws(DockerEngine.Error) -> DockerEngine.LogStream {
         let response = try await openStream(
-            .get, "/containers/\(Self.escape(id))/logs",
+            .get, path,
             query: [
                 ("stdout", options.stdout ? "1" : "0"),
                 ("stderr", options.stderr ? "1" : "0"),
@@ -83,14 +94,13 @@ extension DockerEngine.Client {
                 ("timestamps", options.timestamps ? "1" : nil),
                 ("tail", options.tail.map(String.init) ?? "all"),
                 ("since", options.since.map(Self.unixTime)),
-                ("until", options.until.map(Self.unixTime)),
+                ("until", until ? options.until.map(Self.unixTime) : nil),
             ])
-        // API 1.42+ says which framing it used; older engines need the container's TTY setting.
         let multiplexed: Bool
         switch response.header("Content-Type") {
         case "application/vnd.docker.multiplexed-stream": multiplexed = true
         case "application/vnd.docker.raw-stream": multiplexed = false
-        default: multiplexed = !((try await inspectContainer(id)).config?.tty ?? false)
+        default: multiplexed = !(try await tty())
         }
         return DockerEngine.LogStream(body: response.body, multiplexed: multiplexed, endpoint: endpoint.description)
     }

@@ -53,24 +53,9 @@ extension DockerEngine.Client {
     /// (demultiplexed, or raw when the service has a TTY). `options.until` is not supported by the
     /// engine for services and is ignored. With `follow` the stream lasts until the task is cancelled.
     public func serviceLogs(_ id: String, options: DockerEngine.LogsOptions = .init()) async throws(DockerEngine.Error) -> DockerEngine.LogStream {
-        let response = try await openStream(
-            .get, "/services/\(Self.escape(id))/logs",
-            query: [
-                ("stdout", options.stdout ? "1" : "0"),
-                ("stderr", options.stderr ? "1" : "0"),
-                ("follow", options.follow ? "1" : nil),
-                ("timestamps", options.timestamps ? "1" : nil),
-                ("tail", options.tail.map(String.init) ?? "all"),
-                ("since", options.since.map(Self.unixTime)),
-            ])
-        // As for containers: API 1.42+ names the framing; older engines need the service's TTY setting.
-        let multiplexed: Bool
-        switch response.header("Content-Type") {
-        case "application/vnd.docker.multiplexed-stream": multiplexed = true
-        case "application/vnd.docker.raw-stream": multiplexed = false
-        default: multiplexed = !((try await inspectService(id)).spec?.taskTemplate?.containerSpec?.tty ?? false)
+        try await openLogStream("/services/\(Self.escape(id))/logs", options: options, until: false) { () async throws(DockerEngine.Error) in
+            (try await inspectService(id)).spec?.taskTemplate?.containerSpec?.tty ?? false
         }
-        return DockerEngine.LogStream(body: response.body, multiplexed: multiplexed, endpoint: endpoint.description)
     }
 
     /// A write refused because `sent` is no longer the object's version: Engine 20.10 answers 500
